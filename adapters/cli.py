@@ -1,0 +1,134 @@
+"""``arxiv-bot``: the command line, and the composition root that wires core, storage and
+adapters together. Only argument parsing and wiring live here."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.announcements import AnnouncementSource
+from bot.arxiv_http import ArxivHttp, ArxivRequestError, ArxivUnavailable
+from bot.config import ConfigError, Settings, load_settings
+from bot.digest import fetch_digest, profile_from_settings
+from bot.formats import FORMATS, Format, render
+from bot.logs import setup_logging
+
+log = logging.getLogger("arxiv-bot")
+
+EXIT_UNAVAILABLE = 1
+EXIT_USAGE = 2
+
+
+def _list_arg(values: list[str] | None) -> list[str] | None:
+    """``--category cs.AI --category cs.LG`` and ``--category cs.AI,cs.LG`` both work."""
+    if not values:
+        return None
+    return [part.strip() for v in values for part in v.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="arxiv-bot", description="Keep up with arXiv: scored digests and summaries."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    digest = sub.add_parser("digest", help="print today's best papers")
+    digest.add_argument("--config", help="TOML config file, or the legacy config.json")
+    digest.add_argument("--category", action="append", metavar="C", help="arXiv category")
+    digest.add_argument("--keyword", action="append", metavar="K", help="keyword or phrase")
+    digest.add_argument("--exclude", action="append", metavar="K", help="exclude keyword")
+    digest.add_argument("--max-papers", type=int, metavar="N")
+    digest.add_argument("--min-score", type=float, metavar="X")
+    digest.add_argument(
+        "--include-cross", action="store_true", default=None, help="count cross-lists too"
+    )
+    digest.add_argument("--scoring", choices=["words", "substring"])
+    digest.add_argument("--format", choices=FORMATS, default="markdown")
+    digest.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    return parser
+
+
+def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    return load_settings(args.config, **overrides)
+
+
+def make_http(settings: Settings) -> ArxivHttp:
+    return ArxivHttp(
+        interval=settings.arxiv_request_interval,
+        retries=settings.arxiv_retries,
+        retry_delay=settings.arxiv_retry_delay,
+        timeout=settings.http_timeout,
+    )
+
+
+async def _digest(args: argparse.Namespace) -> int:
+    settings = _settings(
+        args,
+        categories=_list_arg(args.category),
+        keywords=_list_arg(args.keyword),
+        exclude_keywords=_list_arg(args.exclude),
+        max_papers=args.max_papers,
+        min_score=args.min_score,
+        include_cross=args.include_cross,
+        scoring=args.scoring,
+    )
+    http = make_http(settings)
+    try:
+        source = AnnouncementSource(http, settings.arxiv_feed_url)
+        log.info("fetching today's announcements for %s", ", ".join(settings.categories))
+        digest = await fetch_digest(source, profile_from_settings(settings), mode=settings.scoring)
+    finally:
+        await http.aclose()
+    log.info("%d of %d papers selected", len(digest.papers), digest.announced)
+    fmt: Format = args.format
+    write_output(render(digest, fmt), args.output)
+    return 0
+
+
+def write_output(text: str, output: str | None) -> None:
+    """UTF-8 always (the legacy script's copies were double-encoded); files are replaced
+    atomically so a reader never sees half a digest."""
+    if output is None:
+        sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    os.replace(tmp, target)
+
+
+COMMANDS = {"digest": _digest}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(logging.DEBUG if args.verbose else logging.INFO)
+    try:
+        return asyncio.run(COMMANDS[args.command](args))
+    except ConfigError as exc:
+        print(f"arxiv-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ArxivRequestError as exc:
+        print(f"arxiv-bot: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except ArxivUnavailable as exc:
+        print(f"arxiv-bot: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

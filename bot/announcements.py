@@ -1,0 +1,165 @@
+"""Today's announcements from arXiv's RSS feed, in as few requests as possible.
+
+One combined ``+`` feed serves any set of categories; it is split in halves only when it hits
+arXiv's 2,000-item cap. An empty feed (weekends, holidays) is a normal answer, not an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import xml.sax
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, cast
+
+import feedparser
+import httpx
+
+from bot.arxiv_http import ArxivHttp, MalformedResponse
+from bot.arxiv_ids import InvalidArxivId, parse_arxiv_id
+from bot.papers import ANNOUNCE_TYPES, AnnounceType, Paper, announce_type_in, clean_text
+
+log = logging.getLogger(__name__)
+
+FEED_RESULT_LIMIT = 2000
+
+_DESCRIPTION = re.compile(
+    r"arXiv:(?P<id>\S+?)v(?P<ver>\d+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*"
+    r"(?:Abstract:\s*)?(?P<abstract>.*)",
+    re.S,
+)
+_AFFILIATION = re.compile(r"\s*\([^()]*\)")
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """One announcement's papers for a set of categories. ``day`` is arXiv's announcement
+    date (the feed's publication date, US Eastern), None when the feed does not say."""
+
+    categories: tuple[str, ...]
+    day: date | None
+    papers: tuple[Paper, ...]
+
+
+class AnnouncementSource:
+    """Reads arXiv's announcement feed (``ARXIV_FEED_URL``, ``{categories}`` joined by ``+``)."""
+
+    def __init__(
+        self, http: ArxivHttp, feed_url: str, *, result_limit: int = FEED_RESULT_LIMIT
+    ) -> None:
+        self._http = http
+        self._feed_url = feed_url
+        self._result_limit = result_limit
+
+    async def fetch(self, categories: Sequence[str]) -> Announcement:
+        cats = tuple(dict.fromkeys(categories))
+        day, papers = await self._fetch(cats)
+        wanted = frozenset(cats)
+        merged: dict[str, Paper] = {}
+        for paper in papers:  # one item per paper, the latest version, typed for the whole set
+            kept = merged.get(paper.arxiv_id)
+            if kept is None or paper.version > kept.version:
+                kind = announce_type_in(paper, wanted) or paper.announce_type
+                merged[paper.arxiv_id] = replace(paper, announce_type=kind)
+        return Announcement(cats, day, tuple(merged.values()))
+
+    async def _fetch(self, cats: tuple[str, ...]) -> tuple[date | None, list[Paper]]:
+        url = self._feed_url.format(categories="+".join(cats))
+        what = f"arXiv feed {'+'.join(cats)}"
+        day, papers = await self._http.fetch(url, _parse_response, what=what)
+        if len(papers) >= self._result_limit and len(cats) > 1:
+            half = len(cats) // 2
+            log.info("%s hit the %d-item cap; splitting", what, self._result_limit)
+            day_a, first = await self._fetch(cats[:half])
+            day_b, second = await self._fetch(cats[half:])
+            return day_a or day_b or day, first + second
+        if len(papers) >= self._result_limit:
+            log.warning("%s hit the %d-item cap; some papers are missing", what, len(papers))
+        return day, papers
+
+
+def _parse_response(response: httpx.Response) -> tuple[date | None, list[Paper]]:
+    return parse_feed(response.content)
+
+
+def parse_feed(content: bytes) -> tuple[date | None, list[Paper]]:
+    """Parse arXiv's RSS 2.0 (or Atom) announcement feed into papers.
+
+    Raises :class:`MalformedResponse` for a document that is not a well-formed feed, since a
+    half-parsed feed would silently lose papers.
+    """
+    # HTML sanitising would eat text such as "x<y and z>w" from abstracts; we escape ourselves.
+    parsed = feedparser.parse(content, sanitize_html=False, resolve_relative_uris=False)
+    if parsed.get("bozo") and isinstance(parsed.get("bozo_exception"), xml.sax.SAXException):
+        raise MalformedResponse(str(parsed["bozo_exception"])[:200])
+    feed = cast(dict[str, Any], parsed.get("feed", {}))
+    if "title" not in feed and not parsed.get("entries"):
+        raise MalformedResponse("no feed in the answer")
+    day = _feed_day(feed.get("published") or feed.get("updated"))
+    papers = []
+    for entry in parsed.get("entries", []):
+        paper = _paper(entry, day)
+        if paper is not None:
+            papers.append(paper)
+    return day, papers
+
+
+def _feed_day(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).date()
+    except (TypeError, ValueError):
+        try:
+            return datetime.fromisoformat(value).date()
+        except ValueError:
+            return None
+
+
+def _paper(entry: Any, day: date | None) -> Paper | None:
+    description = entry.get("summary", "")
+    m = _DESCRIPTION.match(description.strip())
+    raw_id = m["id"] if m else entry.get("id", "").removeprefix("oai:arXiv.org:")
+    try:
+        arxiv_id = parse_arxiv_id(raw_id if m is None else f"{m['id']}v{m['ver']}")
+    except InvalidArxivId:
+        log.warning("skipping a feed item with an unreadable id: %r", raw_id[:80])
+        return None
+    kind = entry.get("arxiv_announce_type") or (m["type"] if m else "new")
+    if kind not in ANNOUNCE_TYPES:
+        log.info("skipping %s: announce type %r", arxiv_id, kind)
+        return None
+    published = _feed_day(entry.get("published")) or day or date.today()
+    return Paper(
+        arxiv_id=arxiv_id.id,
+        version=arxiv_id.version or 1,
+        title=clean_text(entry.get("title", "")),
+        abstract=clean_text(m["abstract"] if m else description),
+        authors=split_authors(entry.get("author", "")),
+        categories=tuple(t["term"] for t in entry.get("tags", []) if t.get("term")),
+        announce_type=cast(AnnounceType, kind),
+        published=published,
+        journal_ref=entry.get("arxiv_journal_reference") or None,
+        doi=entry.get("arxiv_doi") or None,
+    )
+
+
+def split_authors(creator: str) -> tuple[str, ...]:
+    """``"A (Affil, X), B"`` -> ``("A", "B")``: arXiv puts every author in one element, and
+    affiliations may contain commas."""
+    names: list[str] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(creator):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+        elif ch == "," and depth == 0:
+            names.append(creator[start:i])
+            start = i + 1
+    names.append(creator[start:])
+    cleaned = (clean_text(_AFFILIATION.sub("", n)) for n in names)
+    return tuple(n.removeprefix("and ") for n in cleaned if n)

@@ -1,0 +1,250 @@
+"""Settings: environment variables over an optional config file over defaults.
+
+The config file is TOML (``--config PATH`` or ``ARXIV_BOT_CONFIG``) with the field names below
+as keys, or the legacy script's ``config.json``, mapped so that migrating users keep their
+categories, keywords, excludes, limits and summary settings. Everything is validated once, at
+start, and a bad value is reported with the key that holds it.
+
+Environment names: every endpoint and secret has the name the operator expects
+(``ARXIV_FEED_URL``, ``OPENAI_API_KEY``, ``DATABASE_URL``...); every other setting is
+``ARXIV_BOT_<FIELD>`` (``ARXIV_BOT_CATEGORIES=cs.AI,cs.LG``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from bot import taxonomy
+from bot.keywords import KeywordError, normalize_keywords
+
+DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
+CONFIG_ENV = "ARXIV_BOT_CONFIG"
+
+_FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("_FILE_DATA", default=None)
+
+
+class ConfigError(ValueError):
+    """A configuration problem, phrased for the operator (one line per bad key)."""
+
+
+def _env(name: str, field_name: str) -> Any:
+    """Accept the field name (config file) and the conventional variable name (environment)."""
+    return AliasChoices(field_name, name)
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+StrList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Operator settings. Chats override the digest defaults for themselves."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ARXIV_BOT_",
+        extra="forbid",
+        populate_by_name=True,
+        validate_default=True,
+    )
+
+    # --- digest defaults -----------------------------------------------------------------
+    categories: StrList = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    keywords: StrList = Field(default_factory=list)
+    exclude_keywords: StrList = Field(default_factory=list)
+    max_papers: int = Field(30, ge=1, le=200)
+    min_score: float = Field(0.0, ge=0)
+    include_cross: bool = False
+    scoring: Literal["words", "substring"] = "words"
+    """``words``: whole words, phrases and plurals; ``substring``: the legacy script's numbers."""
+
+    # --- delivery defaults ---------------------------------------------------------------
+    delivery_time: str = "08:00"
+    timezone: str = "UTC"
+
+    # --- summaries -------------------------------------------------------------------------
+    summaries_enabled: bool = True
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=_env("OPENAI_API_KEY", "openai_api_key")
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=_env("OPENAI_BASE_URL", "openai_base_url")
+    )
+    llm_model: str = "gpt-4o-mini"
+    llm_temperature: float = Field(0.3, ge=0, le=2)
+    summary_language: str = "en"
+    summary_prompt_file: Path | None = None
+    max_papers_to_summarize: int = Field(15, ge=0, le=200)
+    summary_workers: int = Field(3, ge=1, le=64)
+
+    # --- arXiv endpoints and politeness ----------------------------------------------------
+    arxiv_feed_url: str = Field(
+        "https://rss.arxiv.org/rss/{categories}",
+        validation_alias=_env("ARXIV_FEED_URL", "arxiv_feed_url"),
+    )
+    arxiv_api_url: str = Field(
+        "https://export.arxiv.org/api/query",
+        validation_alias=_env("ARXIV_API_URL", "arxiv_api_url"),
+    )
+    arxiv_pdf_url: str = Field(
+        "https://arxiv.org/pdf/{id}", validation_alias=_env("ARXIV_PDF_URL", "arxiv_pdf_url")
+    )
+    arxiv_html_url: str = Field(
+        "https://arxiv.org/html/{id}", validation_alias=_env("ARXIV_HTML_URL", "arxiv_html_url")
+    )
+    arxiv_request_interval: float = Field(3.0, ge=0)
+    """arXiv asks for one request every 3 seconds, over a single connection."""
+    arxiv_retries: int = Field(4, ge=0, le=20)
+    arxiv_retry_delay: float = Field(5.0, ge=0)
+    """First back-off delay; doubled on every retry, capped at 120 s."""
+    http_timeout: float = Field(30.0, gt=0)
+
+    # --- storage ---------------------------------------------------------------------------
+    database_url: str = Field(
+        "sqlite:///data/arxiv-bot.db", validation_alias=_env("DATABASE_URL", "database_url")
+    )
+
+    @field_validator("categories", "keywords", "exclude_keywords", mode="before")
+    @classmethod
+    def _lists_from_text(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, value: list[str]) -> list[str]:
+        out: list[str] = []
+        for raw in value:
+            cid = taxonomy.canonical(raw)
+            if cid is None:
+                hint = taxonomy.suggest(raw)
+                tip = f" (did you mean {', '.join(hint)}?)" if hint else ""
+                raise ValueError(f"unknown arXiv category {raw!r}{tip}")
+            if cid not in out:
+                out.append(cid)
+        if not out:
+            raise ValueError("at least one category is needed")
+        return out
+
+    @field_validator("keywords", "exclude_keywords")
+    @classmethod
+    def _clean_keywords(cls, value: list[str]) -> list[str]:
+        try:
+            return normalize_keywords(value)
+        except KeywordError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("delivery_time")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        hours, _, minutes = value.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            raise ValueError(f"{value!r} is not a time of day like 08:30")
+        return f"{int(hours):02d}:{int(minutes):02d}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not an IANA time zone like Europe/Berlin") from exc
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        file_source = InitSettingsSource(settings_cls, init_kwargs=_FILE_DATA.get() or {})
+        return (init_settings, env_settings, file_source)
+
+
+def legacy_to_settings(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """Map the legacy script's ``config.json`` onto our setting names."""
+    known = {"categories", "keywords", "exclude_keywords", "max_papers", "min_score"}
+    out: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+    summary = data.get("ai_summary") or {}
+    if "enabled" in summary:
+        out["summaries_enabled"] = bool(summary["enabled"])
+    if summary.get("base_url"):
+        out["openai_base_url"] = summary["base_url"]
+    if summary.get("model"):
+        out["llm_model"] = summary["model"]
+    if summary.get("prompt_file"):
+        out["summary_prompt_file"] = str(base_dir / summary["prompt_file"])
+    if "max_papers_to_summarize" in summary:
+        out["max_papers_to_summarize"] = summary["max_papers_to_summarize"]
+    if "max_workers" in summary:
+        out["summary_workers"] = summary["max_workers"]
+    key_env = summary.get("api_key_env")
+    if key_env and os.environ.get(key_env) and not os.environ.get("OPENAI_API_KEY"):
+        out["openai_api_key"] = os.environ[key_env]
+    if "temperature" in summary:
+        out["llm_temperature"] = summary["temperature"]
+    return out
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A TOML file, or the legacy JSON (recognised by its ``.json`` suffix)."""
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}: not valid JSON (line {exc.lineno}): {exc.msg}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a JSON object")
+        return legacy_to_settings(data, path.parent)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def load_settings(config_path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build and validate the settings; raise :class:`ConfigError` naming every bad key."""
+    path = config_path or os.environ.get(CONFIG_ENV)
+    file_data = read_config_file(Path(path)) if path else {}
+    token = _FILE_DATA.set(file_data)
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = ".".join(str(part) for part in err["loc"]) or "settings"
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{key}: {msg}")
+        source = f" (from {path} and the environment)" if path else ""
+        raise ConfigError(
+            "invalid configuration" + source + ":\n  " + "\n  ".join(lines)
+        ) from None
+    finally:
+        _FILE_DATA.reset(token)
