@@ -13,12 +13,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from adapters.console import ConsoleAdapter
+from adapters.wiring import make_http, open_services
 from bot.announcements import AnnouncementSource
-from bot.arxiv_http import ArxivHttp, ArxivRequestError, ArxivUnavailable
+from bot.arxiv_http import ArxivRequestError, ArxivUnavailable
+from bot.commands import CommandRouter
 from bot.config import ConfigError, Settings, load_settings
 from bot.digest import fetch_digest, profile_from_settings
 from bot.formats import FORMATS, Format, render
 from bot.logs import setup_logging
+from bot.store import StoreError
 
 log = logging.getLogger("arxiv-bot")
 
@@ -53,20 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--scoring", choices=["words", "substring"])
     digest.add_argument("--format", choices=FORMATS, default="markdown")
     digest.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+
+    chat = sub.add_parser("chat", help="try the bot in this terminal (a private chat)")
+    chat.add_argument("--config", help="TOML config file, or the legacy config.json")
     return parser
 
 
 def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
     return load_settings(args.config, **overrides)
-
-
-def make_http(settings: Settings) -> ArxivHttp:
-    return ArxivHttp(
-        interval=settings.arxiv_request_interval,
-        retries=settings.arxiv_retries,
-        retry_delay=settings.arxiv_retry_delay,
-        timeout=settings.http_timeout,
-    )
 
 
 async def _digest(args: argparse.Namespace) -> int:
@@ -106,24 +104,41 @@ def write_output(text: str, output: str | None) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
+    # mkstemp creates the file owner-only (0600): give the digest the mode an ordinary write
+    # would (the replaced file's, or 0666 less the umask) so that web servers can still read it.
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
     os.replace(tmp, target)
 
 
-COMMANDS = {"digest": _digest}
+async def _chat(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    async with open_services(settings) as services:
+        await ConsoleAdapter(CommandRouter(services)).run()
+    return 0
+
+
+COMMANDS = {"digest": _digest, "chat": _chat}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging(logging.DEBUG if args.verbose else logging.INFO)
+    quiet = logging.WARNING if args.command == "chat" else logging.INFO
+    setup_logging(logging.DEBUG if args.verbose else quiet)
     try:
         return asyncio.run(COMMANDS[args.command](args))
     except ConfigError as exc:
         print(f"arxiv-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except ArxivRequestError as exc:
+    except StoreError as exc:
         print(f"arxiv-bot: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
-    except ArxivUnavailable as exc:
+        return EXIT_USAGE
+    except (ArxivRequestError, ArxivUnavailable) as exc:
         print(f"arxiv-bot: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     except KeyboardInterrupt:

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     keywords: StrList = Field(default_factory=list)
     exclude_keywords: StrList = Field(default_factory=list)
     max_papers: int = Field(30, ge=1, le=200)
+    chat_max_papers: int = Field(10, ge=1, le=50)
+    """Papers per chat digest (a chat reads fewer than a README)."""
     min_score: float = Field(0.0, ge=0)
     include_cross: bool = False
     scoring: Literal["words", "substring"] = "words"

@@ -1,0 +1,253 @@
+"""The one entry point every adapter calls: text in, :class:`Reply` out.
+
+Parsing, permission checks and input limits happen here, once, for every platform.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from dataclasses import dataclass
+
+from bot.arxiv_ids import InvalidArxivId, parse_arxiv_id
+from bot.chats import CommandContext
+from bot.commands import help_cmds, paper_cmds, subscription_cmds
+from bot.commands.args import BadInput, check_text
+from bot.commands.registry import Call, CommandSpec, Handler, Param, Registry
+from bot.messages import Button, Reply, error, reply
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+_COMMAND = re.compile(r"/(?P<name>[A-Za-z0-9_]{1,32})(?:@(?P<bot>[A-Za-z0-9_]+))?(?:\s+|$)")
+
+ADMIN_ONLY_TEXT = (
+    "Only administrators of this chat can change its subscription. Everyone can use "
+    "/settings, /digest and /summarize."
+)
+
+
+def default_registry() -> Registry:
+    """Every command, in the order help lists them."""
+    cat = Param("categories", "arXiv categories, e.g. cs.AI cs.LG", complete="category")
+    words = Param(
+        "words", 'add|remove|set|clear, then words or "quoted phrases"', complete="keyword"
+    )
+    specs = [
+        CommandSpec(
+            name="start",
+            summary="what I do, and this chat's settings",
+            usage="start",
+            example="/start",
+            handler=help_cmds.start,
+        ),
+        CommandSpec(
+            name="help",
+            summary="the commands, or one command in detail",
+            usage="help [command]",
+            example="/help keywords",
+            handler=help_cmds.help_command,
+            params=(Param("command", "a command name"),),
+        ),
+        CommandSpec(
+            name="subscribe",
+            summary="follow arXiv categories",
+            usage="subscribe [category ...]",
+            example="/subscribe cs.AI cs.LG",
+            handler=subscription_cmds.subscribe,
+            admin_only=True,
+            params=(cat,),
+            details="Categories like cs.AI, whole archives like cs (after you confirm), or "
+            "names like 'machine learning'. Without arguments, pick from a list.",
+        ),
+        CommandSpec(
+            name="unsubscribe",
+            summary="stop following categories",
+            usage="unsubscribe [category ...|all]",
+            example="/unsubscribe cs.CV",
+            handler=subscription_cmds.unsubscribe,
+            admin_only=True,
+            params=(cat,),
+        ),
+        CommandSpec(
+            name="keywords",
+            summary="keywords that rank papers",
+            usage="keywords [add|remove|set|clear] ...",
+            example='/keywords add LLM "mixture of experts"',
+            handler=subscription_cmds.keywords,
+            admin_only=True,
+            params=(words,),
+            details="Each keyword found adds 1 to a paper's score, 0.5 more in the title. "
+            "Whole words, any case, plurals too; quote phrases.",
+        ),
+        CommandSpec(
+            name="exclude",
+            summary="keywords that remove papers",
+            usage="exclude [add|remove|set|clear] ...",
+            example="/exclude add survey",
+            handler=subscription_cmds.exclude,
+            admin_only=True,
+            params=(words,),
+        ),
+        CommandSpec(
+            name="time",
+            summary="when digests arrive",
+            usage="time HH:MM [Area/City]",
+            example="/time 08:30 Europe/Berlin",
+            handler=subscription_cmds.set_time,
+            admin_only=True,
+            params=(
+                Param("time", "24-hour time, e.g. 08:30", required=True),
+                Param("timezone", "IANA zone, e.g. Europe/Berlin", complete="timezone"),
+            ),
+        ),
+        CommandSpec(
+            name="language",
+            summary="the language of summaries",
+            usage="language CODE",
+            example="/language de",
+            handler=subscription_cmds.set_language,
+            admin_only=True,
+            params=(Param("code", "e.g. en, zh, de", complete="language"),),
+        ),
+        CommandSpec(
+            name="frequency",
+            summary="daily or weekly digests",
+            usage="frequency daily|weekly [weekday]",
+            example="/frequency weekly friday",
+            handler=subscription_cmds.set_frequency,
+            admin_only=True,
+            params=(
+                Param("frequency", "daily or weekly", choices=("daily", "weekly")),
+                Param("weekday", "for weekly digests"),
+            ),
+        ),
+        CommandSpec(
+            name="settings",
+            summary="everything about this chat's subscription",
+            usage="settings",
+            example="/settings",
+            handler=help_cmds.settings,
+            aliases=("list",),
+        ),
+        CommandSpec(
+            name="pause",
+            summary="stop digests for now",
+            usage="pause",
+            example="/pause",
+            handler=subscription_cmds.pause,
+            admin_only=True,
+        ),
+        CommandSpec(
+            name="resume",
+            summary="restart paused digests",
+            usage="resume",
+            example="/resume",
+            handler=subscription_cmds.resume,
+            admin_only=True,
+        ),
+        CommandSpec(
+            name="digest",
+            summary="today's digest, now",
+            usage="digest",
+            example="/digest",
+            handler=paper_cmds.digest,
+        ),
+        CommandSpec(
+            name="summarize",
+            summary="a paper's summary by arXiv ID or link",
+            usage="summarize ID-or-URL",
+            example="/summarize 2512.03394",
+            handler=paper_cmds.summarize,
+            aliases=("summary",),
+            params=(Param("paper", "arXiv ID or arxiv.org link", required=True),),
+        ),
+    ]
+    registry = Registry()
+    for spec in specs:
+        registry.add(spec)
+    return registry
+
+
+@dataclass(frozen=True, slots=True)
+class _Action:
+    handler: Handler
+    admin_only: bool
+
+
+ACTIONS: dict[str, _Action] = {
+    "pick": _Action(subscription_cmds.pick, admin_only=True),
+    "sub": _Action(subscription_cmds.subscribe_category, admin_only=True),
+    "all": _Action(subscription_cmds.subscribe_archive, admin_only=True),
+    "unsub": _Action(subscription_cmds.unsubscribe_button, admin_only=True),
+    "sum": _Action(paper_cmds.summarize, admin_only=False),
+}
+
+
+class CommandRouter:
+    """Adapters hand it what users typed or pressed and send back what it returns."""
+
+    def __init__(self, services: Services, registry: Registry | None = None) -> None:
+        self.services = services
+        self.registry = registry or default_registry()
+
+    def _allowed(self, ctx: CommandContext, admin_only: bool) -> bool:
+        return not admin_only or ctx.chat.kind == "private" or ctx.is_admin
+
+    async def handle_text(self, ctx: CommandContext, text: str) -> Reply | None:
+        """A message as typed. Returns None for chatter the bot should ignore (plain text in
+        groups)."""
+        stripped = text.strip()
+        try:
+            check_text(stripped)
+        except BadInput as exc:
+            return error(str(exc))
+        m = _COMMAND.match(stripped)
+        if m is None:
+            return self._plain_text(ctx, stripped)
+        name = m["name"].lower()
+        spec = self.registry.get(name)
+        if spec is None:
+            return self._unknown(name)
+        return await self.run(spec, ctx, stripped[m.end() :])
+
+    async def run(self, spec: CommandSpec, ctx: CommandContext, args: str) -> Reply:
+        """Run one command with its argument text (adapters with typed options call this)."""
+        try:
+            check_text(args)
+        except BadInput as exc:
+            return error(str(exc))
+        if not self._allowed(ctx, spec.admin_only):
+            return error(ADMIN_ONLY_TEXT)
+        return await spec.handler(Call(ctx, args.strip(), self.services, self.registry))
+
+    async def handle_action(self, ctx: CommandContext, action: str) -> Reply:
+        """A button press; ``action`` is what the :class:`Button` carried."""
+        verb, _, arg = action.partition(":")
+        found = ACTIONS.get(verb)
+        if found is None or len(action.encode()) > 64:
+            log.info("unknown action %r", action[:80])
+            return error("That button has expired. Please run the command again.")
+        if not self._allowed(ctx, found.admin_only):
+            return error(ADMIN_ONLY_TEXT)
+        return await found.handler(Call(ctx, arg, self.services, self.registry))
+
+    def _plain_text(self, ctx: CommandContext, text: str) -> Reply | None:
+        if ctx.chat.kind != "private" or not text:
+            return None
+        try:
+            paper = parse_arxiv_id(text)
+        except InvalidArxivId:
+            return reply(
+                "I answer commands; /help lists them. Send an arXiv ID to get its summary."
+            )
+        return reply(
+            f"Summarize arXiv:{paper}?",
+            buttons=((Button("Summarize", f"sum:{paper}"),),),
+        )
+
+    def _unknown(self, name: str) -> Reply:
+        close = difflib.get_close_matches(name, self.registry.names(), n=1)
+        tip = f" Did you mean /{close[0]}?" if close else ""
+        return error(f"I don't know the command /{name}.{tip} /help lists them all.")

@@ -1,0 +1,325 @@
+"""Commands that change a chat's subscription."""
+
+from __future__ import annotations
+
+from bot import taxonomy
+from bot.commands.args import split_args
+from bot.commands.common import (
+    category_label,
+    describe,
+    load,
+    next_delivery_text,
+    quoted,
+    save,
+    schedule_text,
+)
+from bot.commands.registry import Call
+from bot.keywords import KeywordError, normalize_keywords
+from bot.languages import LANGUAGES, language_code
+from bot.local_time import canonical_zone, parse_hh_mm, suggest_zones
+from bot.messages import Button, Reply, bullets, error, reply
+from bot.subscriptions import MAX_CATEGORIES, MAX_EXCLUDES, MAX_KEYWORDS, WEEKDAYS
+
+PICKER_COLUMNS = 3
+
+
+def _rows(buttons: list[Button], columns: int = PICKER_COLUMNS) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns))
+
+
+def archive_picker() -> Reply:
+    buttons = [
+        Button(a.id, f"pick:{a.id}")
+        for a in sorted(taxonomy.archives().values(), key=lambda a: a.id)
+    ]
+    return reply("Pick an arXiv archive, then a category:", buttons=_rows(buttons, 4))
+
+
+def category_picker(archive: str) -> Reply:
+    cats = taxonomy.archive_categories(archive)
+    if not cats:
+        return error(f"There is no arXiv archive called '{archive}'.")
+    buttons = [Button(c, f"sub:{c}") for c in cats]
+    if len(cats) > 1:
+        buttons.append(Button(f"All of {archive}", f"all:{archive}"))
+    listing = bullets(taxonomy.label(c) for c in cats)
+    return reply(
+        f"Categories of {archive} ({taxonomy.archives()[archive].name}):",
+        listing,
+        buttons=_rows(buttons),
+    )
+
+
+def _covered(category: str, followed: tuple[str, ...]) -> bool:
+    """Whether a followed whole archive (``cs``) already brings ``category`` (``cs.AI``)."""
+    return category in followed or category.split(".", 1)[0] in followed
+
+
+async def _add_categories(call: Call, added: list[str]) -> Reply:
+    sub = await load(call)
+    fresh = [c for c in added if not _covered(c, sub.categories)]
+    if not fresh:
+        return reply(f"This chat already follows {', '.join(added)}.")
+    # A whole archive replaces the categories of it the chat followed one by one.
+    kept = tuple(c for c in sub.categories if not _covered(c, tuple(fresh)))
+    total = len(kept) + len(fresh)
+    if total > MAX_CATEGORIES:
+        return error(
+            f"A chat can follow at most {MAX_CATEGORIES} categories; this would make {total}. "
+            "Remove some with /unsubscribe first."
+        )
+    sub = sub.changed(categories=(*kept, *fresh))
+    await save(call, sub)
+    lines = [f"Subscribed to {', '.join(category_label(c) for c in fresh)}."]
+    if not sub.keywords:
+        lines.append(
+            "Every new paper of these categories will be listed; narrow it down with "
+            '/keywords add LLM "mixture of experts"'
+        )
+    return reply(*lines, *describe(call, sub))
+
+
+async def subscribe(call: Call) -> Reply:
+    if not call.args.strip():
+        return archive_picker()
+    found = taxonomy.resolve(call.args)
+    if found.unknown:
+        lines = []
+        for word, hints in found.unknown:
+            tip = f" Did you mean {', '.join(hints)}?" if hints else ""
+            lines.append(f"'{word}' is not an arXiv category.{tip}")
+        lines.append(
+            "Nothing was changed. Example: /subscribe cs.AI cs.LG, "
+            "or /subscribe with no arguments to pick from a list."
+        )
+        return error(*lines)
+    if found.archives:
+        prompt = await _add_categories(call, list(found.categories)) if found.categories else None
+        buttons = tuple(
+            (Button(f"Yes, all of {a}", f"all:{a}"), Button(f"Pick from {a}", f"pick:{a}"))
+            for a in found.archives
+        )
+        names = ", ".join(
+            f"{a} ({len(taxonomy.archive_categories(a))} categories)" for a in found.archives
+        )
+        ask = reply(
+            f"{names} is a whole archive, which can be hundreds of papers a day. "
+            "Follow all of it?",
+            buttons=buttons,
+        )
+        return ask if prompt is None else Reply(prompt.blocks, extra=(ask,))
+    return await _add_categories(call, list(found.categories))
+
+
+async def subscribe_category(call: Call) -> Reply:
+    """Button: ``sub:<category>``."""
+    category = taxonomy.canonical(call.args)
+    if category is None:
+        return error(f"'{call.args}' is not an arXiv category.")
+    return await _add_categories(call, [category])
+
+
+async def subscribe_archive(call: Call) -> Reply:
+    """Button: ``all:<archive>`` (the confirmation of a whole archive)."""
+    archive = call.args.lower()
+    if not taxonomy.archive_categories(archive):
+        return error(f"There is no arXiv archive called '{archive}'.")
+    return await _add_categories(call, [archive])
+
+
+async def pick(call: Call) -> Reply:
+    """Button: ``pick:<archive>``."""
+    return category_picker(call.args.lower())
+
+
+async def unsubscribe(call: Call) -> Reply:
+    sub = await load(call)
+    words = split_args(call.args)
+    if not sub.categories:
+        return reply("This chat follows no categories.")
+    if not words:
+        buttons = [Button(c, f"unsub:{c}") for c in sub.categories] + [Button("All", "unsub:all")]
+        return reply("Which categories should this chat stop following?", buttons=_rows(buttons))
+    if [w.lower() for w in words] == ["all"]:
+        sub = sub.changed(categories=())
+        await save(call, sub)
+        return reply("Unsubscribed from every category; no more digests. Your keywords are kept.")
+    removing: list[str] = []
+    missing: list[str] = []
+    for word in words:
+        cid = taxonomy.canonical(word) or (
+            word.lower() if word.lower() in sub.categories else None
+        )
+        if cid in sub.categories:
+            removing.append(cid)
+        else:
+            missing.append(word)
+    if missing:
+        return error(
+            f"This chat does not follow {', '.join(missing)}. "
+            f"It follows {', '.join(sub.categories)}. "
+            "Nothing was changed."
+        )
+    sub = sub.changed(categories=tuple(c for c in sub.categories if c not in removing))
+    await save(call, sub)
+    left = ", ".join(sub.categories) or "nothing (no more digests)"
+    return reply(f"Unsubscribed from {', '.join(removing)}. This chat now follows {left}.")
+
+
+async def unsubscribe_button(call: Call) -> Reply:
+    """Button: ``unsub:<category>|all``."""
+    return await unsubscribe(call)
+
+
+KEYWORD_VERBS = ("add", "remove", "set", "clear")
+
+
+async def _edit_words(call: Call, field: str, limit: int, noun: str, command: str) -> Reply:
+    sub = await load(call)
+    current: tuple[str, ...] = getattr(sub, field)
+    words = split_args(call.args)
+    verb = (
+        words[0].lower()
+        if words and words[0].lower() in (*KEYWORD_VERBS, "list", "delete", "rm")
+        else None
+    )
+    if verb in ("delete", "rm"):
+        verb = "remove"
+    items = words[1:] if verb else words
+    if verb in (None, "list") and not items:
+        return reply(
+            f"{noun.capitalize()} ({len(current)}): {quoted(current)}",
+            f"Change them with /{command} add|remove|set|clear, "
+            f'e.g. /{command} add "mixture of experts" RL',
+        )
+    verb = verb or "add"
+    if verb == "clear":
+        updated: tuple[str, ...] = ()
+    else:
+        if not items:
+            return error(
+                f'Say which {noun} to {verb}, e.g. /{command} {verb} LLM "speculative decoding"'
+            )
+        try:
+            given = normalize_keywords(items)
+        except KeywordError as exc:
+            return error(f"{str(exc).capitalize()}. Nothing was changed.")
+        folded = {w.casefold() for w in given}
+        if verb == "add":
+            updated = tuple(normalize_keywords([*current, *given]))
+        elif verb == "set":
+            updated = tuple(given)
+        else:
+            unknown = [w for w in given if w.casefold() not in {c.casefold() for c in current}]
+            if unknown:
+                return error(
+                    f"Not in the list: {quoted(tuple(unknown))}. "
+                    f"Current {noun}: {quoted(current)}. Nothing was changed."
+                )
+            updated = tuple(c for c in current if c.casefold() not in folded)
+    if len(updated) > limit:
+        return error(
+            f"A chat can have at most {limit} {noun}; this would make {len(updated)}. "
+            "Nothing was changed."
+        )
+    sub = sub.changed(**{field: updated})
+    await save(call, sub)
+    return reply(f"{noun.capitalize()} ({len(updated)}): {quoted(updated)}")
+
+
+async def keywords(call: Call) -> Reply:
+    return await _edit_words(call, "keywords", MAX_KEYWORDS, "keywords", "keywords")
+
+
+async def exclude(call: Call) -> Reply:
+    return await _edit_words(call, "exclude", MAX_EXCLUDES, "excluded keywords", "exclude")
+
+
+async def set_time(call: Call) -> Reply:
+    words = split_args(call.args)
+    example = "Example: /time 08:30 Europe/Berlin"
+    if not words or len(words) > 2:
+        sub = await load(call)
+        return reply(f"Digests arrive {schedule_text(sub)}.", example)
+    hh_mm = parse_hh_mm(words[0])
+    if hh_mm is None:
+        return error(f"'{words[0]}' is not a time of day (24-hour HH:MM). {example}")
+    sub = await load(call)
+    tz = sub.timezone
+    if len(words) == 2:
+        found = canonical_zone(words[1])
+        if found is None:
+            hints = suggest_zones(words[1])
+            tip = f" Did you mean {', '.join(hints)}?" if hints else ""
+            return error(f"'{words[1]}' is not an IANA time zone.{tip} {example}")
+        tz = found
+    sub = sub.changed(delivery_time=hh_mm, timezone=tz)
+    await save(call, sub)
+    return reply(
+        f"Digests will arrive {schedule_text(sub)}. Next: {next_delivery_text(call, sub)}."
+    )
+
+
+async def set_language(call: Call) -> Reply:
+    words = split_args(call.args)
+    sub = await load(call)
+    if not words:
+        return reply(
+            f"Summaries are written in {LANGUAGES.get(sub.language, sub.language)} "
+            f"({sub.language}).",
+            "Change it with /language CODE, e.g. /language de",
+        )
+    code = language_code(words[0]) if len(words) == 1 else None
+    if code is None:
+        known = ", ".join(sorted(LANGUAGES))
+        return error(
+            f"'{' '.join(words)}' is not a language I can write summaries in. Use a code: {known}."
+        )
+    sub = sub.changed(language=code)
+    await save(call, sub)
+    return reply(f"Summaries will be written in {LANGUAGES[code]} ({code}).")
+
+
+def _weekday(text: str) -> int | None:
+    lowered = text.lower()
+    for i, name in enumerate(WEEKDAYS):
+        if len(lowered) >= 2 and name.startswith(lowered):
+            return i
+    return None
+
+
+async def set_frequency(call: Call) -> Reply:
+    words = [w.lower() for w in split_args(call.args)]
+    example = "Example: /frequency daily, or /frequency weekly friday"
+    sub = await load(call)
+    if not words:
+        return reply(f"Digests arrive {schedule_text(sub)}.", example)
+    if words[0] == "daily" and len(words) == 1:
+        sub = sub.changed(frequency="daily")
+    elif words[0] == "weekly" and len(words) <= 2:
+        day = _weekday(words[1]) if len(words) == 2 else sub.weekday
+        if day is None:
+            return error(f"'{words[1]}' is not a weekday. {example}")
+        sub = sub.changed(frequency="weekly", weekday=day)
+    else:
+        return error(f"I understand 'daily' or 'weekly [weekday]'. {example}")
+    await save(call, sub)
+    extra = " with the best papers of the week" if sub.frequency == "weekly" else ""
+    return reply(f"Digests will arrive {schedule_text(sub)}{extra}.")
+
+
+async def pause(call: Call) -> Reply:
+    sub = await load(call)
+    if sub.paused:
+        return reply("Digests are already paused; /resume restarts them.")
+    await save(call, sub.changed(paused=True))
+    return reply("Paused: no digests until /resume. Your settings are kept.")
+
+
+async def resume(call: Call) -> Reply:
+    sub = await load(call)
+    if not sub.paused and sub.active:
+        return reply("Digests are not paused.", *describe(call, sub))
+    sub = sub.changed(paused=False, active=True, inactive_reason=None)
+    await save(call, sub)
+    return reply("Resumed.", *describe(call, sub))

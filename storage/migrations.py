@@ -1,0 +1,82 @@
+"""SQLite schema history. Entry ``i`` upgrades a database from version ``i`` to ``i + 1``.
+
+Never edit a released entry: add a new one. The version lives in ``PRAGMA user_version``.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first release: subscriptions and the papers we have seen.
+    """
+    CREATE TABLE subscriptions (
+        platform        TEXT    NOT NULL,
+        chat_id         TEXT    NOT NULL,
+        chat_kind       TEXT    NOT NULL CHECK (chat_kind IN ('private', 'group', 'channel')),
+        created_by      TEXT    NOT NULL,
+        categories      TEXT    NOT NULL DEFAULT '[]',
+        keywords        TEXT    NOT NULL DEFAULT '[]',
+        exclude         TEXT    NOT NULL DEFAULT '[]',
+        include_cross   INTEGER NOT NULL DEFAULT 0,
+        max_papers      INTEGER NOT NULL DEFAULT 10,
+        min_score       REAL    NOT NULL DEFAULT 0,
+        delivery_time   TEXT    NOT NULL DEFAULT '08:00',
+        timezone        TEXT    NOT NULL DEFAULT 'UTC',
+        paused          INTEGER NOT NULL DEFAULT 0,
+        active          INTEGER NOT NULL DEFAULT 1,
+        inactive_reason TEXT,
+        created_at      TEXT    NOT NULL,
+        updated_at      TEXT    NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    CREATE TABLE papers (
+        arxiv_id      TEXT    NOT NULL,
+        version       INTEGER NOT NULL,
+        title         TEXT    NOT NULL,
+        abstract      TEXT    NOT NULL,
+        authors       TEXT    NOT NULL,
+        categories    TEXT    NOT NULL,
+        announce_type TEXT    NOT NULL,
+        published     TEXT    NOT NULL,
+        comment       TEXT,
+        journal_ref   TEXT,
+        doi           TEXT,
+        seen_at       TEXT    NOT NULL,
+        PRIMARY KEY (arxiv_id, version)
+    );
+    """,
+    # 2: weekly digests, summary language, the summary cache and the delivery ledger.
+    """
+    ALTER TABLE subscriptions ADD COLUMN frequency TEXT NOT NULL DEFAULT 'daily'
+        CHECK (frequency IN ('daily', 'weekly'));
+    ALTER TABLE subscriptions ADD COLUMN weekday INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE subscriptions ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+    CREATE TABLE summaries (
+        arxiv_id          TEXT    NOT NULL,
+        version           INTEGER NOT NULL,
+        model             TEXT    NOT NULL,
+        language          TEXT    NOT NULL,
+        prompt_version    TEXT    NOT NULL,
+        source            TEXT    NOT NULL,
+        text              TEXT    NOT NULL,
+        prompt_tokens     INTEGER,
+        completion_tokens INTEGER,
+        created_at        TEXT    NOT NULL,
+        PRIMARY KEY (arxiv_id, version, model, language, prompt_version)
+    );
+    CREATE TABLE deliveries (
+        platform         TEXT    NOT NULL,
+        chat_id          TEXT    NOT NULL,
+        announcement_day TEXT    NOT NULL,
+        state            TEXT    NOT NULL
+            CHECK (state IN ('due', 'in_progress', 'done', 'failed', 'skipped')),
+        messages_sent    INTEGER NOT NULL DEFAULT 0,
+        detail           TEXT,
+        created_at       TEXT    NOT NULL,
+        updated_at       TEXT    NOT NULL,
+        PRIMARY KEY (platform, chat_id, announcement_day)
+    );
+    CREATE INDEX deliveries_by_state ON deliveries (state, announcement_day);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,253 @@
+"""The default store: one SQLite file through aiosqlite.
+
+One connection, in autocommit mode, with every operation under one asyncio lock: SQLite has a
+single writer anyway, and a shared connection would otherwise share one transaction between
+tasks (a rollback in one task could undo another's writes). Each write is its own
+``BEGIN IMMEDIATE ... COMMIT``, finished before the method returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.papers import Paper
+from bot.store import StoreError
+from bot.subscriptions import Subscription, utcnow
+from storage.migrations import MIGRATIONS, SCHEMA_VERSION
+
+
+class SqliteStore:
+    """Implements :class:`bot.store.Store`."""
+
+    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
+        self._db = db
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteStore:
+        """Open (creating it if needed) and migrate; refuse a database from a newer version."""
+        where = str(path)
+        if where != ":memory:":
+            Path(where).parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(where, isolation_level=None, timeout=10.0)
+        try:
+            db.row_factory = aiosqlite.Row
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            await db.execute("PRAGMA busy_timeout=10000")
+            await migrate(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, where)
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._db.close()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.rollback()
+                raise
+            await self._db.commit()
+
+    async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
+        async with self._lock:
+            return list(await self._db.execute_fetchall(sql, params))
+
+    # --- subscriptions ---------------------------------------------------------------------
+
+    async def get_subscription(self, platform: str, chat_id: str) -> Subscription | None:
+        rows = await self._fetchall(
+            "SELECT * FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+        )
+        return _subscription(rows[0]) if rows else None
+
+    async def save_subscription(self, subscription: Subscription) -> None:
+        s = subscription
+        async with self._transaction() as db:
+            await db.execute(
+                """
+                INSERT INTO subscriptions (
+                    platform, chat_id, chat_kind, created_by, categories, keywords, exclude,
+                    include_cross, max_papers, min_score, delivery_time, timezone, frequency,
+                    weekday, language, paused, active, inactive_reason, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (platform, chat_id) DO UPDATE SET
+                    chat_kind = excluded.chat_kind, categories = excluded.categories,
+                    keywords = excluded.keywords, exclude = excluded.exclude,
+                    include_cross = excluded.include_cross, max_papers = excluded.max_papers,
+                    min_score = excluded.min_score, delivery_time = excluded.delivery_time,
+                    timezone = excluded.timezone, frequency = excluded.frequency,
+                    weekday = excluded.weekday, language = excluded.language,
+                    paused = excluded.paused, active = excluded.active,
+                    inactive_reason = excluded.inactive_reason, updated_at = excluded.updated_at
+                """,
+                (
+                    s.platform,
+                    s.chat_id,
+                    s.chat_kind,
+                    s.created_by,
+                    json.dumps(s.categories),
+                    json.dumps(s.keywords, ensure_ascii=False),
+                    json.dumps(s.exclude, ensure_ascii=False),
+                    int(s.include_cross),
+                    s.max_papers,
+                    s.min_score,
+                    s.delivery_time,
+                    s.timezone,
+                    s.frequency,
+                    s.weekday,
+                    s.language,
+                    int(s.paused),
+                    int(s.active),
+                    s.inactive_reason,
+                    s.created_at.isoformat(),
+                    s.updated_at.isoformat(),
+                ),
+            )
+
+    async def delete_subscription(self, platform: str, chat_id: str) -> bool:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+            )
+            return cursor.rowcount > 0
+
+    async def list_subscriptions(self, *, delivering_only: bool = False) -> list[Subscription]:
+        sql = "SELECT * FROM subscriptions"
+        if delivering_only:
+            sql += " WHERE active = 1 AND paused = 0 AND categories != '[]'"
+        rows = await self._fetchall(sql + " ORDER BY platform, chat_id")
+        return [_subscription(r) for r in rows]
+
+    # --- papers ----------------------------------------------------------------------------
+
+    async def save_papers(self, papers: Iterable[Paper]) -> None:
+        now = utcnow().isoformat()
+        rows = [
+            (
+                p.arxiv_id,
+                p.version,
+                p.title,
+                p.abstract,
+                json.dumps(p.authors, ensure_ascii=False),
+                json.dumps(p.categories),
+                p.announce_type,
+                p.published.isoformat(),
+                p.comment,
+                p.journal_ref,
+                p.doi,
+                now,
+            )
+            for p in papers
+        ]
+        if not rows:
+            return
+        async with self._transaction() as db:
+            await db.executemany(
+                """
+                INSERT INTO papers (arxiv_id, version, title, abstract, authors, categories,
+                                    announce_type, published, comment, journal_ref, doi, seen_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (arxiv_id, version) DO UPDATE SET
+                    title = excluded.title, abstract = excluded.abstract,
+                    authors = excluded.authors, categories = excluded.categories,
+                    comment = COALESCE(excluded.comment, papers.comment),
+                    journal_ref = COALESCE(excluded.journal_ref, papers.journal_ref),
+                    doi = COALESCE(excluded.doi, papers.doi)
+                """,
+                rows,
+            )
+
+    async def get_paper(self, arxiv_id: str, version: int | None = None) -> Paper | None:
+        if version is None:
+            rows = await self._fetchall(
+                "SELECT * FROM papers WHERE arxiv_id = ? ORDER BY version DESC LIMIT 1",
+                (arxiv_id,),
+            )
+        else:
+            rows = await self._fetchall(
+                "SELECT * FROM papers WHERE arxiv_id = ? AND version = ?", (arxiv_id, version)
+            )
+        return _paper(rows[0]) if rows else None
+
+
+async def migrate(db: aiosqlite.Connection) -> None:
+    """Bring the schema up to date, one atomic step at a time."""
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    version = int(row[0]) if row else 0
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the database is at schema version {version}, but this arxiv-bot only knows "
+            f"versions up to {SCHEMA_VERSION}: it was written by a newer release. Upgrade "
+            "arxiv-bot, or point DATABASE_URL at another file."
+        )
+    for index in range(version, SCHEMA_VERSION):
+        # executescript commits first and runs in autocommit: BEGIN/COMMIT must be inside.
+        script = (
+            f"BEGIN IMMEDIATE;\n{MIGRATIONS[index]}\nPRAGMA user_version = {index + 1};\nCOMMIT;"
+        )
+        try:
+            await db.executescript(script)
+        except sqlite3.Error:
+            if db.in_transaction:
+                await db.rollback()
+            raise
+
+
+def _subscription(row: aiosqlite.Row) -> Subscription:
+    return Subscription(
+        platform=row["platform"],
+        chat_id=row["chat_id"],
+        chat_kind=row["chat_kind"],
+        created_by=row["created_by"],
+        categories=tuple(json.loads(row["categories"])),
+        keywords=tuple(json.loads(row["keywords"])),
+        exclude=tuple(json.loads(row["exclude"])),
+        include_cross=bool(row["include_cross"]),
+        max_papers=row["max_papers"],
+        min_score=row["min_score"],
+        delivery_time=row["delivery_time"],
+        timezone=row["timezone"],
+        frequency=row["frequency"],
+        weekday=row["weekday"],
+        language=row["language"],
+        paused=bool(row["paused"]),
+        active=bool(row["active"]),
+        inactive_reason=row["inactive_reason"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+def _paper(row: aiosqlite.Row) -> Paper:
+    return Paper(
+        arxiv_id=row["arxiv_id"],
+        version=row["version"],
+        title=row["title"],
+        abstract=row["abstract"],
+        authors=tuple(json.loads(row["authors"])),
+        categories=tuple(json.loads(row["categories"])),
+        announce_type=row["announce_type"],
+        published=date.fromisoformat(row["published"]),
+        comment=row["comment"],
+        journal_ref=row["journal_ref"],
+        doi=row["doi"],
+    )
