@@ -14,15 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from adapters.console import ConsoleAdapter
-from adapters.wiring import make_http, open_services
+from adapters.wiring import make_http, make_llm_client, open_services
 from bot.announcements import AnnouncementSource
 from bot.arxiv_http import ArxivRequestError, ArxivUnavailable
+from bot.arxiv_ids import InvalidArxivId
 from bot.commands import CommandRouter
 from bot.config import ConfigError, Settings, load_settings
-from bot.digest import fetch_digest, profile_from_settings
-from bot.formats import FORMATS, Format, render
+from bot.digest import fetch_digest, make_digest, profile_from_settings, with_summaries
+from bot.formats import FORMATS, Format, render, summary_document
+from bot.languages import language_code
 from bot.logs import setup_logging
+from bot.paper_lookup import PaperNotFound, find_paper
 from bot.store import StoreError
+from bot.summarizer import SummaryUnavailable
 
 log = logging.getLogger("arxiv-bot")
 
@@ -58,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--format", choices=FORMATS, default="markdown")
     digest.add_argument("--output", metavar="FILE", help="write here instead of stdout")
 
+    summarize = sub.add_parser("summarize", help="one paper's summary")
+    summarize.add_argument("paper", metavar="ID", help="arXiv ID or arxiv.org link")
+    summarize.add_argument("--config", help="TOML config file, or the legacy config.json")
+    summarize.add_argument("--language", metavar="L", help="e.g. en, zh, de")
+    summarize.add_argument("--format", choices=FORMATS, default="markdown")
+    summarize.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+
     chat = sub.add_parser("chat", help="try the bot in this terminal (a private chat)")
     chat.add_argument("--config", help="TOML config file, or the legacy config.json")
     return parser
@@ -78,16 +89,58 @@ async def _digest(args: argparse.Namespace) -> int:
         include_cross=args.include_cross,
         scoring=args.scoring,
     )
-    http = make_http(settings)
-    try:
-        source = AnnouncementSource(http, settings.arxiv_feed_url)
-        log.info("fetching today's announcements for %s", ", ".join(settings.categories))
-        digest = await fetch_digest(source, profile_from_settings(settings), mode=settings.scoring)
-    finally:
-        await http.aclose()
-    log.info("%d of %d papers selected", len(digest.papers), digest.announced)
+    profile = profile_from_settings(settings)
+    log.info("fetching today's announcements for %s", ", ".join(settings.categories))
+    if make_llm_client(settings) is None or settings.max_papers_to_summarize == 0:
+        # No model: nothing to cache, so no database either.
+        http = make_http(settings)
+        try:
+            source = AnnouncementSource(http, settings.arxiv_feed_url)
+            digest = await fetch_digest(source, profile, mode=settings.scoring)
+        finally:
+            await http.aclose()
+    else:
+        async with open_services(settings) as services:
+            announcement = await services.announcements.fetch(profile.categories)
+            await services.store.save_papers(announcement.papers)
+            digest = make_digest(announcement, profile, mode=settings.scoring)
+            log.info("summarizing the top %d papers", settings.max_papers_to_summarize)
+            digest = await with_summaries(
+                digest,
+                services.summarizer,
+                settings.summary_language,
+                limit=settings.max_papers_to_summarize,
+                deadline=settings.summary_deadline,
+            )
+    log.info(
+        "%d of %d papers selected, %d summarized",
+        len(digest.papers),
+        digest.announced,
+        len(digest.summaries),
+    )
     fmt: Format = args.format
     write_output(render(digest, fmt), args.output)
+    return 0
+
+
+async def _summarize(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    language = args.language or settings.summary_language
+    if language_code(language) is None:
+        raise ConfigError(f"--language: '{language}' is not a language code like en, zh, de")
+    async with open_services(settings) as services:
+        try:
+            paper = await find_paper(services.store, services.papers, args.paper)
+        except (InvalidArxivId, PaperNotFound) as exc:
+            print(f"arxiv-bot: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        log.info("summarizing arXiv:%s", paper.versioned_id)
+        try:
+            summary = await services.summarizer.summary(paper, language_code(language) or "en")
+        except SummaryUnavailable as exc:
+            print(f"arxiv-bot: {exc}", file=sys.stderr)
+            return EXIT_UNAVAILABLE
+    write_output(summary_document(paper, summary, args.format), args.output)
     return 0
 
 
@@ -123,7 +176,7 @@ async def _chat(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"digest": _digest, "chat": _chat}
+COMMANDS = {"digest": _digest, "summarize": _summarize, "chat": _chat}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

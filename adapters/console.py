@@ -9,67 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import re
 import sys
 from typing import TextIO
 
 from bot.chats import ChatRef, CommandContext
 from bot.commands import CommandRouter
-from bot.messages import (
-    Block,
-    Bold,
-    BulletList,
-    Button,
-    Code,
-    CodeBlock,
-    Collapsible,
-    Heading,
-    Inline,
-    Italic,
-    Link,
-    PaperCard,
-    Paragraph,
-    Reply,
-    Text,
-    card_blocks,
-)
+from bot.messages import Button, PaperCard, Reply
+from bot.text_out import INDENT, block_lines, strip_controls
 
 PLATFORM = "console"
-INDENT = "    "
-_TERMINAL_CONTROL = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f]")
-
-
-def _inline(nodes: tuple[Inline, ...]) -> str:
-    out = []
-    for node in nodes:
-        if isinstance(node, Text):
-            out.append(node.text)
-        elif isinstance(node, Code):
-            out.append(f"`{node.text}`")
-        elif isinstance(node, Link):
-            out.append(node.text if node.text == node.url else f"{node.text} <{node.url}>")
-        elif isinstance(node, Bold | Italic):
-            out.append(_inline(node.children))
-    return "".join(out)
-
-
-def _block(block: Block, indent: str = "") -> list[str]:
-    if isinstance(block, Paragraph | Heading):
-        text = _inline(block.inlines)
-        return [indent + line for line in text.split("\n")] if text else []
-    if isinstance(block, BulletList):
-        return [
-            f"{indent}  {f'{n}.' if block.numbered else '-'} {_inline(item)}"
-            for n, item in enumerate(block.items, 1)
-        ]
-    if isinstance(block, CodeBlock):
-        return [indent + INDENT + line for line in block.text.split("\n")]
-    if isinstance(block, Collapsible):
-        lines = [line for b in block.summary for line in _block(b, indent)]
-        return lines + [line for b in block.body for line in _block(b, indent + INDENT)]
-    if isinstance(block, PaperCard):
-        return [line for b in card_blocks(block) for line in _block(b, indent)]
-    raise TypeError(f"unknown block {type(block).__name__}")
 
 
 def render(reply: Reply) -> tuple[str, list[Button]]:
@@ -82,7 +30,7 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
         if part.tone == "error":
             lines.append("(!)")
         for block in part.blocks:
-            lines.extend(_block(block))
+            lines.extend(block_lines(block))
             if isinstance(block, PaperCard):
                 for action in block.actions:
                     buttons.append(action)
@@ -94,8 +42,7 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
                 row_labels.append(f"[{len(buttons)}] {button.label}")
         if row_labels:
             lines.append("  ".join(row_labels))
-    text = "\n".join(lines)
-    return _TERMINAL_CONTROL.sub("", text), buttons
+    return strip_controls("\n".join(lines)), buttons
 
 
 class ConsoleAdapter:
@@ -130,6 +77,9 @@ class ConsoleAdapter:
         text, self._buttons = render(reply)
         self.write(text)
 
+    async def _progress(self, reply: Reply) -> None:
+        self.write(render(reply)[0])
+
     async def handle_line(self, line: str) -> None:
         text = line.strip()
         if not text:
@@ -141,9 +91,10 @@ class ConsoleAdapter:
             if not 0 <= index < len(self._buttons):
                 self.write(f"(!) Choose a number from 1 to {len(self._buttons)}.")
                 return
-            answer = await self.router.handle_action(ctx, self._buttons[index].action)
+            action = self._buttons[index].action
+            answer = await self.router.handle_action(ctx, action, self._progress)
         else:
-            answer = await self.router.handle_text(ctx, text)
+            answer = await self.router.handle_text(ctx, text, self._progress)
         if answer is not None:
             await self.send(self.chat, answer)
 

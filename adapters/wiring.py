@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from openai import AsyncOpenAI
+
 from bot.announcements import AnnouncementSource
 from bot.arxiv_api import ArxivApi
 from bot.arxiv_http import ArxivHttp
 from bot.config import Settings
-from bot.services import CachedAnnouncements, Services
+from bot.fulltext import FullTextSource
+from bot.services import CachedAnnouncements, Services, utc_now
+from bot.store import Store
+from bot.summaries import instructions
+from bot.summarizer import Summarizer
 from storage import open_store
 
 
@@ -28,14 +34,53 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     store = await open_store(settings.database_url)
     http = make_http(settings)
     api = ArxivApi(http, settings.arxiv_api_url, timeout=settings.http_timeout)
+    client = make_llm_client(settings)
     try:
         yield Services(
             settings=settings,
             store=store,
             announcements=CachedAnnouncements(AnnouncementSource(http, settings.arxiv_feed_url)),
             papers=api,
+            summarizer=make_summarizer(settings, store, http, client),
         )
     finally:
+        if client is not None:
+            await client.close()
         api.close()
         await http.aclose()
         await store.close()
+
+
+def make_llm_client(settings: Settings) -> AsyncOpenAI | None:
+    """None without an API key (or with summaries disabled): the bot then shows labelled
+    abstract extracts instead of summaries."""
+    if settings.openai_api_key is None or not settings.summaries_enabled:
+        return None
+    return AsyncOpenAI(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_retries,
+    )
+
+
+def make_summarizer(
+    settings: Settings, store: Store, http: ArxivHttp, client: AsyncOpenAI | None
+) -> Summarizer:
+    return Summarizer(
+        store=store,
+        fulltext=FullTextSource(http, settings.arxiv_html_url, settings.arxiv_pdf_url),
+        client=client,
+        model=settings.llm_model,
+        temperature=settings.llm_temperature,
+        max_tokens=settings.llm_max_tokens,
+        max_tokens_param=settings.llm_max_tokens_param,
+        workers=settings.summary_workers,
+        input_chars=settings.summary_input_chars,
+        instruction_text=instructions(settings.summary_prompt_file),
+        terms_in_english=settings.summary_terms_in_english,
+        daily_calls=settings.llm_daily_calls,
+        daily_tokens=settings.llm_daily_tokens,
+        per_user_per_day=settings.summaries_per_user_per_day,
+        clock=utc_now,
+    )

@@ -99,6 +99,23 @@ class Settings(BaseSettings):
     summary_prompt_file: Path | None = None
     max_papers_to_summarize: int = Field(15, ge=0, le=200)
     summary_workers: int = Field(3, ge=1, le=64)
+    """Model calls in flight at once (the legacy ``max_workers``)."""
+    summary_terms_in_english: bool = True
+    """Keep technical terms in English in other languages (the legacy Chinese style)."""
+    summary_input_chars: int = Field(60_000, ge=2_000)
+    """Budget for the paper text sent to the model (about 4 characters per token)."""
+    summary_deadline: float = Field(300.0, gt=0)
+    """Seconds a digest waits for summaries before it goes out with abstract TL;DRs."""
+    llm_timeout: float = Field(120.0, gt=0)
+    llm_retries: int = Field(3, ge=0, le=10)
+    llm_max_tokens: int = Field(1500, ge=100)
+    llm_max_tokens_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    """OpenAI's newest models want ``max_completion_tokens``; most compatible servers the other."""
+    llm_daily_calls: int = Field(1000, ge=0)
+    llm_daily_tokens: int = Field(5_000_000, ge=0)
+    """Hard caps per UTC day; new summaries wait for the next day once one is reached."""
+    summaries_per_user_per_day: int = Field(20, ge=0)
+    """On-demand summaries one person may cause per day (cached ones are free)."""
 
     # --- arXiv endpoints and politeness ----------------------------------------------------
     arxiv_feed_url: str = Field(
@@ -164,6 +181,13 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a time of day like 08:30")
         return f"{int(hours):02d}:{int(minutes):02d}"
 
+    @field_validator("summary_prompt_file")
+    @classmethod
+    def _readable_prompt(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"prompt file {str(value)!r} does not exist")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _iana_zone(cls, value: str) -> str:
@@ -206,6 +230,8 @@ def legacy_to_settings(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     key_env = summary.get("api_key_env")
     if key_env and os.environ.get(key_env) and not os.environ.get("OPENAI_API_KEY"):
         out["openai_api_key"] = os.environ[key_env]
+    if "max_tokens" in summary:
+        out["llm_max_tokens"] = summary["max_tokens"]
     if "temperature" in summary:
         out["llm_temperature"] = summary["temperature"]
     return out

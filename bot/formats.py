@@ -6,34 +6,21 @@ Chat renderings live with their adapters; these are the ones the CLI (and feeds)
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from typing import Any, Literal
 
 from bot.digest import Digest
+from bot.excerpts import excerpt
+from bot.latex import readable
+from bot.markdown_out import blocks_markdown, markdown_escape
+from bot.markdown_tree import parse_markdown
+from bot.papers import Paper
 from bot.scoring import ScoredPaper
+from bot.summaries import Summary, summary_body_blocks
+from bot.text_out import blocks_text
 
 Format = Literal["markdown", "json", "text"]
 FORMATS: tuple[Format, ...] = ("markdown", "json", "text")
-ABSTRACT_EXCERPT = 300
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
-
-
-def markdown_escape(text: str) -> str:
-    """Make untrusted text inert in Markdown (and in the raw HTML GitHub allows)."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("&", "&amp;")
-
-
-def excerpt(text: str, limit: int = ABSTRACT_EXCERPT) -> str:
-    """The first ``limit`` characters, cut at a word when one is near, with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    space = cut.rfind(" ")
-    if space > limit * 0.8:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:") + "..."
 
 
 def why(scored: ScoredPaper) -> str:
@@ -64,9 +51,9 @@ def to_markdown(digest: Digest) -> str:
     for n, scored in enumerate(digest.papers, 1):
         p = scored.paper
         lines += [
-            f"### {n}. [{markdown_escape(p.title)}]({p.url})",
+            f"### {n}. [{markdown_escape(readable(p.title))}]({p.url})",
             "",
-            f"**Authors**: {markdown_escape(', '.join(p.authors))}  ",
+            f"**Authors**: {markdown_escape(readable(', '.join(p.authors)))}  ",
             f"**Category**: {p.primary_category}  ",
             f"**Published**: {p.published.isoformat()}  ",
             f"**Score**: {scored.score:.1f}  ",
@@ -74,16 +61,47 @@ def to_markdown(digest: Digest) -> str:
             f"**ArXiv ID**: {p.versioned_id}",
             "",
             "#### Abstract",
-            markdown_escape(excerpt(p.abstract)),
-            "",
-            "---",
+            markdown_escape(readable(excerpt(p.abstract))),
             "",
         ]
+        summary = digest.summary_of(scored)
+        if summary is not None and not summary.is_extract:
+            lines += [
+                "<details>",
+                f"<summary><strong>🤖 AI Summary (by {markdown_escape(summary.key.model)})"
+                "</strong> - Click to expand</summary>",
+                "",
+                summary_markdown(summary),
+                "",
+                "</details>",
+                "",
+            ]
+        lines += ["---", ""]
     return "\n".join(lines)
 
 
-def paper_json(scored: ScoredPaper) -> dict[str, Any]:
-    """One paper in the stable JSON shape other tools read (names must not change)."""
+def summary_markdown(summary: Summary) -> str:
+    """The model's summary as safe Markdown: parsed into text nodes, written back escaped."""
+    tldr = f"**TL;DR**: {markdown_escape(readable(summary.tldr))}"
+    return f"{tldr}\n\n{blocks_markdown(parse_markdown(summary.body))}".strip()
+
+
+def summary_json(summary: Summary | None) -> dict[str, Any] | None:
+    if summary is None:
+        return None
+    return {
+        "tldr": summary.tldr,
+        "text": summary.body,
+        "model": summary.key.model,
+        "language": summary.key.language,
+        "source": summary.source,
+        "created_at": summary.created_at.isoformat(),
+    }
+
+
+def paper_json(scored: ScoredPaper, summary: Summary | None = None) -> dict[str, Any]:
+    """One paper in the stable JSON shape other tools read (names must not change). Text is
+    as arXiv and the model wrote it (LaTeX included): consumers render it themselves."""
     p = scored.paper
     return {
         "arxiv_id": p.arxiv_id,
@@ -99,7 +117,7 @@ def paper_json(scored: ScoredPaper) -> dict[str, Any]:
         "abstract": p.abstract,
         "url": p.url,
         "pdf_url": p.pdf_url,
-        "summary": None,
+        "summary": summary_json(summary),
     }
 
 
@@ -107,7 +125,7 @@ def to_json(digest: Digest) -> str:
     doc = {
         "generated_at": digest.generated_at.isoformat(),
         "categories": list(digest.categories),
-        "papers": [paper_json(s) for s in digest.papers],
+        "papers": [paper_json(s, digest.summary_of(s)) for s in digest.papers],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
@@ -122,13 +140,14 @@ def to_text(digest: Digest) -> str:
     for n, scored in enumerate(digest.papers, 1):
         p = scored.paper
         reason = f" - {why(scored)}" if scored.matched else ""
+        summary = digest.summary_of(scored)
         lines += [
-            f"{n}. {p.title}",
-            f"   {', '.join(p.authors)}",
+            f"{n}. {readable(p.title)}",
+            f"   {readable(', '.join(p.authors))}",
             f"   {p.versioned_id} [{', '.join(p.categories)}] {scored.announce_type}, "
             f"score {scored.score:.1f}{reason}",
             f"   {p.url}",
-            f"   {excerpt(p.abstract)}",
+            f"   {readable(summary.tldr if summary else excerpt(p.abstract))}",
             "",
         ]
     return "\n".join(lines)
@@ -137,3 +156,31 @@ def to_text(digest: Digest) -> str:
 def render(digest: Digest, fmt: Format) -> str:
     renderers = {"markdown": to_markdown, "json": to_json, "text": to_text}
     return renderers[fmt](digest)
+
+
+def summary_document(paper: Paper, summary: Summary, fmt: Format) -> str:
+    """One paper's summary for ``arxiv-bot summarize``."""
+    if fmt == "json":
+        doc = {
+            "arxiv_id": paper.arxiv_id,
+            "version": paper.version,
+            "title": paper.title,
+            "authors": list(paper.authors),
+            "categories": list(paper.categories),
+            "url": paper.url,
+            "pdf_url": paper.pdf_url,
+            "summary": summary_json(summary),
+        }
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "markdown":
+        return (
+            f"## [{markdown_escape(readable(paper.title))}]({paper.url})\n\n"
+            f"**Authors**: {markdown_escape(readable(', '.join(paper.authors)))}  \n"
+            f"**ArXiv ID**: {paper.versioned_id}\n\n"
+            f"{summary_markdown(summary)}\n\n*{markdown_escape(summary.credit())}*\n"
+        )
+    body = blocks_text(summary_body_blocks(summary))
+    return (
+        f"{readable(paper.title)}\n{readable(', '.join(paper.authors))}\n{paper.url}\n\n"
+        f"TL;DR: {readable(summary.tldr)}\n\n{body}\n\n{summary.credit()}\n"
+    )

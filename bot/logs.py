@@ -45,5 +45,5 @@ def setup_logging(level: int = logging.INFO, secrets: Iterable[str] = ()) -> Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "arxiv", "discord.http", "telegram.ext.Updater"):
+    for noisy in ("httpx", "httpx2", "httpcore", "arxiv", "discord.http", "telegram.ext.Updater"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -1,68 +1,61 @@
-"""Papers and digests as neutral messages, shared by /digest, /summarize and daily delivery."""
+"""Papers, summaries and digests as neutral messages, shared by /digest, /summarize and daily
+delivery. LaTeX becomes readable here, where paper text turns into something people read."""
 
 from __future__ import annotations
 
-import re
-
 from bot.digest import Digest
-from bot.formats import excerpt, why
-from bot.messages import (
-    Block,
-    Button,
-    Collapsible,
-    PaperCard,
-    Reply,
-    bold,
-    para,
-)
+from bot.excerpts import abstract_tldr
+from bot.formats import why
+from bot.latex import readable
+from bot.messages import Block, Button, Collapsible, PaperCard, Reply, bold, italic, para
 from bot.papers import Paper
 from bot.scoring import ScoredPaper
+from bot.summaries import Summary, summary_body_blocks
 
 MAX_AUTHORS = 5
-TLDR_LIMIT = 280
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
 
 def authors_line(authors: tuple[str, ...]) -> tuple[str, ...]:
+    shown = tuple(readable(a) for a in authors[:MAX_AUTHORS])
     if len(authors) <= MAX_AUTHORS:
-        return authors
-    return (*authors[:MAX_AUTHORS], f"et al. ({len(authors)} authors)")
-
-
-def abstract_tldr(abstract: str) -> str:
-    """The abstract's first sentences up to ~280 characters: what a folded card shows until a
-    model's TL;DR exists."""
-    out = ""
-    for sentence in _SENTENCE_END.split(abstract):
-        if out and len(out) + len(sentence) + 1 > TLDR_LIMIT:
-            break
-        out = f"{out} {sentence}".strip()
-    return excerpt(out, TLDR_LIMIT)
+        return shown
+    return (*shown, f"et al. ({len(authors)} authors)")
 
 
 def summary_action(paper: Paper) -> Button:
     return Button("Summary", f"sum:{paper.versioned_id}")
 
 
+def summary_blocks(summary: Summary) -> tuple[Block, ...]:
+    """The folded part of a summary: the model's sections, then who made it from what."""
+    return (*summary_body_blocks(summary), para(italic(summary.credit())))
+
+
 def paper_card(
-    paper: Paper, *, scored: ScoredPaper | None = None, body: tuple[Block, ...] = ()
+    paper: Paper,
+    *,
+    scored: ScoredPaper | None = None,
+    summary: Summary | None = None,
+    body: tuple[Block, ...] = (),
+    summary_button: bool = True,
 ) -> PaperCard:
     return PaperCard(
         arxiv_id=paper.versioned_id,
-        title=paper.title,
+        title=readable(paper.title),
         url=paper.url,
         authors=authors_line(paper.authors),
         categories=paper.categories,
         score=scored.score if scored else None,
         why=why(scored) if scored else "",
-        tldr=abstract_tldr(paper.abstract),
+        tldr=readable(summary.tldr if summary else abstract_tldr(paper.abstract)),
         body=body,
-        actions=(summary_action(paper),),
+        actions=(summary_action(paper),) if summary_button else (),
     )
 
 
 def digest_reply(digest: Digest, *, heading: str = "arXiv digest") -> Reply:
+    """Compact cards: title, authors, categories, score and why, and the TL;DR; the full
+    summary is one button away."""
     day = digest.announcement_day.strftime("%a %d %b %Y") if digest.announcement_day else "today"
     cats = ", ".join(digest.categories)
     if not digest.papers:
@@ -77,13 +70,19 @@ def digest_reply(digest: Digest, *, heading: str = "arXiv digest") -> Reply:
         bold(f"{heading} · {day}"),
         f" · {cats} · {len(digest.papers)} of {digest.announced} papers",
     )
-    cards = tuple(paper_card(s.paper, scored=s) for s in digest.papers)
+    cards = tuple(
+        paper_card(s.paper, scored=s, summary=digest.summary_of(s)) for s in digest.papers
+    )
     return Reply((header, *cards))
 
 
-def paper_reply(paper: Paper) -> Reply:
-    """A paper's metadata with its abstract folded (summaries replace the body later)."""
-    card = paper_card(
-        paper, body=(Collapsible((para(bold("Abstract")),), (para(paper.abstract),)),)
-    )
-    return Reply((card,))
+def summary_reply(paper: Paper, summary: Summary | None, note: str = "") -> Reply:
+    """A paper with its summary: the TL;DR shows, the rest is folded. Without a summary (the
+    model failed or a limit was reached), the abstract is folded instead, with ``note``."""
+    if summary is not None:
+        body = (Collapsible((para(bold("Full summary")),), summary_blocks(summary)),)
+    else:
+        body = (Collapsible((para(bold("Abstract")),), (para(readable(paper.abstract)),)),)
+    card = paper_card(paper, summary=summary, body=body, summary_button=summary is None)
+    blocks: tuple[Block, ...] = (card, para(italic(note))) if note else (card,)
+    return Reply(blocks)

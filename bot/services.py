@@ -17,6 +17,7 @@ from bot.arxiv_ids import ArxivId
 from bot.config import Settings
 from bot.papers import Paper
 from bot.store import Store
+from bot.summarizer import Summarizer
 
 
 class AnnouncementProvider(Protocol):
@@ -56,4 +57,5 @@ class Services:
     store: Store
     announcements: AnnouncementProvider
     papers: PaperLookup
+    summarizer: Summarizer
     clock: Callable[[], datetime] = field(default=utc_now)

@@ -77,6 +77,33 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX deliveries_by_state ON deliveries (state, announcement_day);
     """,
+    # 3: summaries that failed (retried later), model usage per day, on-demand requests.
+    """
+    CREATE TABLE summary_failures (
+        arxiv_id        TEXT    NOT NULL,
+        version         INTEGER NOT NULL,
+        model           TEXT    NOT NULL,
+        language        TEXT    NOT NULL,
+        prompt_version  TEXT    NOT NULL,
+        attempts        INTEGER NOT NULL,
+        last_error      TEXT    NOT NULL,
+        next_attempt_at TEXT    NOT NULL,
+        PRIMARY KEY (arxiv_id, version, model, language, prompt_version)
+    );
+    CREATE TABLE llm_usage (
+        day               TEXT    PRIMARY KEY,
+        calls             INTEGER NOT NULL DEFAULT 0,
+        prompt_tokens     INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE user_requests (
+        platform TEXT    NOT NULL,
+        user_id  TEXT    NOT NULL,
+        day      TEXT    NOT NULL,
+        count    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (platform, user_id, day)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

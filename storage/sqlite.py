@@ -13,15 +13,16 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from bot.papers import Paper
-from bot.store import StoreError
+from bot.store import LlmUsage, StoreError, SummaryFailure
 from bot.subscriptions import Subscription, utcnow
+from bot.summaries import Summary, SummaryKey
 from storage.migrations import MIGRATIONS, SCHEMA_VERSION
 
 
@@ -186,6 +187,145 @@ class SqliteStore:
                 "SELECT * FROM papers WHERE arxiv_id = ? AND version = ?", (arxiv_id, version)
             )
         return _paper(rows[0]) if rows else None
+
+    # --- summaries -------------------------------------------------------------------------
+
+    async def get_summary(self, key: SummaryKey) -> Summary | None:
+        rows = await self._fetchall(
+            """
+            SELECT * FROM summaries WHERE arxiv_id = ? AND version = ? AND model = ?
+                AND language = ? AND prompt_version = ?
+            """,
+            _key_params(key),
+        )
+        return _summary(rows[0]) if rows else None
+
+    async def save_summary(self, summary: Summary) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                """
+                INSERT OR REPLACE INTO summaries (arxiv_id, version, model, language,
+                    prompt_version, source, text, prompt_tokens, completion_tokens, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    *_key_params(summary.key),
+                    summary.source,
+                    json.dumps({"tldr": summary.tldr, "body": summary.body}, ensure_ascii=False),
+                    summary.prompt_tokens,
+                    summary.completion_tokens,
+                    summary.created_at.isoformat(),
+                ),
+            )
+            await db.execute(_DELETE_FAILURE, _key_params(summary.key))
+
+    async def record_summary_failure(
+        self, key: SummaryKey, error: str, now: datetime, base_delay: timedelta
+    ) -> int:
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT attempts FROM summary_failures WHERE arxiv_id = ? AND version = ? "
+                "AND model = ? AND language = ? AND prompt_version = ?",
+                _key_params(key),
+            ) as cursor:
+                row = await cursor.fetchone()
+            attempts = (int(row[0]) if row else 0) + 1
+            next_attempt = now + base_delay * 2 ** (attempts - 1)
+            await db.execute(
+                """
+                INSERT OR REPLACE INTO summary_failures (arxiv_id, version, model, language,
+                    prompt_version, attempts, last_error, next_attempt_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (*_key_params(key), attempts, error[:500], next_attempt.isoformat()),
+            )
+        return attempts
+
+    async def due_summary_failures(self, now: datetime, limit: int = 50) -> list[SummaryFailure]:
+        rows = await self._fetchall(
+            "SELECT * FROM summary_failures WHERE next_attempt_at <= ? "
+            "ORDER BY next_attempt_at LIMIT ?",
+            (now.isoformat(), limit),
+        )
+        return [
+            SummaryFailure(
+                key=SummaryKey(
+                    r["arxiv_id"], r["version"], r["model"], r["language"], r["prompt_version"]
+                ),
+                attempts=r["attempts"],
+                last_error=r["last_error"],
+                next_attempt_at=datetime.fromisoformat(r["next_attempt_at"]),
+            )
+            for r in rows
+        ]
+
+    async def drop_summary_failure(self, key: SummaryKey) -> None:
+        async with self._transaction() as db:
+            await db.execute(_DELETE_FAILURE, _key_params(key))
+
+    # --- usage -----------------------------------------------------------------------------
+
+    async def add_llm_usage(self, day: date, prompt_tokens: int, completion_tokens: int) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                """
+                INSERT INTO llm_usage (day, calls, prompt_tokens, completion_tokens)
+                VALUES (?, 1, ?, ?)
+                ON CONFLICT (day) DO UPDATE SET calls = calls + 1,
+                    prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+                    completion_tokens = completion_tokens + excluded.completion_tokens
+                """,
+                (day.isoformat(), prompt_tokens, completion_tokens),
+            )
+
+    async def llm_usage(self, day: date) -> LlmUsage:
+        rows = await self._fetchall("SELECT * FROM llm_usage WHERE day = ?", (day.isoformat(),))
+        if not rows:
+            return LlmUsage()
+        row = rows[0]
+        return LlmUsage(row["calls"], row["prompt_tokens"], row["completion_tokens"])
+
+    async def count_user_requests(self, platform: str, user_id: str, day: date) -> int:
+        rows = await self._fetchall(
+            "SELECT count FROM user_requests WHERE platform = ? AND user_id = ? AND day = ?",
+            (platform, user_id, day.isoformat()),
+        )
+        return int(rows[0]["count"]) if rows else 0
+
+    async def add_user_request(self, platform: str, user_id: str, day: date) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                """
+                INSERT INTO user_requests (platform, user_id, day, count) VALUES (?, ?, ?, 1)
+                ON CONFLICT (platform, user_id, day) DO UPDATE SET count = count + 1
+                """,
+                (platform, user_id, day.isoformat()),
+            )
+
+
+_DELETE_FAILURE = (
+    "DELETE FROM summary_failures WHERE arxiv_id = ? AND version = ? AND model = ? "
+    "AND language = ? AND prompt_version = ?"
+)
+
+
+def _key_params(key: SummaryKey) -> tuple[str, int, str, str, str]:
+    return (key.arxiv_id, key.version, key.model, key.language, key.prompt_version)
+
+
+def _summary(row: aiosqlite.Row) -> Summary:
+    parts = json.loads(row["text"])
+    return Summary(
+        key=SummaryKey(
+            row["arxiv_id"], row["version"], row["model"], row["language"], row["prompt_version"]
+        ),
+        source=row["source"],
+        tldr=parts["tldr"],
+        body=parts["body"],
+        prompt_tokens=row["prompt_tokens"],
+        completion_tokens=row["completion_tokens"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
 
 
 async def migrate(db: aiosqlite.Connection) -> None:

@@ -5,30 +5,42 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.arxiv_http import ArxivRequestError, ArxivUnavailable
-from bot.arxiv_ids import InvalidArxivId, parse_arxiv_id
+from bot.arxiv_ids import InvalidArxivId
 from bot.commands.common import load
 from bot.commands.registry import Call
-from bot.digest import make_digest
+from bot.digest import make_digest, with_summaries
 from bot.messages import Reply, error, reply
-from bot.paper_cards import digest_reply, paper_reply
+from bot.paper_cards import digest_reply, summary_reply
+from bot.paper_lookup import PaperNotFound, find_paper
+from bot.papers import Paper
+from bot.summarizer import SummaryUnavailable
 
 UNAVAILABLE = "arXiv is not answering right now; please try again in a few minutes."
 
 
 async def digest(call: Call) -> Reply:
     sub = await load(call)
-    settings = call.services.settings
+    services = call.services
+    settings = services.settings
     profile = sub.profile()
     if not sub.categories:  # not subscribed yet: show what the operator's defaults give
         profile = replace(profile, categories=tuple(settings.categories))
+    await call.acknowledge(reply("Fetching today's papers..."))
     try:
-        announcement = await call.services.announcements.fetch(profile.categories)
+        announcement = await services.announcements.fetch(profile.categories)
     except ArxivUnavailable:
         return error(UNAVAILABLE)
     except ArxivRequestError as exc:
         return error(f"arXiv refused the request ({exc}).")
-    await call.services.store.save_papers(announcement.papers)
-    result = make_digest(announcement, profile, mode=settings.scoring, now=call.services.clock())
+    await services.store.save_papers(announcement.papers)
+    result = make_digest(announcement, profile, mode=settings.scoring, now=services.clock())
+    result = await with_summaries(
+        result,
+        services.summarizer,
+        sub.language,
+        limit=settings.max_papers_to_summarize,
+        deadline=settings.summary_deadline,
+    )
     answer = digest_reply(result)
     if not sub.categories:
         note = "This chat follows no categories yet, so this used the defaults; try /subscribe."
@@ -36,24 +48,34 @@ async def digest(call: Call) -> Reply:
     return answer
 
 
+async def _find_paper(call: Call, text: str) -> Paper | Reply:
+    try:
+        return await find_paper(call.services.store, call.services.papers, text)
+    except InvalidArxivId as exc:
+        return error(str(exc))
+    except PaperNotFound as exc:
+        return error(f"{exc}. Check the identifier and try again.")
+    except ArxivUnavailable:
+        return error(UNAVAILABLE)
+    except ArxivRequestError as exc:
+        return error(f"arXiv refused the request ({exc}).")
+
+
 async def summarize(call: Call) -> Reply:
     text = call.args.strip()
     if not text:
         return error("Which paper? Example: /summarize 2512.03394 or an arxiv.org link.")
+    found = await _find_paper(call, text.split()[0])
+    if isinstance(found, Reply):
+        return found
+    paper = found
+    sub = await load(call)
+    summarizer = call.services.summarizer
+    if await summarizer.cached(paper, sub.language) is None:
+        await call.acknowledge(reply(f"Summarizing arXiv:{paper.versioned_id}, one moment..."))
+    requester = (call.ctx.chat.platform, call.ctx.user_id)
     try:
-        wanted = parse_arxiv_id(text.split()[0])
-    except InvalidArxivId as exc:
-        return error(str(exc))
-    store = call.services.store
-    paper = await store.get_paper(wanted.id, wanted.version)
-    if paper is None:
-        try:
-            paper = await call.services.papers.get(wanted)
-        except ArxivUnavailable:
-            return error(UNAVAILABLE)
-        except ArxivRequestError as exc:
-            return error(f"arXiv refused the request ({exc}).")
-        if paper is None:
-            return error(f"arXiv has no paper {wanted}. Check the identifier and try again.")
-        await store.save_papers([paper])
-    return paper_reply(paper)
+        summary = await summarizer.summary(paper, sub.language, requester=requester)
+    except SummaryUnavailable as exc:
+        return summary_reply(paper, None, note=str(exc))
+    return summary_reply(paper, summary)

@@ -11,6 +11,7 @@ from bot.chats import CommandContext
 from bot.messages import Reply
 from bot.services import Services
 
+Progress = Callable[[Reply], Awaitable[None]] | None
 Completion = Literal["category", "timezone", "language", "keyword"]
 
 
@@ -34,9 +35,15 @@ class Call:
     args: str
     services: Services
     registry: Registry
+    progress: Progress = None
+
+    async def acknowledge(self, reply: Reply) -> None:
+        """Send an interim message now (slow commands answer at once, then deliver)."""
+        if self.progress is not None:
+            await self.progress(reply)
 
 
-Handler = Callable[[Call], Awaitable[Reply]]
+Handler = Callable[["Call"], Awaitable[Reply]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from bot.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from bot.chats import CommandContext
 from bot.commands import help_cmds, paper_cmds, subscription_cmds
 from bot.commands.args import BadInput, check_text
-from bot.commands.registry import Call, CommandSpec, Handler, Param, Registry
+from bot.commands.registry import Call, CommandSpec, Handler, Param, Progress, Registry
 from bot.messages import Button, Reply, error, reply
 from bot.services import Services
 
@@ -195,9 +195,11 @@ class CommandRouter:
     def _allowed(self, ctx: CommandContext, admin_only: bool) -> bool:
         return not admin_only or ctx.chat.kind == "private" or ctx.is_admin
 
-    async def handle_text(self, ctx: CommandContext, text: str) -> Reply | None:
+    async def handle_text(
+        self, ctx: CommandContext, text: str, progress: Progress = None
+    ) -> Reply | None:
         """A message as typed. Returns None for chatter the bot should ignore (plain text in
-        groups)."""
+        groups). ``progress`` sends interim messages of slow commands."""
         stripped = text.strip()
         try:
             check_text(stripped)
@@ -210,9 +212,11 @@ class CommandRouter:
         spec = self.registry.get(name)
         if spec is None:
             return self._unknown(name)
-        return await self.run(spec, ctx, stripped[m.end() :])
+        return await self.run(spec, ctx, stripped[m.end() :], progress)
 
-    async def run(self, spec: CommandSpec, ctx: CommandContext, args: str) -> Reply:
+    async def run(
+        self, spec: CommandSpec, ctx: CommandContext, args: str, progress: Progress = None
+    ) -> Reply:
         """Run one command with its argument text (adapters with typed options call this)."""
         try:
             check_text(args)
@@ -220,9 +224,11 @@ class CommandRouter:
             return error(str(exc))
         if not self._allowed(ctx, spec.admin_only):
             return error(ADMIN_ONLY_TEXT)
-        return await spec.handler(Call(ctx, args.strip(), self.services, self.registry))
+        return await spec.handler(Call(ctx, args.strip(), self.services, self.registry, progress))
 
-    async def handle_action(self, ctx: CommandContext, action: str) -> Reply:
+    async def handle_action(
+        self, ctx: CommandContext, action: str, progress: Progress = None
+    ) -> Reply:
         """A button press; ``action`` is what the :class:`Button` carried."""
         verb, _, arg = action.partition(":")
         found = ACTIONS.get(verb)
@@ -231,7 +237,7 @@ class CommandRouter:
             return error("That button has expired. Please run the command again.")
         if not self._allowed(ctx, found.admin_only):
             return error(ADMIN_ONLY_TEXT)
-        return await found.handler(Call(ctx, arg, self.services, self.registry))
+        return await found.handler(Call(ctx, arg, self.services, self.registry, progress))
 
     def _plain_text(self, ctx: CommandContext, text: str) -> Reply | None:
         if ctx.chat.kind != "private" or not text:

@@ -79,10 +79,24 @@ async def _add_categories(call: Call, added: list[str]) -> Reply:
     return reply(*lines, *describe(call, sub))
 
 
+def _resolve(text: str) -> taxonomy.Resolution:
+    """Like :func:`taxonomy.resolve`, with ``"quoted names"`` (``/subscribe "machine
+    learning" cs.AI``) taken as one name each, as /keywords takes quoted phrases."""
+    whole = taxonomy.resolve(text)
+    if not whole.unknown:
+        return whole
+    found = [taxonomy.resolve(part) for part in split_args(text)]
+    return taxonomy.Resolution(
+        categories=tuple(dict.fromkeys(c for r in found for c in r.categories)),
+        archives=tuple(dict.fromkeys(a for r in found for a in r.archives)),
+        unknown=tuple(u for r in found for u in r.unknown),
+    )
+
+
 async def subscribe(call: Call) -> Reply:
     if not call.args.strip():
         return archive_picker()
-    found = taxonomy.resolve(call.args)
+    found = _resolve(call.args)
     if found.unknown:
         lines = []
         for word, hints in found.unknown:
@@ -186,7 +200,7 @@ async def _edit_words(call: Call, field: str, limit: int, noun: str, command: st
     if verb in ("delete", "rm"):
         verb = "remove"
     items = words[1:] if verb else words
-    if verb in (None, "list") and not items:
+    if verb == "list" or (verb is None and not items):
         return reply(
             f"{noun.capitalize()} ({len(current)}): {quoted(current)}",
             f"Change them with /{command} add|remove|set|clear, "
@@ -238,7 +252,7 @@ async def exclude(call: Call) -> Reply:
 async def set_time(call: Call) -> Reply:
     words = split_args(call.args)
     example = "Example: /time 08:30 Europe/Berlin"
-    if not words or len(words) > 2:
+    if not words:
         sub = await load(call)
         return reply(f"Digests arrive {schedule_text(sub)}.", example)
     hh_mm = parse_hh_mm(words[0])
@@ -246,12 +260,14 @@ async def set_time(call: Call) -> Reply:
         return error(f"'{words[0]}' is not a time of day (24-hour HH:MM). {example}")
     sub = await load(call)
     tz = sub.timezone
-    if len(words) == 2:
-        found = canonical_zone(words[1])
+    if len(words) >= 2:
+        # "America/New York": more words are a zone with spaces, which gets a suggestion.
+        zone_text = " ".join(words[1:])
+        found = canonical_zone(zone_text)
         if found is None:
-            hints = suggest_zones(words[1])
+            hints = suggest_zones(zone_text)
             tip = f" Did you mean {', '.join(hints)}?" if hints else ""
-            return error(f"'{words[1]}' is not an IANA time zone.{tip} {example}")
+            return error(f"'{zone_text}' is not an IANA time zone.{tip} {example}")
         tz = found
     sub = sub.changed(delivery_time=hh_mm, timezone=tz)
     await save(call, sub)
