@@ -32,6 +32,9 @@ _DESCRIPTION = re.compile(
     re.S,
 )
 _AFFILIATION = re.compile(r"\s*\([^()]*\)")
+# feedparser maps C1 control characters to Windows-1252 glyphs (U+0085 -> "…", U+0080 -> "€"),
+# so clean_text would never see them: they are dropped from the document before parsing.
+_C1_CONTROLS = re.compile("[\u0080-\u009f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,29 +59,31 @@ class AnnouncementSource:
 
     async def fetch(self, categories: Sequence[str]) -> Announcement:
         cats = tuple(dict.fromkeys(categories))
-        day, papers = await self._fetch(cats)
+        day, papers, split = await self._fetch(cats)
         wanted = frozenset(cats)
         merged: dict[str, Paper] = {}
-        for paper in papers:  # one item per paper, the latest version, typed for the whole set
+        for paper in papers:  # one item per paper, the latest version
             kept = merged.get(paper.arxiv_id)
             if kept is None or paper.version > kept.version:
-                kind = announce_type_in(paper, wanted) or paper.announce_type
-                merged[paper.arxiv_id] = replace(paper, announce_type=kind)
+                if split:  # types came from partial feeds: recompute them for the whole set
+                    kind = announce_type_in(paper, wanted) or paper.announce_type
+                    paper = replace(paper, announce_type=kind)
+                merged[paper.arxiv_id] = paper
         return Announcement(cats, day, tuple(merged.values()))
 
-    async def _fetch(self, cats: tuple[str, ...]) -> tuple[date | None, list[Paper]]:
+    async def _fetch(self, cats: tuple[str, ...]) -> tuple[date | None, list[Paper], bool]:
         url = self._feed_url.format(categories="+".join(cats))
         what = f"arXiv feed {'+'.join(cats)}"
         day, papers = await self._http.fetch(url, _parse_response, what=what)
         if len(papers) >= self._result_limit and len(cats) > 1:
             half = len(cats) // 2
             log.info("%s hit the %d-item cap; splitting", what, self._result_limit)
-            day_a, first = await self._fetch(cats[:half])
-            day_b, second = await self._fetch(cats[half:])
-            return day_a or day_b or day, first + second
+            day_a, first, _ = await self._fetch(cats[:half])
+            day_b, second, _ = await self._fetch(cats[half:])
+            return day_a or day_b or day, first + second, True
         if len(papers) >= self._result_limit:
             log.warning("%s hit the %d-item cap; some papers are missing", what, len(papers))
-        return day, papers
+        return day, papers, False
 
 
 def _parse_response(response: httpx.Response) -> tuple[date | None, list[Paper]]:
@@ -92,7 +97,9 @@ def parse_feed(content: bytes) -> tuple[date | None, list[Paper]]:
     half-parsed feed would silently lose papers.
     """
     # HTML sanitising would eat text such as "x<y and z>w" from abstracts; we escape ourselves.
-    parsed = feedparser.parse(content, sanitize_html=False, resolve_relative_uris=False)
+    parsed = feedparser.parse(
+        _without_c1_controls(content), sanitize_html=False, resolve_relative_uris=False
+    )
     if parsed.get("bozo") and isinstance(parsed.get("bozo_exception"), xml.sax.SAXException):
         raise MalformedResponse(str(parsed["bozo_exception"])[:200])
     feed = cast(dict[str, Any], parsed.get("feed", {}))
@@ -105,6 +112,14 @@ def parse_feed(content: bytes) -> tuple[date | None, list[Paper]]:
         if paper is not None:
             papers.append(paper)
     return day, papers
+
+
+def _without_c1_controls(content: bytes) -> bytes:
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:  # not UTF-8 (arXiv always is): leave it to feedparser
+        return content
+    return _C1_CONTROLS.sub("", text).encode("utf-8") if _C1_CONTROLS.search(text) else content
 
 
 def _feed_day(value: str | None) -> date | None:
@@ -161,5 +176,12 @@ def split_authors(creator: str) -> tuple[str, ...]:
             names.append(creator[start:i])
             start = i + 1
     names.append(creator[start:])
-    cleaned = (clean_text(_AFFILIATION.sub("", n)) for n in names)
+    cleaned = (clean_text(_without_affiliations(n)) for n in names)
     return tuple(n.removeprefix("and ") for n in cleaned if n)
+
+
+def _without_affiliations(name: str) -> str:
+    """``"A (Dept. of X (DX), Univ)"`` -> ``"A"``: affiliations may nest parentheses."""
+    while (shorter := _AFFILIATION.sub("", name)) != name:
+        name = shorter
+    return name

@@ -21,15 +21,17 @@ ACCEPTED_FORMS = (
     "https://arxiv.org/abs/2512.03394 (also /pdf/ and /html/ links)"
 )
 
-_NEW = re.compile(r"(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<ver>[1-9]\d{0,3}))?")
+# re.ASCII: \d must not accept other scripts' digits (fullwidth digits make no arXiv id).
+_NEW = re.compile(r"(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<ver>[1-9]\d{0,3}))?", re.ASCII)
 _OLD = re.compile(
     r"(?P<archive>[a-z][a-z-]*[a-z])(?:\.(?P<subj>[A-Z]{2}))?/(?P<yymm>\d{4})(?P<num>\d{3})"
-    r"(?:v(?P<ver>[1-9]\d{0,3}))?"
+    r"(?:v(?P<ver>[1-9]\d{0,3}))?",
+    re.ASCII,
 )
 _URL = re.compile(
     r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<rest>[^?#\s]+?)"
     r"(?:\.pdf)?/?(?:[?#].*)?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 
 

@@ -51,7 +51,8 @@ def test_legacy_weights_title_bonus_and_explanation() -> None:
         make_paper("2611.00002", "Something else", "An LLM study."),
     ]
     result = Scorer(papers).score(Profile(("cs.LG",), keywords=("LLM", "inference", "fast")))
-    assert [(s.paper.arxiv_id, s.score) for s in result] == [("2611.00001", 4.5), ("2611.00002", 1.0)]
+    scores = [(s.paper.arxiv_id, s.score) for s in result]
+    assert scores == [("2611.00001", 4.5), ("2611.00002", 1.0)]
     assert result[0].matched == (
         Match("LLM", True),
         Match("inference", True),
