@@ -86,7 +86,7 @@ class ConsoleAdapter:
             return
         ctx = self._context()
         answer: Reply | None
-        if text.isdigit() and self._buttons:
+        if text.isdecimal() and self._buttons:  # not isdigit: int('²') fails
             index = int(text) - 1
             if not 0 <= index < len(self._buttons):
                 self.write(f"(!) Choose a number from 1 to {len(self._buttons)}.")

@@ -51,6 +51,10 @@ class Store(Protocol):
 
     async def delete_subscription(self, platform: str, chat_id: str) -> bool: ...
 
+    async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> bool:
+        """Re-key a chat's subscription and deliveries (a chat whose id changed); False when
+        there was nothing to move or the new id already has a subscription."""
+
     async def list_subscriptions(self, *, delivering_only: bool = False) -> list[Subscription]: ...
 
     # papers seen

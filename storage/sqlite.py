@@ -130,6 +130,26 @@ class SqliteStore:
             )
             return cursor.rowcount > 0
 
+    async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> bool:
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT 1 FROM subscriptions WHERE platform = ? AND chat_id = ?",
+                (platform, new_chat_id),
+            ) as cursor:
+                if await cursor.fetchone() is not None:
+                    return False
+            cursor = await db.execute(
+                "UPDATE subscriptions SET chat_id = ?, updated_at = ? "
+                "WHERE platform = ? AND chat_id = ?",
+                (new_chat_id, utcnow().isoformat(), platform, old_chat_id),
+            )
+            moved = cursor.rowcount > 0
+            await db.execute(
+                "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE platform = ? AND chat_id = ?",
+                (new_chat_id, platform, old_chat_id),
+            )
+            return moved
+
     async def list_subscriptions(self, *, delivering_only: bool = False) -> list[Subscription]:
         sql = "SELECT * FROM subscriptions"
         if delivering_only:

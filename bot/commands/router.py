@@ -5,10 +5,14 @@ Parsing, permission checks and input limits happen here, once, for every platfor
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import logging
 import re
+import weakref
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 from bot.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from bot.chats import CommandContext
@@ -26,6 +30,9 @@ ADMIN_ONLY_TEXT = (
     "Only administrators of this chat can change its subscription. Everyone can use "
     "/settings, /digest and /summarize."
 )
+
+# Open to everyone, yet may change the subscription (/start turns a stopped chat back on).
+_WRITES_TOO = frozenset({"start"})
 
 
 def default_registry() -> Registry:
@@ -191,6 +198,22 @@ class CommandRouter:
     def __init__(self, services: Services, registry: Registry | None = None) -> None:
         self.services = services
         self.registry = registry or default_registry()
+        self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def _one_at_a_time(
+        self, ctx: CommandContext, writes: bool
+    ) -> AbstractAsyncContextManager[Any]:
+        """Commands that change a chat's subscription load, change and save it: two at once
+        in one chat (concurrent updates, a double-tapped button) would lose one change, so
+        they take turns per chat. Reading commands (a /digest may wait for arXiv) do not."""
+        if not writes:
+            return nullcontext()
+        lock = self._chat_locks.get(ctx.chat.key)
+        if lock is None:
+            lock = self._chat_locks[ctx.chat.key] = asyncio.Lock()
+        return lock
 
     def _allowed(self, ctx: CommandContext, admin_only: bool) -> bool:
         return not admin_only or ctx.chat.kind == "private" or ctx.is_admin
@@ -224,7 +247,9 @@ class CommandRouter:
             return error(str(exc))
         if not self._allowed(ctx, spec.admin_only):
             return error(ADMIN_ONLY_TEXT)
-        return await spec.handler(Call(ctx, args.strip(), self.services, self.registry, progress))
+        call = Call(ctx, args.strip(), self.services, self.registry, progress)
+        async with self._one_at_a_time(ctx, spec.admin_only or spec.name in _WRITES_TOO):
+            return await spec.handler(call)
 
     async def handle_action(
         self, ctx: CommandContext, action: str, progress: Progress = None
@@ -237,7 +262,8 @@ class CommandRouter:
             return error("That button has expired. Please run the command again.")
         if not self._allowed(ctx, found.admin_only):
             return error(ADMIN_ONLY_TEXT)
-        return await found.handler(Call(ctx, arg, self.services, self.registry, progress))
+        async with self._one_at_a_time(ctx, found.admin_only):
+            return await found.handler(Call(ctx, arg, self.services, self.registry, progress))
 
     def _plain_text(self, ctx: CommandContext, text: str) -> Reply | None:
         if ctx.chat.kind != "private" or not text:

@@ -1,0 +1,55 @@
+"""The contract between the core and a platform adapter for messages the bot sends on its own
+(digests), and the neutral failures an adapter reports.
+
+Delivery code never sees platform exceptions: an adapter turns them into a
+:class:`DeliveryError` whose ``kind`` decides what happens next.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from bot.chats import ChatRef
+from bot.messages import Reply
+
+FailureKind = Literal["gone", "rate_limited", "transient", "uncertain", "rejected"]
+
+
+class DeliveryError(RuntimeError):
+    """A send that did not (or may not have) happened.
+
+    - ``gone``: the chat is blocked, deleted or the bot was removed: stop sending to it.
+    - ``rate_limited``: the platform asks for a pause longer than the adapter waits itself.
+    - ``transient``: network trouble or 5xx after retries: try again later.
+    - ``uncertain``: the request may have been delivered (a timeout after sending): do not
+      resend blindly; at most one duplicate is better than a storm.
+    - ``rejected``: the platform refused the content itself (a bug on our side): never retry.
+
+    ``sent`` counts the messages of this reply that did go out before the failure.
+    """
+
+    def __init__(
+        self,
+        kind: FailureKind,
+        reason: str,
+        *,
+        sent: int = 0,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+        self.sent = sent
+        self.retry_after = retry_after
+
+
+class Sender(Protocol):
+    """What delivery needs of an adapter."""
+
+    platform: str
+
+    async def send(self, chat: ChatRef, reply: Reply, *, skip: int = 0) -> int:
+        """Send ``reply`` (possibly several messages), skipping the first ``skip`` messages
+        (already sent before a crash); return how many messages it consists of. Raises
+        :class:`DeliveryError`."""
+        ...

@@ -1,0 +1,78 @@
+"""Fixtures for the command suite: real services (SQLite file in ``tmp_path``, the real arXiv
+clients against a local fake arXiv) built by the composition root, and a fixed clock.
+
+Zero request interval and a tiny retry delay are configuration, not synchronisation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+from adapters.wiring import open_services
+from bot.commands import CommandRouter
+from bot.config import Settings, load_settings
+from tests.commands.support import ATTENTION, TODAY, Bot
+from tests.fakes.fake_arxiv import FakeArxiv
+
+# Settings the developer's shell (or CI) might carry and that would change what tests see.
+_ENV_PREFIXES = ("ARXIV_", "OPENAI_", "DASHSCOPE_")
+_ENV_NAMES = ("DATABASE_URL",)
+
+RETRIES = 1
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES:
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeArxiv]:
+    async with FakeArxiv(TODAY, [ATTENTION]) as server:
+        yield server
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "bot.db"
+
+
+@pytest.fixture
+def settings(fake: FakeArxiv, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Through the environment, as an operator configures the bot."""
+    monkeypatch.setenv("ARXIV_FEED_URL", fake.feed_url_template)
+    monkeypatch.setenv("ARXIV_API_URL", fake.api_url)
+    monkeypatch.setenv("ARXIV_PDF_URL", fake.pdf_url_template)
+    monkeypatch.setenv("ARXIV_HTML_URL", fake.html_url_template)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_path}")
+    monkeypatch.setenv("ARXIV_BOT_ARXIV_REQUEST_INTERVAL", "0")
+    monkeypatch.setenv("ARXIV_BOT_ARXIV_RETRIES", str(RETRIES))
+    monkeypatch.setenv("ARXIV_BOT_ARXIV_RETRY_DELAY", "0.01")
+    return load_settings()
+
+
+OpenBot = Callable[[], AbstractAsyncContextManager[Bot]]
+
+
+@pytest.fixture
+def open_bot(settings: Settings) -> OpenBot:
+    """Start the bot on the test's database; call it again after closing to "restart"."""
+
+    @asynccontextmanager
+    async def opener() -> AsyncIterator[Bot]:
+        async with open_services(settings) as services:
+            yield Bot(services, CommandRouter(services))
+
+    return opener
+
+
+@pytest.fixture
+async def bot(open_bot: OpenBot) -> AsyncIterator[Bot]:
+    async with open_bot() as running:
+        yield running
