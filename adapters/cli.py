@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.console import ConsoleAdapter
-from adapters.wiring import make_http, make_llm_client, open_services
+from adapters.wiring import build_adapters, make_http, open_services, summaries_configured
 from bot.announcements import AnnouncementSource
 from bot.arxiv_http import ArxivRequestError, ArxivUnavailable
 from bot.arxiv_ids import InvalidArxivId
@@ -69,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     summarize.add_argument("--format", choices=FORMATS, default="markdown")
     summarize.add_argument("--output", metavar="FILE", help="write here instead of stdout")
 
+    run = sub.add_parser("run", help="run the bot on the configured chat platforms")
+    run.add_argument("--config", help="TOML config file, or the legacy config.json")
+
     chat = sub.add_parser("chat", help="try the bot in this terminal (a private chat)")
     chat.add_argument("--config", help="TOML config file, or the legacy config.json")
     return parser
@@ -91,7 +95,7 @@ async def _digest(args: argparse.Namespace) -> int:
     )
     profile = profile_from_settings(settings)
     log.info("fetching today's announcements for %s", ", ".join(settings.categories))
-    if make_llm_client(settings) is None or settings.max_papers_to_summarize == 0:
+    if not summaries_configured(settings) or settings.max_papers_to_summarize == 0:
         # No model: nothing to cache, so no database either.
         http = make_http(settings)
         try:
@@ -176,7 +180,31 @@ async def _chat(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"digest": _digest, "summarize": _summarize, "chat": _chat}
+async def _run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    setup_logging(logging.DEBUG if args.verbose else logging.INFO, settings.secret_values())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_services(settings) as services:
+        adapters = build_adapters(settings, services)
+        if not adapters:
+            raise ConfigError("nothing to run: set TELEGRAM_BOT_TOKEN (or try `arxiv-bot chat`)")
+        started = []
+        try:
+            for adapter in adapters:
+                await adapter.start()
+                started.append(adapter)
+            log.info("running; stop with Ctrl-C or SIGTERM")
+            await stop.wait()
+        finally:
+            for adapter in reversed(started):
+                await adapter.stop()
+    return 0
+
+
+COMMANDS = {"digest": _digest, "summarize": _summarize, "chat": _chat, "run": _run}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from openai import AsyncOpenAI
 
 from bot.announcements import AnnouncementSource
 from bot.arxiv_api import ArxivApi
 from bot.arxiv_http import ArxivHttp
+from bot.chat_events import ChatEvents
+from bot.commands import CommandRouter
 from bot.config import Settings
 from bot.fulltext import FullTextSource
 from bot.services import CachedAnnouncements, Services, utc_now
@@ -51,10 +54,14 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         await store.close()
 
 
+def summaries_configured(settings: Settings) -> bool:
+    return settings.openai_api_key is not None and settings.summaries_enabled
+
+
 def make_llm_client(settings: Settings) -> AsyncOpenAI | None:
     """None without an API key (or with summaries disabled): the bot then shows labelled
     abstract extracts instead of summaries."""
-    if settings.openai_api_key is None or not settings.summaries_enabled:
+    if settings.openai_api_key is None or not summaries_configured(settings):
         return None
     return AsyncOpenAI(
         api_key=settings.openai_api_key.get_secret_value(),
@@ -84,3 +91,42 @@ def make_summarizer(
         per_user_per_day=settings.summaries_per_user_per_day,
         clock=utc_now,
     )
+
+
+class RunnableAdapter(Protocol):
+    platform: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def build_adapters(settings: Settings, services: Services) -> list[RunnableAdapter]:
+    """The chat platforms whose tokens are set; an adapter without a token is not started."""
+    router = CommandRouter(services)
+    events = ChatEvents(services.store)
+    adapters: list[RunnableAdapter] = []
+    if settings.telegram_bot_token is not None:
+        from adapters.telegram import TelegramAdapter, WebhookConfig
+        from adapters.telegram.adapter import new_webhook_secret
+
+        webhook = None
+        if settings.telegram_webhook_url:
+            secret = settings.telegram_webhook_secret
+            webhook = WebhookConfig(
+                url=settings.telegram_webhook_url,
+                secret=secret.get_secret_value() if secret else new_webhook_secret(),
+                listen=settings.telegram_webhook_listen,
+                port=settings.telegram_webhook_port,
+            )
+        adapters.append(
+            TelegramAdapter(
+                token=settings.telegram_bot_token.get_secret_value(),
+                router=router,
+                events=events,
+                api_url=settings.telegram_api_url,
+                webhook=webhook,
+                admin_cache_seconds=settings.admin_cache_seconds,
+            )
+        )
+    return adapters

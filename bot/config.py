@@ -139,10 +139,36 @@ class Settings(BaseSettings):
     """First back-off delay; doubled on every retry, capped at 120 s."""
     http_timeout: float = Field(30.0, gt=0)
 
+    # --- chat platforms --------------------------------------------------------------------
+    telegram_bot_token: SecretStr | None = Field(
+        None, validation_alias=_env("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
+    )
+    telegram_api_url: str = Field(
+        "https://api.telegram.org/bot",
+        validation_alias=_env("TELEGRAM_API_URL", "telegram_api_url"),
+    )
+    """A self-hosted Bot API server (or the tests' fake); the token is appended."""
+    telegram_webhook_url: str | None = Field(
+        None, validation_alias=_env("TELEGRAM_WEBHOOK_URL", "telegram_webhook_url")
+    )
+    """Public HTTPS URL Telegram posts updates to; unset means long polling."""
+    telegram_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret")
+    )
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = Field(8443, ge=1, le=65535)
+    admin_cache_seconds: float = Field(60.0, ge=0)
+    """How long a chat member's admin status is believed before Telegram is asked again."""
+
     # --- storage ---------------------------------------------------------------------------
     database_url: str = Field(
         "sqlite:///data/arxiv-bot.db", validation_alias=_env("DATABASE_URL", "database_url")
     )
+
+    def secret_values(self) -> list[str]:
+        """Every secret, so logging can redact it wherever it shows up."""
+        secrets = (self.openai_api_key, self.telegram_bot_token, self.telegram_webhook_secret)
+        return [s.get_secret_value() for s in secrets if s is not None]
 
     @field_validator("categories", "keywords", "exclude_keywords", mode="before")
     @classmethod

@@ -64,17 +64,25 @@ def _priority(heading: str) -> int:
     return 3
 
 
+_CUT_MARK = " [...]"
+
+
+def _overhead(section: Section) -> int:
+    """What a section takes besides its text: its heading line and the blank line after it."""
+    return (len(section.heading) + 1 if section.heading else 0) + 2
+
+
 def fit_sections(sections: tuple[Section, ...], budget: int) -> str:
     kept = [s for s in sections if not _DROP.match(s.heading.strip())]
     allowance = {i: 0 for i in range(len(kept))}
     left = budget
     for i in sorted(range(len(kept)), key=lambda i: (_priority(kept[i].heading), i)):
-        size = len(kept[i].heading) + len(kept[i].text) + 2
+        size = _overhead(kept[i]) + len(kept[i].text)
         allowance[i] = min(size, max(left, 0))
         left -= allowance[i]
     parts = []
     for i, section in enumerate(kept):
-        room = allowance[i] - len(section.heading) - 2
+        room = allowance[i] - _overhead(section)
         if len(section.text) <= room:
             text = section.text
         elif room > 80:  # a cut section must still say something
@@ -86,9 +94,12 @@ def fit_sections(sections: tuple[Section, ...], budget: int) -> str:
 
 
 def _cut(text: str, room: int) -> str:
+    """At most ``room`` characters of ``text``, ending at a sentence when one ends in the
+    second half, marked as cut."""
+    room -= len(_CUT_MARK)
     cut = text[:room]
     end = max(cut.rfind(". "), cut.rfind(".\n"))
-    return (cut[: end + 1] if end > room // 2 else cut).rstrip() + " [...]"
+    return (cut[: end + 1] if end > room // 2 else cut).rstrip() + _CUT_MARK
 
 
 # --- HTML (arXiv's LaTeXML rendering) ------------------------------------------------------

@@ -44,12 +44,21 @@ def safe_link(url: str) -> bool:
     return parts.scheme == "https" and (parts.hostname or "") in ALLOWED_LINK_HOSTS
 
 
+def _readable_text(text: str) -> str:
+    """:func:`readable` for a run of text between inline nodes: the conversion trims, but the
+    spaces that separate the run from its neighbours must stay."""
+    out = readable(text)
+    if out == text or not out:
+        return out
+    return (" " if text[:1].isspace() else "") + out + (" " if text[-1:].isspace() else "")
+
+
 def parse_inline(text: str) -> tuple[Inline, ...]:
     out: list[Inline] = []
     pos = 0
     for m in _INLINE.finditer(text):
         if m.start() > pos:
-            out.append(Text(readable(text[pos : m.start()])))
+            out.append(Text(_readable_text(text[pos : m.start()])))
         if m["code"]:
             out.append(Code(m["code"][1:-1]))
         elif m["ltext"]:
@@ -61,7 +70,7 @@ def parse_inline(text: str) -> tuple[Inline, ...]:
             out.append(Italic(parse_inline(m["italic"][1:-1])))
         pos = m.end()
     if pos < len(text):
-        out.append(Text(readable(text[pos:])))
+        out.append(Text(_readable_text(text[pos:])))
     return tuple(n for n in out if not (isinstance(n, Text) and not n.text))
 
 

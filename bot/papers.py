@@ -15,11 +15,12 @@ ANNOUNCE_TYPES: tuple[AnnounceType, ...] = ("new", "cross", "replace", "replace-
 ABS_URL = "https://arxiv.org/abs/{id}"
 PDF_URL = "https://arxiv.org/pdf/{id}"
 
-# Zero-width and bidi controls, variation selectors and the tag block can hide text from a
+# Zero-width and bidi controls and the tag block can hide text from a
 # reader while a model still reads it; C0/C1 controls break XML and chat formatting.
+# Variation selectors stay: U+FE0F is part of emoji such as \u2764\ufe0f.
 _INVISIBLE = re.compile(
-    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2064\ufe00-\ufe0f\ufeff\U000e0000-\U000e007f]"
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2069\ufeff\U000e0000-\U000e007f]"
 )
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 
 from bot.languages import LANGUAGES
 from bot.latex import readable
-from bot.markdown_tree import parse_markdown
+from bot.markdown_tree import parse_markdown, safe_link
 from bot.messages import Block, Bold, Paragraph, Text
 
 SummarySource = Literal["html", "pdf", "abstract", "extract"]
@@ -112,20 +112,31 @@ def build_messages(
     terms_in_english: bool,
 ) -> list[dict[str, str]]:
     """System: our guard, the instructions and the language. User: the paper, fenced, with any
-    fence-like text inside it neutralised so the paper cannot close the fence."""
-    paper = re.sub(r"</?\s*paper\s*>", "[paper]", text, flags=re.I)
+    fence-like text in it (title and authors included) neutralised so the paper cannot close
+    the fence."""
     wording = language_instruction(language, terms_in_english)
     system = f"{SYSTEM_GUARD}\n\n{instruction_text}\n\n{wording}"
     user = (
-        f"<paper>\n<title>{title}</title>\n<authors>{authors}</authors>\n<id>arXiv:{arxiv_id}</id>\n"
-        f"{paper}\n</paper>"
+        f"<paper>\n<title>{_unfenced(title)}</title>\n<authors>{_unfenced(authors)}</authors>\n"
+        f"<id>arXiv:{arxiv_id}</id>\n{_unfenced(text)}\n</paper>"
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-_THINKING = re.compile(r"<think>.*?</think>", re.S | re.I)
+_FENCE_TAG = re.compile(r"<\s*/?\s*(paper|title|authors|id)\b[^<>]*>", re.I)
+
+
+def _unfenced(text: str) -> str:
+    """Untrusted text with our fence tags made harmless (``</paper>`` -> ``[paper]``)."""
+    return _FENCE_TAG.sub(lambda m: f"[{m[1].lower()}]", text)
+
+
+_THINKING = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)
 _TLDR = re.compile(r"^\s*(?:[*_#>\s]*)TL\s*;?\s*DR\s*[*_]*\s*[:\uff1a]\s*[*_]*\s*", re.I)
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\U000e0000-\U000e007f]")
+_INVISIBLE = re.compile(
+    "[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
+)
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
 _CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]")
 
 
@@ -140,9 +151,15 @@ def parse_answer(content: str) -> tuple[str, str]:
         if _TLDR.match(line):
             tldr = _TLDR.sub("", line).strip().strip("*_").strip()
             body = "\n".join(lines[:i] + lines[i + 1 :]).strip()
-            return tldr, body
+            return _plain_links(tldr), body
     first, _, rest = text.partition("\n\n")
-    return " ".join(first.split()), rest.strip()
+    return _plain_links(" ".join(first.split())), rest.strip()
+
+
+def _plain_links(tldr: str) -> str:
+    """The TL;DR is shown as plain text: a Markdown link in it keeps its words, and its
+    address only when it is one a rendered summary may link to (arXiv, DOI)."""
+    return _MD_LINK.sub(lambda m: f"{m[1]} ({m[2]})" if safe_link(m[2]) else m[1], tldr)
 
 
 def summary_body_blocks(summary: Summary) -> tuple[Block, ...]:

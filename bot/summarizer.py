@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -87,6 +88,10 @@ class Summarizer:
         self._slots = asyncio.Semaphore(workers)
         self._inflight: dict[SummaryKey, asyncio.Task[Summary]] = {}
         self._budget_lock = asyncio.Lock()
+        # Calls that passed the limits and are not recorded in the store yet: they count
+        # toward the limits too, or concurrent calls could all pass the same check.
+        self._calls_reserved = 0
+        self._user_reserved: Counter[tuple[str, str]] = Counter()
 
     @property
     def enabled(self) -> bool:
@@ -176,7 +181,8 @@ class Summarizer:
     async def _check_limits(self, requester: tuple[str, str] | None) -> None:
         day = usage_day(self.clock())
         usage = await self.store.llm_usage(day)
-        if usage.calls >= self.daily_calls or usage.tokens >= self.daily_tokens:
+        calls = usage.calls + self._calls_reserved
+        if calls >= self.daily_calls or usage.tokens >= self.daily_tokens:
             raise SummaryUnavailable(
                 "budget",
                 "Today's summary budget is used up; new summaries resume tomorrow (UTC). "
@@ -184,6 +190,7 @@ class Summarizer:
             )
         if requester is not None:
             asked = await self.store.count_user_requests(*requester, day)
+            asked += self._user_reserved[requester]
             if asked >= self.per_user_per_day:
                 raise SummaryUnavailable(
                     "user_limit",
@@ -198,24 +205,35 @@ class Summarizer:
         async with self._slots:
             async with self._budget_lock:
                 await self._check_limits(requester)
+                self._reserve(requester, 1)
             try:
-                text = await self.fulltext.fetch(paper)
-                summary = await self._call_model(paper, key, text)
-            except (openai.OpenAIError, ValueError) as exc:
-                await self._record_failure(key, exc)
-                raise SummaryUnavailable(
-                    "failed",
-                    "The summary could not be made just now; it will be retried "
-                    "automatically. Try again in a few minutes.",
-                ) from exc
-        day = usage_day(self.clock())
-        await self.store.add_llm_usage(
-            day, summary.prompt_tokens or 0, summary.completion_tokens or 0
-        )
-        if requester is not None:
-            await self.store.add_user_request(*requester, day)
+                try:
+                    text = await self.fulltext.fetch(paper)
+                    summary = await self._call_model(paper, key, text)
+                except (openai.OpenAIError, ValueError) as exc:
+                    await self._record_failure(key, exc)
+                    raise SummaryUnavailable(
+                        "failed",
+                        "The summary could not be made just now; it will be retried "
+                        "automatically. Try again in a few minutes.",
+                    ) from exc
+                day = usage_day(self.clock())
+                await self.store.add_llm_usage(
+                    day, summary.prompt_tokens or 0, summary.completion_tokens or 0
+                )
+                if requester is not None:
+                    await self.store.add_user_request(*requester, day)
+            finally:
+                self._reserve(requester, -1)
         await self.store.save_summary(summary)
         return summary
+
+    def _reserve(self, requester: tuple[str, str] | None, n: int) -> None:
+        self._calls_reserved += n
+        if requester is not None:
+            self._user_reserved[requester] += n
+            if self._user_reserved[requester] <= 0:
+                del self._user_reserved[requester]
 
     async def _call_model(self, paper: Paper, key: SummaryKey, text: FullText) -> Summary:
         assert self.client is not None

@@ -1,0 +1,230 @@
+"""``arxiv-bot summarize`` and ``arxiv-bot digest`` with summaries, end to end: the installed
+console script in a subprocess, talking over real HTTP to the fake arXiv and the fake model
+server, each served from its own thread."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.excerpts import abstract_tldr
+from bot.latex import readable
+from bot.markdown_out import markdown_escape
+from bot.summaries import parse_answer
+from tests.fakes.fake_arxiv import FakeArxiv, FakeArxivThread, FakePaper
+from tests.fakes.fake_openai import FAKE_MODEL, FakeOpenAI, FakeOpenAIThread
+from tests.summaries.support import fake_paper
+
+_SCRIPT = Path(sys.executable).parent / "arxiv-bot"
+COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "adapters.cli"]
+
+# The announcement: three papers about experts (best first), one that matches nothing.
+BEST = fake_paper(1, title="Experts, experts: routing sparse experts 专家 🤖")
+SECOND = fake_paper(2, title="Sparse experts at scale")
+THIRD = fake_paper(3, title="A note on load balancing", abstract="Experts again. Short.")
+UNRELATED = fake_paper(4, title="Graph colouring", abstract="Colour graphs quickly.")
+# Known to the export API only: a paper someone asks for by its ID.
+ASKED = fake_paper(
+    5, title="Attention, again: $\\alpha$-entmax", html=False, pdf=True, version=2, replaced=True
+)
+
+ASKED_URL = f"https://arxiv.org/abs/{ASKED.arxiv_id}"
+
+
+@dataclass
+class Env:
+    arxiv: FakeArxiv
+    llm: FakeOpenAI
+    tmp: Path
+
+    @property
+    def db(self) -> Path:
+        return self.tmp / "data" / "bot.db"
+
+    def run(self, *args: str, key: bool = True, **extra: str) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,  # already cleaned of ARXIV_*/OPENAI_*/DATABASE_URL
+            "OPENAI_BASE_URL": self.llm.base_url,
+            "ARXIV_FEED_URL": self.arxiv.feed_url_template,
+            "ARXIV_API_URL": self.arxiv.api_url,
+            "ARXIV_PDF_URL": self.arxiv.pdf_url_template,
+            "ARXIV_HTML_URL": self.arxiv.html_url_template,
+            "DATABASE_URL": f"sqlite:///{self.db}",
+            "ARXIV_BOT_ARXIV_REQUEST_INTERVAL": "0",
+            "ARXIV_BOT_ARXIV_RETRY_DELAY": "0.01",
+            "ARXIV_BOT_ARXIV_RETRIES": "1",
+            "ARXIV_BOT_LLM_MODEL": FAKE_MODEL,
+            "ARXIV_BOT_LLM_RETRIES": "0",
+            "ARXIV_BOT_CATEGORIES": "cs.LG",
+            "ARXIV_BOT_KEYWORDS": "experts",
+            "PYTHONIOENCODING": "ascii",  # the CLI must write UTF-8 whatever the locale says
+            **extra,
+        }
+        if key:
+            env["OPENAI_API_KEY"] = "sk-test"
+        result = subprocess.run(
+            [*COMMAND, *args],
+            cwd=self.tmp,
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        return subprocess.CompletedProcess(
+            result.args,
+            result.returncode,
+            result.stdout.decode("utf-8"),  # strict: anything but UTF-8 fails
+            result.stderr.decode("utf-8", "replace"),
+        )
+
+    def answers(self) -> list[tuple[str, str]]:
+        """(TL;DR, body) of every answer the model gave."""
+        return [parse_answer(c.answer or "") for c in self.llm.calls]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Env]:
+    with (
+        FakeArxivThread([BEST, SECOND, THIRD, UNRELATED], [ASKED]) as arxiv,
+        FakeOpenAIThread() as llm,
+    ):
+        yield Env(arxiv, llm, tmp_path)
+
+
+# --- arxiv-bot summarize --------------------------------------------------------------------
+
+
+def test_summarize_json(env: Env) -> None:
+    run = env.run("summarize", BEST.arxiv_id, "--format", "json")
+
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["arxiv_id"] == BEST.arxiv_id
+    assert doc["title"] == BEST.title
+    ((tldr, body),) = env.answers()
+    summary = doc["summary"]
+    assert summary["tldr"] == tldr
+    assert summary["text"] == body
+    assert (summary["model"], summary["language"], summary["source"]) == (FAKE_MODEL, "en", "html")
+    assert "专家 🤖" in summary["tldr"]  # the fake quotes the title: CJK and emoji round-trip
+    assert "Traceback" not in run.stderr
+
+
+def test_summarize_markdown_from_the_pdf_of_a_paper_found_by_url(env: Env) -> None:
+    run = env.run("summarize", f"https://arxiv.org/abs/{ASKED.versioned_id}")
+
+    assert run.returncode == 0, run.stderr
+    md = run.stdout
+    alpha = "\N{GREEK SMALL LETTER ALPHA}"  # the title's $\alpha$, made readable
+    assert md.startswith(f"## [Attention, again: {alpha}-entmax]({ASKED_URL})\n")
+    assert f"**ArXiv ID**: {ASKED.versioned_id}" in md
+    assert "**TL;DR**: " in md
+    assert "**Contributions**" in md
+    assert f"Summary by {FAKE_MODEL} from the full text \\(PDF\\)." in md
+    assert "MARKMETHOD from-pdf" in env.llm.calls[0].last_user_text
+
+
+def test_summarize_text_in_chinese_and_the_cache_across_runs(env: Env) -> None:
+    first = env.run("summarize", SECOND.arxiv_id, "--format", "text", "--language", "zh")
+    second = env.run("summarize", SECOND.arxiv_id, "--format", "text", "--language", "zh")
+
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    (call,) = env.llm.calls  # the second run read the database
+    assert "Chinese" in call.system_text
+    assert "technical terms" in call.system_text
+    ((tldr, _),) = env.answers()
+    assert tldr.startswith("[Chinese]")
+    assert f"TL;DR: {tldr}" in first.stdout
+    assert first.stdout == second.stdout
+    assert "    " not in first.stdout.split("\n")[0]
+    assert "Contributions" in first.stdout
+
+
+def test_summarize_without_a_key_prints_a_labelled_extract(env: Env) -> None:
+    run = env.run("summarize", BEST.arxiv_id, "--format", "text", key=False)
+
+    assert run.returncode == 0, run.stderr
+    assert f"TL;DR: {abstract_tldr(BEST.abstract)}" in run.stdout
+    assert "Extract of the abstract (no language model is configured)." in run.stdout
+    assert env.llm.attempts == 0
+
+
+def test_summarize_reports_a_refusal_on_stderr(env: Env) -> None:
+    run = env.run("summarize", BEST.arxiv_id, ARXIV_BOT_LLM_DAILY_CALLS="0")
+
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert "budget" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+# --- arxiv-bot digest -----------------------------------------------------------------------
+
+
+def _sections(md: str) -> list[str]:
+    """The markdown digest, one string per paper."""
+    return md.split("\n### ")[1:]
+
+
+def _papers_of(fps: list[FakePaper], md: str) -> list[str]:
+    return [next(s for s in _sections(md) if fp.arxiv_id in s) for fp in fps]
+
+
+def test_digest_markdown_folds_the_summaries_of_the_top_papers(env: Env) -> None:
+    run = env.run("digest", "--format", "markdown", ARXIV_BOT_MAX_PAPERS_TO_SUMMARIZE="1")
+
+    assert run.returncode == 0, run.stderr
+    md = run.stdout
+    best, second, third = _papers_of([BEST, SECOND, THIRD], md)
+    assert md.count("<details>") == 1
+    assert "<details>" in best
+    assert f"<summary><strong>🤖 AI Summary (by {FAKE_MODEL})</strong>" in best
+    ((tldr, _),) = env.answers()
+    assert f"**TL;DR**: {markdown_escape(readable(tldr))}" in best
+    assert "</details>" in best
+    assert "<details>" not in second
+    assert "<details>" not in third
+    assert UNRELATED.arxiv_id not in md
+    (call,) = env.llm.calls
+    assert f"<title>{BEST.title}</title>" in call.last_user_text
+    assert "专家 🤖" in md
+
+
+def test_digest_json_carries_summary_objects_and_reuses_the_cache(env: Env) -> None:
+    markdown = env.run("digest", ARXIV_BOT_MAX_PAPERS_TO_SUMMARIZE="2")
+    run = env.run("digest", "--format", "json", ARXIV_BOT_MAX_PAPERS_TO_SUMMARIZE="2")
+
+    assert markdown.returncode == run.returncode == 0, markdown.stderr + run.stderr
+    papers = json.loads(run.stdout)["papers"]
+    assert [p["arxiv_id"] for p in papers] == [BEST.arxiv_id, SECOND.arxiv_id, THIRD.arxiv_id]
+    assert len(env.llm.calls) == 2  # the JSON run found both summaries in the database
+    answers = {parse_answer(c.answer or "")[0] for c in env.llm.calls}
+    for paper in papers[:2]:
+        summary = paper["summary"]
+        assert set(summary) == {"tldr", "text", "model", "language", "source", "created_at"}
+        assert summary["tldr"] in answers
+        assert (summary["model"], summary["source"], summary["language"]) == (
+            FAKE_MODEL,
+            "html",
+            "en",
+        )
+    assert papers[2]["summary"] is None
+
+
+def test_digest_without_a_key_has_no_summaries_and_no_database(env: Env) -> None:
+    run = env.run("digest", "--format", "markdown", key=False)
+
+    assert run.returncode == 0, run.stderr
+    assert BEST.title in run.stdout
+    assert "<details>" not in run.stdout
+    assert "AI Summary" not in run.stdout
+    assert env.llm.attempts == 0
+    assert not env.db.exists()
+    assert not env.db.parent.exists()
