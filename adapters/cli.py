@@ -190,7 +190,10 @@ async def _run(args: argparse.Namespace) -> int:
     async with open_services(settings) as services:
         adapters = build_adapters(settings, services)
         if not adapters:
-            raise ConfigError("nothing to run: set TELEGRAM_BOT_TOKEN (or try `arxiv-bot chat`)")
+            raise ConfigError(
+                "nothing to run: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN "
+                "(or try the bot in this terminal with `arxiv-bot chat`)"
+            )
         started = []
         try:
             for adapter in adapters:

@@ -129,4 +129,18 @@ def build_adapters(settings: Settings, services: Services) -> list[RunnableAdapt
                 admin_cache_seconds=settings.admin_cache_seconds,
             )
         )
+    if settings.discord_bot_token is not None:
+        from adapters.discord import DiscordAdapter
+
+        adapters.append(
+            DiscordAdapter(
+                token=settings.discord_bot_token.get_secret_value(),
+                router=router,
+                events=events,
+                api_url=settings.discord_api_url,
+                gateway_url=settings.discord_gateway_url,
+                guild_ids=settings.discord_guild_ids,
+                sync_commands=settings.discord_sync_commands,
+            )
+        )
     return adapters

@@ -157,6 +157,21 @@ class Settings(BaseSettings):
     )
     telegram_webhook_listen: str = "0.0.0.0"
     telegram_webhook_port: int = Field(8443, ge=1, le=65535)
+    discord_bot_token: SecretStr | None = Field(
+        None, validation_alias=_env("DISCORD_BOT_TOKEN", "discord_bot_token")
+    )
+    discord_api_url: str | None = Field(
+        None, validation_alias=_env("DISCORD_API_URL", "discord_api_url")
+    )
+    """A Discord REST proxy (or the tests' fake), e.g. ``http://proxy:8080/api/v10``."""
+    discord_gateway_url: str | None = Field(
+        None, validation_alias=_env("DISCORD_GATEWAY_URL", "discord_gateway_url")
+    )
+    discord_guild_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias=_env("DISCORD_GUILD_IDS", "discord_guild_ids")
+    )
+    """Sync slash commands to these servers only (instant, for development)."""
+    discord_sync_commands: bool = True
     admin_cache_seconds: float = Field(60.0, ge=0)
     """How long a chat member's admin status is believed before Telegram is asked again."""
 
@@ -167,10 +182,17 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every secret, so logging can redact it wherever it shows up."""
-        secrets = (self.openai_api_key, self.telegram_bot_token, self.telegram_webhook_secret)
+        secrets = (
+            self.openai_api_key,
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.discord_bot_token,
+        )
         return [s.get_secret_value() for s in secrets if s is not None]
 
-    @field_validator("categories", "keywords", "exclude_keywords", mode="before")
+    @field_validator(
+        "categories", "keywords", "exclude_keywords", "discord_guild_ids", mode="before"
+    )
     @classmethod
     def _lists_from_text(cls, value: Any) -> Any:
         return _split_list(value)

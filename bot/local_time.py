@@ -30,6 +30,11 @@ def _zones_by_lower() -> dict[str, str]:
     return zones
 
 
+def available_zones() -> list[str]:
+    """Every IANA zone name (for completion lists)."""
+    return sorted(set(_zones_by_lower().values()))
+
+
 def canonical_zone(text: str) -> str | None:
     """``europe/berlin`` -> ``Europe/Berlin``; None when unknown."""
     return _zones_by_lower().get(text.strip().lower())

@@ -48,8 +48,11 @@ class Sender(Protocol):
 
     platform: str
 
-    async def send(self, chat: ChatRef, reply: Reply, *, skip: int = 0) -> int:
+    async def send(
+        self, chat: ChatRef, reply: Reply, *, skip: int = 0, key: str | None = None
+    ) -> int:
         """Send ``reply`` (possibly several messages), skipping the first ``skip`` messages
-        (already sent before a crash); return how many messages it consists of. Raises
+        (already sent before a crash); return how many messages it consists of. ``key``
+        names the delivery, for platforms that can drop a resend (Discord's nonce). Raises
         :class:`DeliveryError`."""
         ...

@@ -54,6 +54,9 @@ class CommandSpec:
     example: str
     handler: Handler
     admin_only: bool = False
+    private_reply: bool = False
+    """Shown only to the person who asked, where the platform can (Discord): settings and
+    confirmations should not fill a channel. Admin-only commands always reply privately."""
     aliases: tuple[str, ...] = ()
     params: tuple[Param, ...] = field(default=())
     details: str = ""

@@ -11,7 +11,7 @@ import logging
 import re
 import weakref
 from contextlib import AbstractAsyncContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.arxiv_ids import InvalidArxivId, parse_arxiv_id
@@ -55,6 +55,7 @@ def default_registry() -> Registry:
             usage="help [command]",
             example="/help keywords",
             handler=help_cmds.help_command,
+            private_reply=True,
             params=(Param("command", "a command name"),),
         ),
         CommandSpec(
@@ -136,6 +137,7 @@ def default_registry() -> Registry:
             usage="settings",
             example="/settings",
             handler=help_cmds.settings,
+            private_reply=True,
             aliases=("list",),
         ),
         CommandSpec(
@@ -249,7 +251,25 @@ class CommandRouter:
             return error(ADMIN_ONLY_TEXT)
         call = Call(ctx, args.strip(), self.services, self.registry, progress)
         async with self._one_at_a_time(ctx, spec.admin_only or spec.name in _WRITES_TOO):
-            return await spec.handler(call)
+            answer = await spec.handler(call)
+        if spec.admin_only or spec.private_reply:
+            answer = replace(answer, private=True)
+        if spec.name not in ("start", "resume"):
+            answer = await self._with_stopped_note(ctx, answer)
+        return answer
+
+    async def _with_stopped_note(self, ctx: CommandContext, answer: Reply) -> Reply:
+        """Whoever next uses a command in a chat the platform stopped us delivering to
+        learns why, and how to turn it back on."""
+        sub = await self.services.store.get_subscription(ctx.chat.platform, ctx.chat.chat_id)
+        if sub is None or sub.active:
+            return answer
+        reason = f" ({sub.inactive_reason})" if sub.inactive_reason else ""
+        note = reply(
+            f"Digests to this chat are stopped: the platform refused delivery{reason}. "
+            "Fix the bot's access here, then use /resume."
+        )
+        return replace(answer, extra=(*answer.extra, note))
 
     async def handle_action(
         self, ctx: CommandContext, action: str, progress: Progress = None

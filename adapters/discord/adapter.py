@@ -1,0 +1,403 @@
+"""Discord through discord.py, running as a task in the shared event loop.
+
+Slash commands are generated from the core's command registry (typed options, autocomplete
+for categories, time zones and languages); every button is one persistent ``DynamicItem``
+whose ``custom_id`` is the core's action, so buttons keep working after a restart. The
+adapter only translates: interactions become core commands and actions; core replies become
+embeds and buttons (``render.py``); Discord errors become :class:`DeliveryError` kinds and
+chat events.
+
+discord.py only reacts to 429s, so fan-outs are paced here below Discord's global 50
+requests/s and 5 messages per 5 s per channel, and a dead channel is never called again
+(every 401/403/429 counts toward Discord's invalid-request ban). A deterministic nonce per
+(digest, channel, message) lets Discord drop a resend after a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import inspect
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
+
+import aiohttp
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from discord import app_commands
+
+from adapters.discord.render import DiscordMessage, render
+from bot import taxonomy
+from bot.chat_events import ChatEvents
+from bot.chats import ChatRef, CommandContext
+from bot.commands import CommandRouter, CommandSpec
+from bot.languages import LANGUAGES
+from bot.local_time import available_zones
+from bot.messages import Button, Reply
+from bot.outbound import DeliveryError
+from bot.ratelimit import KeyedWindows, SlidingWindow
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+NO_MENTIONS = discord.AllowedMentions.none()
+DEFER_AFTER = 2.0
+"""Seconds a command may run before its interaction is deferred (Discord allows 3)."""
+_GONE_CODES = {
+    10003: "unknown channel",
+    50001: "missing access",
+    50007: "cannot send messages to this user",
+    50013: "missing permissions",
+}
+
+
+class ActionButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?P<action>[a-z]+:\S{1,90})"
+):
+    """Every button the bot sends: its custom id is the core action it stands for."""
+
+    def __init__(self, action: str, label: str = "Open") -> None:
+        super().__init__(
+            discord.ui.Button(label=label, custom_id=action, style=discord.ButtonStyle.secondary)
+        )
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> ActionButton:
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(match["action"], label or "Open")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        client = interaction.client
+        if isinstance(client, _Client):
+            await client.adapter.on_action(interaction, self.action)
+
+
+class _Client(discord.Client):
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        super().__init__(intents=discord.Intents.default(), allowed_mentions=NO_MENTIONS)
+        self.adapter = adapter
+        self.tree = app_commands.CommandTree(self)
+
+    async def setup_hook(self) -> None:
+        # Runs once per login, before the gateway connects; on_ready would fire again after
+        # every reconnect.
+        await self.adapter.setup()
+
+
+class DiscordAdapter:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        router: CommandRouter,
+        events: ChatEvents,
+        api_url: str | None = None,
+        gateway_url: str | None = None,
+        guild_ids: Sequence[int] = (),
+        sync_commands: bool = True,
+        global_per_second: int = 45,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.token = token
+        self.router = router
+        self.events = events
+        self.guild_ids = tuple(guild_ids)
+        self.sync_commands = sync_commands
+        if api_url:  # a REST proxy, or the tests' fake; a class attribute of discord.py
+            discord.http.Route.BASE = api_url.rstrip("/")
+        if gateway_url:
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+        self.client = _Client(self)
+        self._clock = clock
+        self._overall = SlidingWindow(global_per_second, 1.0, clock=clock)
+        self._per_channel = KeyedWindows(lambda _: SlidingWindow(5, 5.0, clock=clock))
+        self._task: asyncio.Task[None] | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.client.login(self.token)  # runs setup_hook
+        self._task = asyncio.create_task(self.client.connect(), name="discord")
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def wait_until_ready(self) -> None:
+        await self.client.wait_until_ready()
+
+    async def setup(self) -> None:
+        self.client.add_dynamic_items(ActionButton)
+        for spec in self.router.registry.specs():
+            self.client.tree.add_command(self._slash_command(spec))
+        if not self.sync_commands:
+            return
+        if self.guild_ids:  # guild commands appear at once: handy while developing
+            for gid in self.guild_ids:
+                guild = discord.Object(id=gid)
+                self.client.tree.copy_global_to(guild=guild)
+                await self.client.tree.sync(guild=guild)
+        else:
+            await self.client.tree.sync()
+        log.info("Discord: %d slash commands synced", len(self.router.registry.specs()))
+
+    # --- slash commands from the registry ------------------------------------------------
+
+    def _slash_command(self, spec: CommandSpec) -> app_commands.Command[Any, ..., None]:
+        adapter = self
+
+        async def callback(interaction: discord.Interaction[Any], **options: Any) -> None:
+            words = [str(options[p.name]) for p in spec.params if options.get(p.name) is not None]
+            await adapter.on_command(interaction, spec, " ".join(words))
+
+        parameters = [
+            inspect.Parameter(
+                "interaction",
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                annotation=discord.Interaction,
+            )
+        ]
+        for p in spec.params:
+            parameters.append(
+                inspect.Parameter(
+                    p.name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    annotation=str if p.required else str | None,
+                    default=inspect.Parameter.empty if p.required else None,
+                )
+            )
+        callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
+            p.name: p.description[:100] for p in spec.params
+        }
+        choices = {
+            p.name: [app_commands.Choice(name=c, value=c) for c in p.choices]
+            for p in spec.params
+            if p.choices
+        }
+        if choices:
+            callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
+        command: app_commands.Command[Any, ..., None] = app_commands.Command(
+            name=spec.name, description=spec.summary[:100], callback=callback
+        )
+        completers = {
+            "category": complete_categories,
+            "timezone": complete_zones,
+            "language": complete_languages,
+        }
+        for p in spec.params:
+            if p.complete in completers:
+                command.autocomplete(p.name)(_completer(completers[p.complete]))
+        return command
+
+    # --- inbound -------------------------------------------------------------------------
+
+    def _context(self, interaction: discord.Interaction[Any]) -> CommandContext:
+        user = interaction.user
+        if interaction.guild_id is None:  # a DM: the user's personal subscription
+            chat = ChatRef(PLATFORM, str(interaction.channel_id), "private")
+            admin = True
+        else:
+            chat = ChatRef(PLATFORM, str(interaction.channel_id), "channel")
+            perms = interaction.permissions
+            admin = perms.manage_channels or perms.administrator
+        return CommandContext(
+            chat=chat,
+            user_id=str(user.id),
+            is_admin=admin,
+            language=str(interaction.locale) if interaction.locale else None,
+            user_name=user.name,
+        )
+
+    async def on_command(
+        self, interaction: discord.Interaction[Any], spec: CommandSpec, args: str
+    ) -> None:
+        ctx = self._context(interaction)
+        await self._run(interaction, lambda progress: self.router.run(spec, ctx, args, progress))
+
+    async def on_action(self, interaction: discord.Interaction[Any], action: str) -> None:
+        ctx = self._context(interaction)
+        await self._run(
+            interaction, lambda progress: self.router.handle_action(ctx, action, progress)
+        )
+
+    async def _run(
+        self,
+        interaction: discord.Interaction[Any],
+        work: Callable[[Callable[[Reply], Awaitable[None]]], Awaitable[Reply]],
+    ) -> None:
+        """Answer within Discord's 3 seconds: a slow command (or one that says it is about to
+        be slow) is deferred, and its reply then follows up."""
+
+        async def progress(_: Reply) -> None:
+            await _defer(interaction)
+
+        task = asyncio.ensure_future(work(progress))
+        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        if not done:
+            await _defer(interaction)
+        reply = await task
+        try:
+            await self._respond(interaction, reply)
+        except discord.HTTPException as exc:
+            log.info("could not answer an interaction: %s", exc)
+
+    async def _respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
+        for message in render(reply):
+            kwargs = _message_kwargs(message)
+            if not interaction.response.is_done():
+                await interaction.response.send_message(ephemeral=reply.private, **kwargs)
+            else:
+                await interaction.followup.send(ephemeral=reply.private, **kwargs)
+
+    # --- outbound ------------------------------------------------------------------------
+
+    async def send(
+        self, chat: ChatRef, reply: Reply, *, skip: int = 0, key: str | None = None
+    ) -> int:
+        """Post ``reply`` in a channel or DM (digests). ``key`` names the delivery: with it,
+        each message carries a nonce Discord uses to drop a resend."""
+        messages = render(reply)
+        channel = self.client.get_partial_messageable(int(chat.chat_id))
+        for index, message in enumerate(messages):
+            if index < skip:
+                continue
+            nonce = _nonce(key, chat, index) if key else None
+            try:
+                await self._post(channel, message, nonce)
+            except DeliveryError as exc:
+                exc.sent = index
+                if exc.kind == "gone":
+                    await self.events.gone(chat, exc.reason)
+                raise
+        return len(messages)
+
+    async def _post(
+        self, channel: discord.PartialMessageable, message: DiscordMessage, nonce: str | None
+    ) -> None:
+        attempts = 0
+        while True:
+            await self._per_channel.get(str(channel.id)).acquire()
+            await self._overall.acquire()
+            try:
+                kwargs = _message_kwargs(message)
+                if nonce is not None:
+                    kwargs["nonce"] = nonce
+                await channel.send(**kwargs)
+                return
+            except discord.HTTPException as exc:
+                if exc.code in _GONE_CODES:
+                    raise DeliveryError("gone", _GONE_CODES[exc.code]) from None
+                if exc.status == 429:
+                    raise DeliveryError("rate_limited", "Discord rate limit") from None
+                if exc.status < 500:
+                    raise DeliveryError(
+                        "rejected", f"Discord refused the message: {exc}"
+                    ) from None
+                problem = f"Discord {exc.status}"
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                if nonce is None:  # without a nonce a resend could duplicate the message
+                    raise DeliveryError("uncertain", f"connection lost: {exc}") from None
+                problem = type(exc).__name__
+            attempts += 1
+            if attempts > 3:
+                raise DeliveryError("transient", problem)
+            await asyncio.sleep(2.0**attempts)
+
+
+def _message_kwargs(message: DiscordMessage) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
+    if message.content:
+        kwargs["content"] = message.content
+    if message.embeds:
+        kwargs["embeds"] = message.embeds
+    if message.buttons:
+        kwargs["view"] = _view(message.buttons)
+    return kwargs
+
+
+def _view(buttons: list[Button]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for button in buttons:
+        view.add_item(ActionButton(button.action, button.label))
+    return view
+
+
+def _nonce(key: str, chat: ChatRef, index: int) -> str:
+    """Deterministic, at most 25 characters (Discord's limit)."""
+    return hashlib.sha256(f"{key}|{chat.key}|{index}".encode()).hexdigest()[:25]
+
+
+async def _defer(interaction: discord.Interaction[Any]) -> None:
+    if not interaction.response.is_done():
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.response.defer(thinking=True)
+
+
+# --- autocomplete -----------------------------------------------------------------------------
+
+MAX_CHOICES = 25
+
+
+def _last_word(current: str) -> tuple[str, str]:
+    head, _, last = current.rpartition(" ")
+    return (f"{head} " if head else ""), last
+
+
+def complete_categories(current: str) -> list[tuple[str, str]]:
+    """``(label, value)`` pairs: categories (with their names) matching the word being typed;
+    earlier words are kept so several categories can be entered."""
+    head, word = _last_word(current)
+    needle = word.lower()
+    hits = []
+    for cid, cat in taxonomy.categories().items():
+        if cat.alias_of is not None:
+            continue
+        if cid.lower().startswith(needle) or (needle and needle in cat.name.lower()):
+            hits.append((f"{cid} — {cat.name}"[:100], f"{head}{cid}"[:100]))
+    return sorted(hits)[:MAX_CHOICES]
+
+
+def complete_zones(current: str) -> list[tuple[str, str]]:
+    needle = current.strip().lower().replace(" ", "_")
+    hits = sorted(z for z in available_zones() if needle in z.lower())
+    return [(z, z) for z in hits[:MAX_CHOICES]]
+
+
+def complete_languages(current: str) -> list[tuple[str, str]]:
+    needle = current.strip().lower()
+    hits = [
+        (f"{name} ({code})", code)
+        for code, name in sorted(LANGUAGES.items())
+        if code.startswith(needle) or needle in name.lower()
+    ]
+    return hits[:MAX_CHOICES]
+
+
+def _completer(
+    source: Callable[[str], list[tuple[str, str]]],
+) -> Callable[
+    [discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]
+]:
+    async def complete(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=label, value=value) for label, value in source(current)]
+
+    return complete

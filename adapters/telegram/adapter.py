@@ -1,0 +1,418 @@
+"""Telegram through python-telegram-bot, driven by hand inside the shared event loop.
+
+The adapter only translates: updates become core commands and button actions; core replies
+become HTML messages (``render.py``); Telegram's errors become :class:`DeliveryError` kinds
+and chat events. Pacing is ours (PTB's AIORateLimiter has no per-chat limit and does not
+retry by default): about 30 messages/s overall, 1/s per private chat, 20/min per group.
+
+Timeouts are ambiguous (Telegram has no idempotency key): a send that timed out after the
+request left may have been delivered, so it is reported as ``uncertain`` and never resent
+blindly. Only failures that prove nothing was delivered are retried: 429 (after
+``retry_after``), 5xx answers, and connection or pool timeouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from adapters.telegram.render import TelegramMessage, render
+from bot.chat_events import ChatEvents
+from bot.chats import ChatKind, ChatRef, CommandContext
+from bot.commands import CommandRouter
+from bot.messages import Reply
+from bot.outbound import DeliveryError
+from bot.ratelimit import KeyedWindows, SlidingWindow
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "channel_post"]
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramLimits:
+    """Telegram's published broadcast limits (Bot FAQ); conservative by default."""
+
+    overall_per_second: int = 30
+    private_per_second: int = 1
+    group_per_minute: int = 20
+    max_wait: float = 30.0
+    """A ``retry_after`` up to this long is waited out; longer ones are reported."""
+    retries: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    url: str
+    secret: str
+    listen: str = "0.0.0.0"
+    port: int = 8443
+
+
+def file_url_for(api_url: str) -> str:
+    """``https://host/bot`` -> ``https://host/file/bot`` (how Bot API servers lay out files)."""
+    head, sep, tail = api_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}" if sep else api_url
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _chat_kind(chat_type: str) -> ChatKind:
+    if chat_type == ChatType.PRIVATE:
+        return "private"
+    if chat_type == ChatType.CHANNEL:
+        return "channel"
+    return "group"
+
+
+_GONE = ("chat not found", "bot was kicked", "bot is not a member", "user is deactivated",
+         "need administrator rights", "not enough rights", "chat_write_forbidden")  # fmt: skip
+
+
+class TelegramAdapter:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        router: CommandRouter,
+        events: ChatEvents,
+        api_url: str = "https://api.telegram.org/bot",
+        webhook: WebhookConfig | None = None,
+        limits: TelegramLimits | None = None,
+        admin_cache_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.router = router
+        self.events = events
+        self.webhook = webhook
+        self.limits = limits or TelegramLimits()
+        self._clock = clock
+        self._admin_ttl = admin_cache_seconds
+        self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
+        self._overall = SlidingWindow(self.limits.overall_per_second, 1.0, clock=clock)
+        self._per_chat = KeyedWindows(self._window_for)
+        self.username = ""
+        self.app: Application = (  # type: ignore[type-arg]
+            ApplicationBuilder()
+            .token(token)
+            .base_url(api_url)
+            .base_file_url(file_url_for(api_url))
+            .defaults(
+                Defaults(
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    do_quote=False,
+                )
+            )
+            .concurrent_updates(True)
+            .build()
+        )
+        self._register_handlers()
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.app.initialize()
+        me = self.app.bot.bot
+        self.username = me.username or ""
+        log.info("Telegram: signed in as @%s (id %s)", me.username, me.id)
+        await self._publish_commands()
+        updater = self.app.updater
+        assert updater is not None
+        if self.webhook:
+            path = urlsplit(self.webhook.url).path.strip("/") or "telegram"
+            await updater.start_webhook(
+                listen=self.webhook.listen,
+                port=self.webhook.port,
+                url_path=path,
+                webhook_url=self.webhook.url,
+                secret_token=self.webhook.secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            log.info("Telegram: receiving updates by webhook on port %d", self.webhook.port)
+        else:
+            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
+            log.info("Telegram: receiving updates by long polling")
+        await self.app.start()
+
+    async def stop(self) -> None:
+        updater = self.app.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    async def _publish_commands(self) -> None:
+        """Telegram's command menu, generated from the core's registry."""
+        commands = [
+            BotCommand(spec.name, spec.summary[:256]) for spec in self.router.registry.specs()
+        ]
+        for scope in (BotCommandScopeAllPrivateChats(), BotCommandScopeAllGroupChats()):
+            await self.app.bot.set_my_commands(commands, scope=scope)
+
+    # --- inbound -------------------------------------------------------------------------
+
+    def _register_handlers(self) -> None:
+        names = self.router.registry.names()
+        self.app.add_handler(CommandHandler(names, self._on_text))
+        self.app.add_handler(MessageHandler(filters.COMMAND, self._on_unknown_command))
+        self.app.add_handler(
+            MessageHandler(
+                filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, self._on_text
+            )
+        )
+        self.app.add_handler(CallbackQueryHandler(self._on_button))
+        self.app.add_handler(
+            ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+        )
+        self.app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migration))
+        self.app.add_error_handler(self._on_error)
+
+    async def _context(self, update: Update) -> CommandContext | None:
+        chat = update.effective_chat
+        if chat is None:
+            return None
+        user = update.effective_user
+        kind = _chat_kind(chat.type)
+        message = update.effective_message
+        if kind != "group":
+            admin = True  # a private chat's owner; only admins post in channels
+        elif message is not None and message.sender_chat and message.sender_chat.id == chat.id:
+            admin = True  # an anonymous group admin
+        elif user is None:
+            admin = False
+        else:
+            admin = await self._is_admin(chat.id, user.id)
+        return CommandContext(
+            chat=ChatRef(PLATFORM, str(chat.id), kind),
+            user_id=str(user.id if user else chat.id),
+            is_admin=admin,
+            language=user.language_code if user else None,
+            user_name=user.username if user else None,
+        )
+
+    async def _is_admin(self, chat_id: int, user_id: int) -> bool:
+        """Asked of Telegram, believed for ``admin_cache_seconds``."""
+        cached = self._admins.get((chat_id, user_id))
+        if cached and cached[0] > self._clock():
+            return cached[1]
+        try:
+            member = await self.app.bot.get_chat_member(chat_id, user_id)
+            admin = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+        except TelegramError as exc:
+            log.info("could not check admin rights in %s: %s", chat_id, exc)
+            return False
+        self._admins[(chat_id, user_id)] = (self._clock() + self._admin_ttl, admin)
+        return admin
+
+    def _progress(self, chat: ChatRef) -> Callable[[Reply], Awaitable[None]]:
+        async def progress(reply: Reply) -> None:
+            try:
+                await self.app.bot.send_chat_action(int(chat.chat_id), "typing")
+                await self.send(chat, reply)
+            except (DeliveryError, TelegramError) as exc:
+                log.info("progress message to %s failed: %s", chat.key, exc)
+
+        return progress
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        ctx = await self._context(update)
+        if message is None or message.text is None or ctx is None:
+            return
+        answer = await self.router.handle_text(ctx, message.text, self._progress(ctx.chat))
+        if answer is not None:
+            await self._answer(ctx.chat, answer)
+
+    async def _on_unknown_command(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        """In groups, only commands addressed to this bot by name get an answer: the others
+        may belong to another bot."""
+        message = update.effective_message
+        chat = update.effective_chat
+        if message is None or message.text is None or chat is None:
+            return
+        first = message.text.split(maxsplit=1)[0]
+        addressed = "@" in first and first.split("@", 1)[1].lower() == self.username.lower()
+        if chat.type == ChatType.PRIVATE or addressed:
+            await self._on_text(update, context)
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()  # always, or the client shows a spinner
+        ctx = await self._context(update)
+        if ctx is None or not query.data:
+            return
+        answer = await self.router.handle_action(ctx, query.data, self._progress(ctx.chat))
+        await self._answer(ctx.chat, answer)
+
+    async def _on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.my_chat_member
+        if change is None:
+            return
+        status = change.new_chat_member.status
+        chat = ChatRef(PLATFORM, str(change.chat.id), _chat_kind(change.chat.type))
+        if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+            reason = "blocked by the user" if chat.kind == "private" else "removed from the chat"
+            await self.events.gone(chat, f"the bot was {reason}")
+
+    async def _on_migration(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.migrate_to_chat_id:
+            await self.events.migrated(
+                PLATFORM, str(message.chat.id), str(message.migrate_to_chat_id)
+            )
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("Telegram update failed: %r", context.error, exc_info=context.error)
+
+    async def _answer(self, chat: ChatRef, reply: Reply) -> None:
+        try:
+            await self.send(chat, reply)
+        except DeliveryError as exc:
+            log.info("reply to %s not delivered (%s): %s", chat.key, exc.kind, exc.reason)
+
+    # --- outbound ------------------------------------------------------------------------
+
+    def _window_for(self, key: str) -> SlidingWindow:
+        if key.startswith("-"):  # groups, supergroups and channels have negative ids
+            return SlidingWindow(self.limits.group_per_minute, 60.0, clock=self._clock)
+        return SlidingWindow(self.limits.private_per_second, 1.0, clock=self._clock)
+
+    async def send(
+        self, chat: ChatRef, reply: Reply, *, skip: int = 0, key: str | None = None
+    ) -> int:
+        """Send every message of ``reply`` after the first ``skip``; see :class:`Sender`
+        (Telegram has no idempotency key, so ``key`` is not used)."""
+        messages = render(reply)
+        chat_id = int(chat.chat_id)
+        for index, message in enumerate(messages):
+            if index < skip:
+                continue
+            try:
+                chat_id = await self._send_one(chat, chat_id, message)
+            except DeliveryError as exc:
+                exc.sent = index
+                raise
+        return len(messages)
+
+    async def _send_one(self, chat: ChatRef, chat_id: int, message: TelegramMessage) -> int:
+        """Returns the chat id it was finally sent to (it changes when a group migrates)."""
+        markup = (
+            InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(b.label[:64], callback_data=b.action) for b in row]
+                    for row in message.buttons
+                ]
+            )
+            if message.buttons
+            else None
+        )
+        html_mode = True
+        failures = 0
+        while True:
+            await self._per_chat.get(str(chat_id)).acquire()
+            await self._overall.acquire()
+            try:
+                await self.app.bot.send_message(
+                    chat_id=chat_id,
+                    text=message.html if html_mode else message.plain,
+                    parse_mode=ParseMode.HTML if html_mode else None,
+                    reply_markup=markup,
+                )
+                return chat_id
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                failures += 1
+                if wait > self.limits.max_wait or failures > self.limits.retries:
+                    raise DeliveryError(
+                        "rate_limited", f"Telegram asked to wait {wait:g}s", retry_after=wait
+                    ) from None
+                self._per_chat.get(str(chat_id)).pause(wait)  # the next acquire waits it out
+                continue
+            except ChatMigrated as exc:
+                failures += 1
+                if failures > self.limits.retries:
+                    raise DeliveryError("transient", "the chat kept moving") from None
+                new_id = int(exc.new_chat_id)
+                await self.events.migrated(PLATFORM, str(chat_id), str(new_id))
+                chat_id = new_id
+                continue
+            except Forbidden as exc:
+                await self.events.gone(chat, str(exc))
+                raise DeliveryError("gone", str(exc)) from None
+            except BadRequest as exc:
+                text = str(exc).lower()
+                if any(marker in text for marker in _GONE):
+                    await self.events.gone(chat, str(exc))
+                    raise DeliveryError("gone", str(exc)) from None
+                if "can't parse entities" in text and html_mode:
+                    log.error("Telegram refused our HTML (%s); sending plain text", exc)
+                    html_mode = False
+                    continue
+                raise DeliveryError("rejected", str(exc)) from None
+            except TimedOut as exc:
+                if not isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout):
+                    raise DeliveryError("uncertain", "Telegram did not answer in time") from None
+            except NetworkError as exc:
+                cause = exc.__cause__  # None: Telegram answered with an error status (5xx)
+                if cause is not None and not isinstance(cause, httpx.ConnectError):
+                    raise DeliveryError("uncertain", f"connection lost: {exc}") from None
+            except TelegramError as exc:  # invalid token, conflict: nothing to retry
+                raise DeliveryError("rejected", str(exc)) from None
+            failures += 1
+            if failures > self.limits.retries:
+                raise DeliveryError("transient", "Telegram kept failing")
+            await asyncio.sleep(min(2.0**failures, self.limits.max_wait))
+
+
+def new_webhook_secret() -> str:
+    """Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -."""
+    return secrets.token_urlsafe(32)
