@@ -40,7 +40,7 @@ from bot.commands import CommandRouter, CommandSpec
 from bot.languages import LANGUAGES
 from bot.local_time import available_zones
 from bot.messages import Button, Reply
-from bot.outbound import DeliveryError
+from bot.outbound import DeliveryError, OnSent
 from bot.ratelimit import KeyedWindows, SlidingWindow
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,10 @@ class ActionButton(
 
 
 class _Client(discord.Client):
-    def __init__(self, adapter: DiscordAdapter) -> None:
-        super().__init__(intents=discord.Intents.default(), allowed_mentions=NO_MENTIONS)
+    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+        super().__init__(
+            intents=discord.Intents.default(), allowed_mentions=NO_MENTIONS, **options
+        )
         self.adapter = adapter
         self.tree = app_commands.CommandTree(self)
 
@@ -111,7 +113,10 @@ class DiscordAdapter:
         sync_commands: bool = True,
         global_per_second: int = 45,
         clock: Callable[[], float] = time.monotonic,
+        **client_options: Any,
     ) -> None:
+        """``client_options`` go to ``discord.Client`` (tests pass a short
+        ``guild_ready_timeout``)."""
         self.token = token
         self.router = router
         self.events = events
@@ -121,7 +126,7 @@ class DiscordAdapter:
             discord.http.Route.BASE = api_url.rstrip("/")
         if gateway_url:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-        self.client = _Client(self)
+        self.client = _Client(self, **client_options)
         self._clock = clock
         self._overall = SlidingWindow(global_per_second, 1.0, clock=clock)
         self._per_channel = KeyedWindows(lambda _: SlidingWindow(5, 5.0, clock=clock))
@@ -269,7 +274,13 @@ class DiscordAdapter:
     # --- outbound ------------------------------------------------------------------------
 
     async def send(
-        self, chat: ChatRef, reply: Reply, *, skip: int = 0, key: str | None = None
+        self,
+        chat: ChatRef,
+        reply: Reply,
+        *,
+        skip: int = 0,
+        key: str | None = None,
+        on_sent: OnSent | None = None,
     ) -> int:
         """Post ``reply`` in a channel or DM (digests). ``key`` names the delivery: with it,
         each message carries a nonce Discord uses to drop a resend."""
@@ -286,6 +297,8 @@ class DiscordAdapter:
                 if exc.kind == "gone":
                     await self.events.gone(chat, exc.reason)
                 raise
+            if on_sent is not None:
+                await on_sent(index + 1)
         return len(messages)
 
     async def _post(
