@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from adapters.console import ConsoleAdapter
-from adapters.wiring import build_adapters, make_http, open_services, summaries_configured
+from adapters.wiring import (
+    Component,
+    build_adapters,
+    make_delivery,
+    make_http,
+    open_services,
+    summaries_configured,
+)
 from bot.announcements import AnnouncementSource
 from bot.arxiv_http import ArxivRequestError, ArxivUnavailable
 from bot.arxiv_ids import InvalidArxivId
@@ -23,14 +30,20 @@ from bot.commands import CommandRouter
 from bot.config import ConfigError, Settings, load_settings
 from bot.digest import fetch_digest, make_digest, profile_from_settings, with_summaries
 from bot.formats import FORMATS, Format, render, summary_document
+from bot.http_server import HttpServer, make_app
 from bot.languages import language_code
 from bot.logs import setup_logging
 from bot.paper_lookup import PaperNotFound, find_paper
+from bot.scheduler import make_scheduler
 from bot.store import StoreError
 from bot.summarizer import SummaryUnavailable
+from storage import sqlite_path
+from storage.instance_lock import InstanceLock
 
 log = logging.getLogger("arxiv-bot")
 
+TICK_SECONDS = 60.0
+SUMMARY_RETRY_SECONDS = 600.0
 EXIT_UNAVAILABLE = 1
 EXIT_USAGE = 2
 
@@ -181,29 +194,50 @@ async def _chat(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    """The chat platforms whose tokens are set, the scheduler and the HTTP port, in one
+    event loop, until SIGINT or SIGTERM."""
     settings = _settings(args)
     setup_logging(logging.DEBUG if args.verbose else logging.INFO, settings.secret_values())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with open_services(settings) as services:
-        adapters = build_adapters(settings, services)
-        if not adapters:
-            raise ConfigError(
-                "nothing to run: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN "
-                "(or try the bot in this terminal with `arxiv-bot chat`)"
+    with InstanceLock(sqlite_path(settings.database_url)):
+        async with open_services(settings) as services:
+            adapters = build_adapters(settings, services)
+            if not adapters and settings.http_port is None:
+                raise ConfigError(
+                    "nothing to run: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN, or "
+                    "ARXIV_BOT_HTTP_PORT for feeds alone (or try `arxiv-bot chat`)"
+                )
+            delivery = make_delivery(services, adapters)
+            services.delivery = delivery
+            components: list[Component] = list(adapters)
+            if settings.http_port is not None:
+                app = make_app(services)
+                components.append(HttpServer(app, settings.http_host, settings.http_port))
+            scheduler = make_scheduler(
+                {
+                    "delivery": (delivery.tick, TICK_SECONDS),
+                    "summary-retries": (
+                        lambda: services.summarizer.retry_failed(services.store.get_paper),
+                        SUMMARY_RETRY_SECONDS,
+                    ),
+                }
             )
-        started = []
-        try:
-            for adapter in adapters:
-                await adapter.start()
-                started.append(adapter)
-            log.info("running; stop with Ctrl-C or SIGTERM")
-            await stop.wait()
-        finally:
-            for adapter in reversed(started):
-                await adapter.stop()
+            started: list[Component] = []
+            try:
+                for component in components:
+                    await component.start()
+                    started.append(component)
+                scheduler.start()
+                log.info("running; stop with Ctrl-C or SIGTERM")
+                await stop.wait()
+            finally:
+                if scheduler.running:
+                    scheduler.shutdown(wait=False)
+                for component in reversed(started):
+                    await component.stop()
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from openai import AsyncOpenAI
 
@@ -14,7 +14,9 @@ from bot.arxiv_http import ArxivHttp
 from bot.chat_events import ChatEvents
 from bot.commands import CommandRouter
 from bot.config import Settings
+from bot.delivery import DeliveryService
 from bot.fulltext import FullTextSource
+from bot.outbound import Sender
 from bot.services import CachedAnnouncements, Services, utc_now
 from bot.store import Store
 from bot.summaries import instructions
@@ -38,11 +40,13 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     http = make_http(settings)
     api = ArxivApi(http, settings.arxiv_api_url, timeout=settings.http_timeout)
     client = make_llm_client(settings)
+    source = AnnouncementSource(http, settings.arxiv_feed_url)
     try:
         yield Services(
             settings=settings,
             store=store,
-            announcements=CachedAnnouncements(AnnouncementSource(http, settings.arxiv_feed_url)),
+            announcements=CachedAnnouncements(source),
+            feed=source,
             papers=api,
             summarizer=make_summarizer(settings, store, http, client),
         )
@@ -93,19 +97,20 @@ def make_summarizer(
     )
 
 
-class RunnableAdapter(Protocol):
-    platform: str
+@runtime_checkable
+class Component(Protocol):
+    """Something ``arxiv-bot run`` starts and stops (adapters, the HTTP port)."""
 
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
 
 
-def build_adapters(settings: Settings, services: Services) -> list[RunnableAdapter]:
+def build_adapters(settings: Settings, services: Services) -> list[Component]:
     """The chat platforms whose tokens are set; an adapter without a token is not started."""
     router = CommandRouter(services)
     events = ChatEvents(services.store)
-    adapters: list[RunnableAdapter] = []
+    adapters: list[Component] = []
     if settings.telegram_bot_token is not None:
         from adapters.telegram import TelegramAdapter, WebhookConfig
         from adapters.telegram.adapter import new_webhook_secret
@@ -144,3 +149,14 @@ def build_adapters(settings: Settings, services: Services) -> list[RunnableAdapt
             )
         )
     return adapters
+
+
+def make_delivery(services: Services, senders: list[Component]) -> DeliveryService:
+    return DeliveryService(
+        settings=services.settings,
+        store=services.store,
+        announcements=services.feed or services.announcements,
+        summarizer=services.summarizer,
+        senders={a.platform: a for a in senders if isinstance(a, Sender)},
+        clock=services.clock,
+    )

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # --- delivery defaults ---------------------------------------------------------------
     delivery_time: str = "08:00"
     timezone: str = "UTC"
+    delivery_grace_hours: float | None = Field(None, gt=0)
+    """How late a missed digest may still go out (after a restart); unset: until the end of
+    the subscriber's local day. Later than that it is skipped, never sent days late."""
 
     # --- summaries -------------------------------------------------------------------------
     summaries_enabled: bool = True
@@ -174,6 +177,13 @@ class Settings(BaseSettings):
     discord_sync_commands: bool = True
     admin_cache_seconds: float = Field(60.0, ge=0)
     """How long a chat member's admin status is believed before Telegram is asked again."""
+
+    # --- operations --------------------------------------------------------------------------
+    operators: StrList = Field(default_factory=list)
+    """Who may use /status: ``platform:user_id`` entries (``telegram:12345,discord:678``)."""
+    http_port: int | None = Field(None, ge=1, le=65535)
+    """Opens /healthz, /metrics (and the feeds) on this port; off when unset."""
+    http_host: str = "127.0.0.1"
 
     # --- storage ---------------------------------------------------------------------------
     database_url: str = Field(

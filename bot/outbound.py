@@ -7,11 +7,13 @@ Delivery code never sees platform exceptions: an adapter turns them into a
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Literal, Protocol, runtime_checkable
 
 from bot.chats import ChatRef
 from bot.messages import Reply
 
+OnSent = Callable[[int], Awaitable[None]]
 FailureKind = Literal["gone", "rate_limited", "transient", "uncertain", "rejected"]
 
 
@@ -43,16 +45,24 @@ class DeliveryError(RuntimeError):
         self.retry_after = retry_after
 
 
+@runtime_checkable
 class Sender(Protocol):
     """What delivery needs of an adapter."""
 
     platform: str
 
     async def send(
-        self, chat: ChatRef, reply: Reply, *, skip: int = 0, key: str | None = None
+        self,
+        chat: ChatRef,
+        reply: Reply,
+        *,
+        skip: int = 0,
+        key: str | None = None,
+        on_sent: OnSent | None = None,
     ) -> int:
         """Send ``reply`` (possibly several messages), skipping the first ``skip`` messages
         (already sent before a crash); return how many messages it consists of. ``key``
-        names the delivery, for platforms that can drop a resend (Discord's nonce). Raises
-        :class:`DeliveryError`."""
+        names the delivery, for platforms that can drop a resend (Discord's nonce);
+        ``on_sent(n)`` is awaited after each message with the number sent so far, so the
+        ledger can record progress. Raises :class:`DeliveryError`."""
         ...

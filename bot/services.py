@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.announcements import Announcement
 from bot.arxiv_ids import ArxivId
@@ -18,6 +18,9 @@ from bot.config import Settings
 from bot.papers import Paper
 from bot.store import Store
 from bot.summarizer import Summarizer
+
+if TYPE_CHECKING:
+    from bot.delivery import DeliveryService
 
 
 class AnnouncementProvider(Protocol):
@@ -56,6 +59,12 @@ class Services:
     settings: Settings
     store: Store
     announcements: AnnouncementProvider
+    """For commands: cached briefly, so a burst of /digest costs arXiv one request."""
     papers: PaperLookup
     summarizer: Summarizer
+    feed: AnnouncementProvider | None = None
+    """Uncached, for the scheduled fetch of each announcement (defaults to ``announcements``)."""
     clock: Callable[[], datetime] = field(default=utc_now)
+    delivery: DeliveryService | None = None
+    """Set by ``arxiv-bot run`` (the scheduler's pipeline, for /status)."""
+    started_at: datetime = field(default_factory=utc_now)

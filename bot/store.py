@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 from bot.papers import Paper
 from bot.subscriptions import Subscription
@@ -38,6 +38,45 @@ class SummaryFailure:
     attempts: int
     last_error: str
     next_attempt_at: datetime
+
+
+DeliveryState = Literal["due", "in_progress", "done", "failed", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One announcement as fetched: the papers of every subscribed category."""
+
+    day: date
+    categories: tuple[str, ...]
+    papers: tuple[tuple[str, int], ...]
+    """(arXiv id, version) of each paper; the metadata is in the papers table."""
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A row of the delivery ledger: one digest for one chat (the outbox)."""
+
+    platform: str
+    chat_id: str
+    day: date
+    kind: str
+    state: DeliveryState
+    messages_sent: int
+    detail: str | None
+    retry_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def chat_key(self) -> str:
+        return f"{self.platform}:{self.chat_id}"
+
+    @property
+    def key(self) -> str:
+        """Names this digest for platforms that can drop a resend (Discord's nonce)."""
+        return f"{self.kind}:{self.day.isoformat()}"
 
 
 class Store(Protocol):
@@ -92,3 +131,60 @@ class Store(Protocol):
     async def count_user_requests(self, platform: str, user_id: str, day: date) -> int: ...
 
     async def add_user_request(self, platform: str, user_id: str, day: date) -> None: ...
+
+    # announcement batches
+    async def save_batch(
+        self, day: date, categories: Iterable[str], papers: Iterable[Paper], fetched_at: datetime
+    ) -> None:
+        """Store an announcement's papers and the batch, atomically (a re-fetch replaces it)."""
+
+    async def latest_batch(self) -> Batch | None: ...
+
+    async def batches_since(self, after: date | None, upto: date) -> list[Batch]:
+        """Batches with ``after < day <= upto``, oldest first."""
+
+    async def batch_papers(self, batch: Batch) -> list[Paper]: ...
+
+    # the delivery schedule and ledger
+    async def due_subscriptions(self, now: datetime, limit: int = 1000) -> list[Subscription]:
+        """Delivering subscriptions whose ``next_due_at`` has come, most overdue first."""
+
+    async def schedule_delivery(
+        self,
+        subscription: Subscription,
+        day: date,
+        kind: str,
+        next_due_at: datetime,
+        *,
+        state: DeliveryState = "due",
+        detail: str | None = None,
+    ) -> bool:
+        """Record a digest as due (or skipped) and move the subscription's next due time, in
+        one transaction; False when that digest was already recorded."""
+
+    async def set_next_due(self, platform: str, chat_id: str, next_due_at: datetime) -> None: ...
+
+    async def pending_deliveries(self, now: datetime, limit: int = 1000) -> list[Delivery]:
+        """Deliveries due or in progress whose retry time (if any) has come, oldest first."""
+
+    async def update_delivery(
+        self,
+        delivery: Delivery,
+        *,
+        state: DeliveryState | None = None,
+        messages_sent: int | None = None,
+        detail: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None: ...
+
+    async def last_delivery(self, platform: str, chat_id: str) -> Delivery | None:
+        """The chat's latest digest that went out (done)."""
+
+    async def delivery_counts(self, day: date) -> dict[str, int]: ...
+
+    async def delivery_failures(self, day: date, limit: int = 20) -> list[Delivery]: ...
+
+    # small operational state (last fetch, ...)
+    async def get_meta(self, key: str) -> str | None: ...
+
+    async def set_meta(self, key: str, value: str) -> None: ...

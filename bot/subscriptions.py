@@ -45,6 +45,8 @@ class Subscription:
     paused: bool = False
     active: bool = True
     inactive_reason: str | None = None
+    next_due_at: datetime | None = None
+    """When the next digest is due (UTC); found by a query, not one scheduler job each."""
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
 

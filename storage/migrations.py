@@ -104,6 +104,25 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, user_id, day)
     );
     """,
+    # 4: daily delivery: when each subscription is next due, the announcement batches, and
+    # the delivery ledger's retry time.
+    """
+    ALTER TABLE subscriptions ADD COLUMN next_due_at TEXT;
+    CREATE INDEX subscriptions_due ON subscriptions (next_due_at)
+        WHERE active = 1 AND paused = 0;
+    CREATE TABLE batches (
+        day        TEXT PRIMARY KEY,
+        categories TEXT NOT NULL,
+        papers     TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    );
+    ALTER TABLE deliveries ADD COLUMN retry_at TEXT;
+    ALTER TABLE deliveries ADD COLUMN kind TEXT NOT NULL DEFAULT 'daily';
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,14 +13,14 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from bot.papers import Paper
-from bot.store import LlmUsage, StoreError, SummaryFailure
+from bot.store import Batch, Delivery, DeliveryState, LlmUsage, StoreError, SummaryFailure
 from bot.subscriptions import Subscription, utcnow
 from bot.summaries import Summary, SummaryKey
 from storage.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -87,8 +87,9 @@ class SqliteStore:
                 INSERT INTO subscriptions (
                     platform, chat_id, chat_kind, created_by, categories, keywords, exclude,
                     include_cross, max_papers, min_score, delivery_time, timezone, frequency,
-                    weekday, language, paused, active, inactive_reason, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    weekday, language, paused, active, inactive_reason, created_at, updated_at,
+                    next_due_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (platform, chat_id) DO UPDATE SET
                     chat_kind = excluded.chat_kind, categories = excluded.categories,
                     keywords = excluded.keywords, exclude = excluded.exclude,
@@ -97,7 +98,8 @@ class SqliteStore:
                     timezone = excluded.timezone, frequency = excluded.frequency,
                     weekday = excluded.weekday, language = excluded.language,
                     paused = excluded.paused, active = excluded.active,
-                    inactive_reason = excluded.inactive_reason, updated_at = excluded.updated_at
+                    inactive_reason = excluded.inactive_reason, updated_at = excluded.updated_at,
+                    next_due_at = excluded.next_due_at
                 """,
                 (
                     s.platform,
@@ -120,6 +122,7 @@ class SqliteStore:
                     s.inactive_reason,
                     s.created_at.isoformat(),
                     s.updated_at.isoformat(),
+                    _iso(s.next_due_at),
                 ),
             )
 
@@ -322,6 +325,169 @@ class SqliteStore:
                 (platform, user_id, day.isoformat()),
             )
 
+    # --- announcement batches --------------------------------------------------------------
+
+    async def save_batch(
+        self, day: date, categories: Iterable[str], papers: Iterable[Paper], fetched_at: datetime
+    ) -> None:
+        kept = list(papers)
+        await self.save_papers(kept)
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO batches (day, categories, papers, fetched_at) "
+                "VALUES (?, ?, ?, ?)",
+                (
+                    day.isoformat(),
+                    json.dumps(list(categories)),
+                    json.dumps([[p.arxiv_id, p.version] for p in kept]),
+                    _iso(fetched_at),
+                ),
+            )
+
+    async def latest_batch(self) -> Batch | None:
+        rows = await self._fetchall("SELECT * FROM batches ORDER BY day DESC LIMIT 1")
+        return _batch(rows[0]) if rows else None
+
+    async def batches_since(self, after: date | None, upto: date) -> list[Batch]:
+        rows = await self._fetchall(
+            "SELECT * FROM batches WHERE day > ? AND day <= ? ORDER BY day",
+            ((after or date.min).isoformat(), upto.isoformat()),
+        )
+        return [_batch(r) for r in rows]
+
+    async def batch_papers(self, batch: Batch) -> list[Paper]:
+        found: list[Paper] = []
+        for arxiv_id, version in batch.papers:
+            paper = await self.get_paper(arxiv_id, version)
+            if paper is not None:
+                found.append(paper)
+        return found
+
+    # --- the delivery schedule and ledger ------------------------------------------------
+
+    async def due_subscriptions(self, now: datetime, limit: int = 1000) -> list[Subscription]:
+        rows = await self._fetchall(
+            "SELECT * FROM subscriptions WHERE active = 1 AND paused = 0 "
+            "AND categories != '[]' AND next_due_at IS NOT NULL AND next_due_at <= ? "
+            "ORDER BY next_due_at LIMIT ?",
+            (_iso(now), limit),
+        )
+        return [_subscription(r) for r in rows]
+
+    async def schedule_delivery(
+        self,
+        subscription: Subscription,
+        day: date,
+        kind: str,
+        next_due_at: datetime,
+        *,
+        state: DeliveryState = "due",
+        detail: str | None = None,
+    ) -> bool:
+        now = utcnow().isoformat()
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO deliveries (platform, chat_id, announcement_day, kind, "
+                "state, messages_sent, detail, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
+                (
+                    subscription.platform,
+                    subscription.chat_id,
+                    day.isoformat(),
+                    kind,
+                    state,
+                    detail,
+                    now,
+                    now,
+                ),
+            )
+            inserted = cursor.rowcount > 0
+            await db.execute(
+                "UPDATE subscriptions SET next_due_at = ? WHERE platform = ? AND chat_id = ?",
+                (_iso(next_due_at), subscription.platform, subscription.chat_id),
+            )
+        return inserted
+
+    async def set_next_due(self, platform: str, chat_id: str, next_due_at: datetime) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE subscriptions SET next_due_at = ? WHERE platform = ? AND chat_id = ?",
+                (_iso(next_due_at), platform, chat_id),
+            )
+
+    async def pending_deliveries(self, now: datetime, limit: int = 1000) -> list[Delivery]:
+        rows = await self._fetchall(
+            "SELECT * FROM deliveries WHERE state IN ('due', 'in_progress') "
+            "AND (retry_at IS NULL OR retry_at <= ?) ORDER BY created_at LIMIT ?",
+            (_iso(now), limit),
+        )
+        return [_delivery(r) for r in rows]
+
+    async def update_delivery(
+        self,
+        delivery: Delivery,
+        *,
+        state: DeliveryState | None = None,
+        messages_sent: int | None = None,
+        detail: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE deliveries SET state = COALESCE(?, state), "
+                "messages_sent = COALESCE(?, messages_sent), detail = COALESCE(?, detail), "
+                "retry_at = ?, updated_at = ? "
+                "WHERE platform = ? AND chat_id = ? AND announcement_day = ?",
+                (
+                    state,
+                    messages_sent,
+                    detail,
+                    _iso(retry_at),
+                    utcnow().isoformat(),
+                    delivery.platform,
+                    delivery.chat_id,
+                    delivery.day.isoformat(),
+                ),
+            )
+
+    async def last_delivery(self, platform: str, chat_id: str) -> Delivery | None:
+        rows = await self._fetchall(
+            "SELECT * FROM deliveries WHERE platform = ? AND chat_id = ? AND state = 'done' "
+            "ORDER BY announcement_day DESC LIMIT 1",
+            (platform, chat_id),
+        )
+        return _delivery(rows[0]) if rows else None
+
+    async def delivery_counts(self, day: date) -> dict[str, int]:
+        rows = await self._fetchall(
+            "SELECT state, COUNT(*) AS n FROM deliveries WHERE announcement_day = ? "
+            "GROUP BY state",
+            (day.isoformat(),),
+        )
+        return {r["state"]: int(r["n"]) for r in rows}
+
+    async def delivery_failures(self, day: date, limit: int = 20) -> list[Delivery]:
+        rows = await self._fetchall(
+            "SELECT * FROM deliveries WHERE announcement_day = ? AND state = 'failed' "
+            "ORDER BY updated_at DESC LIMIT ?",
+            (day.isoformat(), limit),
+        )
+        return [_delivery(r) for r in rows]
+
+    # --- operational state -----------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        rows = await self._fetchall("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0]["value"]) if rows else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
 
 _DELETE_FAILURE = (
     "DELETE FROM summary_failures WHERE arxiv_id = ? AND version = ? AND model = ? "
@@ -394,6 +560,40 @@ def _subscription(row: aiosqlite.Row) -> Subscription:
         inactive_reason=row["inactive_reason"],
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        next_due_at=_from_iso(row["next_due_at"]),
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """UTC ISO text, so that text comparison in SQL orders moments correctly."""
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def _from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _delivery(row: aiosqlite.Row) -> Delivery:
+    return Delivery(
+        platform=row["platform"],
+        chat_id=row["chat_id"],
+        day=date.fromisoformat(row["announcement_day"]),
+        kind=row["kind"],
+        state=row["state"],
+        messages_sent=row["messages_sent"],
+        detail=row["detail"],
+        retry_at=_from_iso(row["retry_at"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+def _batch(row: aiosqlite.Row) -> Batch:
+    return Batch(
+        day=date.fromisoformat(row["day"]),
+        categories=tuple(json.loads(row["categories"])),
+        papers=tuple((p[0], int(p[1])) for p in json.loads(row["papers"])),
+        fetched_at=datetime.fromisoformat(row["fetched_at"]),
     )
 
 

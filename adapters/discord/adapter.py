@@ -366,24 +366,38 @@ async def _defer(interaction: discord.Interaction[Any]) -> None:
 # --- autocomplete -----------------------------------------------------------------------------
 
 MAX_CHOICES = 25
+MAX_CHOICE_CHARS = 100
 
 
-def _last_word(current: str) -> tuple[str, str]:
-    head, _, last = current.rpartition(" ")
-    return (f"{head} " if head else ""), last
+def _is_category_word(word: str) -> bool:
+    return taxonomy.canonical(word) is not None or word.lower() in taxonomy.archives()
+
+
+def _split_typed(current: str) -> tuple[str, str]:
+    """``(earlier categories, what is being typed)``: the last word, with the words before it
+    that are not categories, since a name has several ("machine lea")."""
+    words = current.split()
+    typing = [] if current.endswith(" ") or not words else [words.pop()]
+    while words and not _is_category_word(words[-1]):
+        typing.insert(0, words.pop())
+    head = " ".join(words)
+    return (f"{head} " if head else ""), " ".join(typing)
 
 
 def complete_categories(current: str) -> list[tuple[str, str]]:
-    """``(label, value)`` pairs: categories (with their names) matching the word being typed;
-    earlier words are kept so several categories can be entered."""
-    head, word = _last_word(current)
-    needle = word.lower()
+    """``(label, value)`` pairs: categories (with their names) matching what is being typed;
+    earlier categories are kept so several can be entered."""
+    head, typed = _split_typed(current)
+    needle = typed.lower()
     hits = []
     for cid, cat in taxonomy.categories().items():
         if cat.alias_of is not None:
             continue
+        value = f"{head}{cid}"
+        if len(value) > MAX_CHOICE_CHARS:  # cut, it would name another (or no) category
+            continue
         if cid.lower().startswith(needle) or (needle and needle in cat.name.lower()):
-            hits.append((f"{cid} — {cat.name}"[:100], f"{head}{cid}"[:100]))
+            hits.append((f"{cid} — {cat.name}"[:MAX_CHOICE_CHARS], value))
     return sorted(hits)[:MAX_CHOICES]
 
 

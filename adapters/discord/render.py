@@ -10,6 +10,7 @@ per message; description 4,096; title 256; field 1,024; 25 buttons (5 rows of 5)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import discord
@@ -43,9 +44,16 @@ MAX_LABEL = 80
 EMBED_COLOUR = 0xB31B1B  # arXiv red
 
 
+_MISPLACED_ESCAPE = re.compile(r"^\\(\s+)-", re.MULTILINE)
+
+
 def safe(text: str) -> str:
     """Escape Markdown and defuse mentions in untrusted text."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    escaped = discord.utils.escape_markdown(text)
+    # escape_markdown puts the backslash of an indented list marker before the indent, where
+    # Discord shows it ("\ - x"); before the "-" it escapes the marker and stays invisible.
+    escaped = _MISPLACED_ESCAPE.sub(r"\1\\-", escaped)
+    return discord.utils.escape_mentions(escaped)
 
 
 def _cut(text: str, limit: int) -> str:

@@ -59,7 +59,7 @@ from bot.chat_events import ChatEvents
 from bot.chats import ChatKind, ChatRef, CommandContext
 from bot.commands import CommandRouter
 from bot.messages import Reply
-from bot.outbound import DeliveryError
+from bot.outbound import DeliveryError, OnSent
 from bot.ratelimit import KeyedWindows, SlidingWindow
 
 log = logging.getLogger(__name__)
@@ -252,8 +252,10 @@ class TelegramAdapter:
     def _progress(self, chat: ChatRef) -> Callable[[Reply], Awaitable[None]]:
         async def progress(reply: Reply) -> None:
             try:
-                await self.app.bot.send_chat_action(int(chat.chat_id), "typing")
+                # The acknowledgement first: Telegram clears "typing..." as soon as the
+                # bot's next message arrives, so the indicator must follow it to show.
                 await self.send(chat, reply)
+                await self.app.bot.send_chat_action(int(chat.chat_id), "typing")
             except (DeliveryError, TelegramError) as exc:
                 log.info("progress message to %s failed: %s", chat.key, exc)
 
@@ -327,7 +329,13 @@ class TelegramAdapter:
         return SlidingWindow(self.limits.private_per_second, 1.0, clock=self._clock)
 
     async def send(
-        self, chat: ChatRef, reply: Reply, *, skip: int = 0, key: str | None = None
+        self,
+        chat: ChatRef,
+        reply: Reply,
+        *,
+        skip: int = 0,
+        key: str | None = None,
+        on_sent: OnSent | None = None,
     ) -> int:
         """Send every message of ``reply`` after the first ``skip``; see :class:`Sender`
         (Telegram has no idempotency key, so ``key`` is not used)."""
@@ -341,6 +349,8 @@ class TelegramAdapter:
             except DeliveryError as exc:
                 exc.sent = index
                 raise
+            if on_sent is not None:
+                await on_sent(index + 1)
         return len(messages)
 
     async def _send_one(self, chat: ChatRef, chat_id: int, message: TelegramMessage) -> int:

@@ -8,6 +8,7 @@ from bot.commands.registry import Call
 from bot.languages import LANGUAGES
 from bot.local_time import next_local_time, zone
 from bot.messages import Block, Bold, Inline, Text, bold, bullets, inlines, para
+from bot.schedule import rescheduled
 from bot.subscriptions import WEEKDAYS, Subscription
 
 
@@ -38,8 +39,11 @@ async def load(call: Call) -> Subscription:
 
 
 async def save(call: Call, subscription: Subscription) -> None:
-    """Durable before the reply that announces it goes out."""
-    await call.services.store.save_subscription(subscription)
+    """Durable before the reply that announces it goes out; the next digest's time follows
+    any change of delivery time, zone or frequency."""
+    store = call.services.store
+    old = await store.get_subscription(subscription.platform, subscription.chat_id)
+    await store.save_subscription(rescheduled(old, subscription, call.services.clock()))
 
 
 def category_label(category: str) -> str:

@@ -1,0 +1,47 @@
+"""The one scheduler of the process (APScheduler 3, in the shared event loop).
+
+A single job every minute runs the delivery round (fetch when an announcement is due,
+schedule due subscriptions, deliver); subscriptions are found by a query, not one job each.
+Another job retries failed summaries. APScheduler's default misfire grace of one second would
+silently skip a round when the loop is busy, so rounds may start late and coalesce instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger(__name__)
+
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+
+
+def make_scheduler(
+    jobs: dict[str, tuple[Callable[[], Awaitable[object]], float]],
+) -> AsyncIOScheduler:
+    """``jobs`` maps a name to (coroutine function, interval in seconds). Each job also runs
+    once right at start (to catch up after downtime)."""
+    scheduler = AsyncIOScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
+    for name, (func, seconds) in jobs.items():
+        scheduler.add_job(
+            _logged(name, func),
+            "interval",
+            seconds=seconds,
+            id=name,
+            next_run_time=datetime.now(UTC),
+            replace_existing=True,
+        )
+    return scheduler
+
+
+def _logged(name: str, func: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    async def job() -> None:
+        try:
+            await func()
+        except Exception:  # a failed round must not stop the next one
+            log.exception("scheduled job %s failed", name)
+
+    return job
