@@ -29,7 +29,8 @@ from bot.arxiv_ids import InvalidArxivId
 from bot.commands import CommandRouter
 from bot.config import ConfigError, Settings, load_settings
 from bot.digest import fetch_digest, make_digest, profile_from_settings, with_summaries
-from bot.formats import FORMATS, Format, render, summary_document
+from bot.feed_routes import FeedRoutes
+from bot.formats import FORMATS, SUMMARY_FORMATS, Format, render, summary_document
 from bot.http_server import HttpServer, make_app
 from bot.languages import language_code
 from bot.logs import setup_logging
@@ -80,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     summarize.add_argument("paper", metavar="ID", help="arXiv ID or arxiv.org link")
     summarize.add_argument("--config", help="TOML config file, or the legacy config.json")
     summarize.add_argument("--language", metavar="L", help="e.g. en, zh, de")
-    summarize.add_argument("--format", choices=FORMATS, default="markdown")
+    summarize.add_argument("--format", choices=SUMMARY_FORMATS, default="markdown")
     summarize.add_argument("--output", metavar="FILE", help="write here instead of stdout")
 
     run = sub.add_parser("run", help="run the bot on the configured chat platforms")
@@ -214,7 +215,7 @@ async def _run(args: argparse.Namespace) -> int:
             services.delivery = delivery
             components: list[Component] = list(adapters)
             if settings.http_port is not None:
-                app = make_app(services)
+                app = make_app(services, FeedRoutes(services).routes())
                 components.append(HttpServer(app, settings.http_host, settings.http_port))
             scheduler = make_scheduler(
                 {

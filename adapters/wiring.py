@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from openai import AsyncOpenAI
@@ -15,13 +16,14 @@ from bot.chat_events import ChatEvents
 from bot.commands import CommandRouter
 from bot.config import Settings
 from bot.delivery import DeliveryService
+from bot.feed_tokens import load_or_create_secret
 from bot.fulltext import FullTextSource
 from bot.outbound import Sender
 from bot.services import CachedAnnouncements, Services, utc_now
 from bot.store import Store
 from bot.summaries import instructions
 from bot.summarizer import Summarizer
-from storage import open_store
+from storage import open_store, sqlite_path
 
 
 def make_http(settings: Settings) -> ArxivHttp:
@@ -49,6 +51,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             feed=source,
             papers=api,
             summarizer=make_summarizer(settings, store, http, client),
+            feed_secret=feed_secret(settings),
         )
     finally:
         if client is not None:
@@ -56,6 +59,13 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         api.close()
         await http.aclose()
         await store.close()
+
+
+def feed_secret(settings: Settings) -> bytes:
+    if settings.feed_token_secret is not None:
+        return settings.feed_token_secret.get_secret_value().encode()
+    database = Path(sqlite_path(settings.database_url))
+    return load_or_create_secret(database.parent / "feed-secret")
 
 
 def summaries_configured(settings: Settings) -> bool:

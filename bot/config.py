@@ -184,6 +184,13 @@ class Settings(BaseSettings):
     http_port: int | None = Field(None, ge=1, le=65535)
     """Opens /healthz, /metrics (and the feeds) on this port; off when unset."""
     http_host: str = "127.0.0.1"
+    public_url: str | None = Field(None, validation_alias=_env("PUBLIC_URL", "public_url"))
+    """Where the HTTP port is reachable from outside (``https://bot.example.org``): /feed
+    answers with URLs under it."""
+    feed_token_secret: SecretStr | None = Field(
+        None, validation_alias=_env("FEED_TOKEN_SECRET", "feed_token_secret")
+    )
+    """Key of private feed tokens; unset: a key file next to the database."""
 
     # --- storage ---------------------------------------------------------------------------
     database_url: str = Field(
@@ -197,6 +204,7 @@ class Settings(BaseSettings):
             self.telegram_bot_token,
             self.telegram_webhook_secret,
             self.discord_bot_token,
+            self.feed_token_secret,
         )
         return [s.get_secret_value() for s in secrets if s is not None]
 

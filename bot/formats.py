@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from bot.digest import Digest
 from bot.excerpts import excerpt
+from bot.feeds import FeedFormat, FeedItem, build_feed
 from bot.latex import readable
 from bot.markdown_out import blocks_markdown, markdown_escape
 from bot.markdown_tree import parse_markdown
@@ -19,13 +20,9 @@ from bot.scoring import ScoredPaper
 from bot.summaries import Summary, summary_body_blocks
 from bot.text_out import blocks_text
 
-Format = Literal["markdown", "json", "text"]
-FORMATS: tuple[Format, ...] = ("markdown", "json", "text")
-
-
-def why(scored: ScoredPaper) -> str:
-    """``LLM (title), inference`` — the keywords that put the paper here."""
-    return ", ".join(f"{m.keyword} (title)" if m.in_title else m.keyword for m in scored.matched)
+Format = Literal["markdown", "json", "text", "rss", "atom"]
+FORMATS: tuple[Format, ...] = ("markdown", "json", "text", "rss", "atom")
+SUMMARY_FORMATS: tuple[Format, ...] = ("markdown", "json", "text")
 
 
 def _timestamp(moment: datetime) -> str:
@@ -139,7 +136,7 @@ def to_text(digest: Digest) -> str:
     ]
     for n, scored in enumerate(digest.papers, 1):
         p = scored.paper
-        reason = f" - {why(scored)}" if scored.matched else ""
+        reason = f" - {scored.why}" if scored.matched else ""
         summary = digest.summary_of(scored)
         lines += [
             f"{n}. {readable(p.title)}",
@@ -153,7 +150,26 @@ def to_text(digest: Digest) -> str:
     return "\n".join(lines)
 
 
+def digest_feed(digest: Digest, fmt: FeedFormat, *, feed_url: str | None = None) -> str:
+    """The digest as an RSS or Atom document (same papers and order as the other formats)."""
+    cats = "+".join(digest.categories)
+    site = f"https://arxiv.org/list/{cats}/new"
+    day = digest.announcement_day or digest.generated_at.date()
+    items = [FeedItem(s, day, digest.summary_of(s)) for s in digest.papers]
+    return build_feed(
+        items,
+        fmt=fmt,
+        title=f"arXiv digest: {', '.join(digest.categories)}",
+        feed_url=feed_url or f"urn:arxiv-digest-bot:{fmt}:{cats}",
+        site_url=site,
+        description=f"The best new papers in {', '.join(digest.categories)}, by keyword score.",
+        updated=digest.generated_at,
+    ).decode("utf-8")
+
+
 def render(digest: Digest, fmt: Format) -> str:
+    if fmt in ("rss", "atom"):
+        return digest_feed(digest, fmt)
     renderers = {"markdown": to_markdown, "json": to_json, "text": to_text}
     return renderers[fmt](digest)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from bot.digest import Digest
 from bot.excerpts import abstract_tldr
-from bot.formats import why
 from bot.latex import readable
 from bot.messages import Block, Button, Collapsible, PaperCard, Reply, bold, italic, para
 from bot.papers import Paper
@@ -46,7 +45,7 @@ def paper_card(
         authors=authors_line(paper.authors),
         categories=paper.categories,
         score=scored.score if scored else None,
-        why=why(scored) if scored else "",
+        why=scored.why if scored else "",
         tldr=readable(summary.tldr if summary else abstract_tldr(paper.abstract)),
         body=body,
         actions=(summary_action(paper),) if summary_button else (),

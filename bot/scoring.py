@@ -49,6 +49,11 @@ class ScoredPaper:
     matched: tuple[Match, ...]
     announce_type: AnnounceType
 
+    @property
+    def why(self) -> str:
+        """``LLM (title), inference``: the keywords that put the paper here."""
+        return ", ".join(f"{m.keyword} (title)" if m.in_title else m.keyword for m in self.matched)
+
 
 @dataclass(slots=True)
 class _Indexed:

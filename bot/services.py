@@ -68,3 +68,5 @@ class Services:
     delivery: DeliveryService | None = None
     """Set by ``arxiv-bot run`` (the scheduler's pipeline, for /status)."""
     started_at: datetime = field(default_factory=utc_now)
+    feed_secret: bytes | None = None
+    """Key of private feed tokens (see :mod:`bot.feed_tokens`)."""

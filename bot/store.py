@@ -188,3 +188,16 @@ class Store(Protocol):
     async def get_meta(self, key: str) -> str | None: ...
 
     async def set_meta(self, key: str, value: str) -> None: ...
+
+    # private feeds
+    async def feed_nonce(self, platform: str, chat_id: str) -> str | None: ...
+
+    async def set_feed_token(
+        self, platform: str, chat_id: str, nonce: str, token_hash: str
+    ) -> None:
+        """Replace the chat's feed token (its subscription must exist)."""
+
+    async def subscription_by_feed(self, token_hash: str) -> Subscription | None: ...
+
+    async def recent_batches(self, limit: int) -> list[Batch]:
+        """The latest ``limit`` batches, newest first."""

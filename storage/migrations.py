@@ -123,6 +123,12 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # 5: private feeds: a per-chat nonce the token is derived from, and the token's hash.
+    """
+    ALTER TABLE subscriptions ADD COLUMN feed_nonce TEXT;
+    ALTER TABLE subscriptions ADD COLUMN feed_token_hash TEXT;
+    CREATE UNIQUE INDEX subscriptions_feed ON subscriptions (feed_token_hash);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -474,6 +474,35 @@ class SqliteStore:
         )
         return [_delivery(r) for r in rows]
 
+    async def recent_batches(self, limit: int) -> list[Batch]:
+        rows = await self._fetchall("SELECT * FROM batches ORDER BY day DESC LIMIT ?", (limit,))
+        return [_batch(r) for r in rows]
+
+    # --- private feeds ---------------------------------------------------------------------
+
+    async def feed_nonce(self, platform: str, chat_id: str) -> str | None:
+        rows = await self._fetchall(
+            "SELECT feed_nonce FROM subscriptions WHERE platform = ? AND chat_id = ?",
+            (platform, chat_id),
+        )
+        return str(rows[0]["feed_nonce"]) if rows and rows[0]["feed_nonce"] else None
+
+    async def set_feed_token(
+        self, platform: str, chat_id: str, nonce: str, token_hash: str
+    ) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE subscriptions SET feed_nonce = ?, feed_token_hash = ? "
+                "WHERE platform = ? AND chat_id = ?",
+                (nonce, token_hash, platform, chat_id),
+            )
+
+    async def subscription_by_feed(self, token_hash: str) -> Subscription | None:
+        rows = await self._fetchall(
+            "SELECT * FROM subscriptions WHERE feed_token_hash = ?", (token_hash,)
+        )
+        return _subscription(rows[0]) if rows else None
+
     # --- operational state -----------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:

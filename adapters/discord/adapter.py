@@ -128,7 +128,9 @@ class DiscordAdapter:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
         self.client = _Client(self, **client_options)
         self._clock = clock
-        self._overall = SlidingWindow(global_per_second, 1.0, clock=clock)
+        # Evenly spaced rather than a burst each second: a burst delayed on its way would
+        # reach Discord in the same second as the next one (a global 429).
+        self._overall = SlidingWindow(1, 1.0 / global_per_second, clock=clock)
         self._per_channel = KeyedWindows(lambda _: SlidingWindow(5, 5.0, clock=clock))
         self._task: asyncio.Task[None] | None = None
 

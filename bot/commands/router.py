@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from bot.chats import CommandContext
-from bot.commands import help_cmds, paper_cmds, status_cmds, subscription_cmds
+from bot.commands import feed_cmds, help_cmds, paper_cmds, status_cmds, subscription_cmds
 from bot.commands.args import BadInput, check_text
 from bot.commands.registry import Call, CommandSpec, Handler, Param, Progress, Registry
 from bot.messages import Button, Reply, error, reply
@@ -173,6 +173,17 @@ def default_registry() -> Registry:
             params=(Param("paper", "arXiv ID or arxiv.org link", required=True),),
         ),
     ]
+    specs.append(
+        CommandSpec(
+            name="feed",
+            summary="this chat's private RSS/Atom feed",
+            usage="feed [reset]",
+            example="/feed",
+            handler=feed_cmds.feed,
+            private_reply=True,
+            params=(Param("action", "reset: revoke the old address", choices=("reset",)),),
+        )
+    )
     specs.append(
         CommandSpec(
             name="status",
