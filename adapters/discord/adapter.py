@@ -23,6 +23,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -236,30 +237,44 @@ class DiscordAdapter:
         self, interaction: discord.Interaction[Any], spec: CommandSpec, args: str
     ) -> None:
         ctx = self._context(interaction)
-        await self._run(interaction, lambda progress: self.router.run(spec, ctx, args, progress))
+        await self._run(
+            interaction,
+            lambda progress: self.router.run(spec, ctx, args, progress),
+            private=spec.admin_only or spec.private_reply,
+        )
 
     async def on_action(self, interaction: discord.Interaction[Any], action: str) -> None:
+        """A button press is answered to whoever pressed it, ephemerally: a paper's full
+        summary is the Discord form of a folded one, not a message for the whole channel."""
         ctx = self._context(interaction)
         await self._run(
-            interaction, lambda progress: self.router.handle_action(ctx, action, progress)
+            interaction,
+            lambda progress: self.router.handle_action(ctx, action, progress),
+            private=True,
         )
 
     async def _run(
         self,
         interaction: discord.Interaction[Any],
         work: Callable[[Callable[[Reply], Awaitable[None]]], Awaitable[Reply]],
+        *,
+        private: bool,
     ) -> None:
         """Answer within Discord's 3 seconds: a slow command (or one that says it is about to
-        be slow) is deferred, and its reply then follows up."""
+        be slow) is deferred, and its reply then follows up. A deferral fixes whether the
+        answer is ephemeral (Discord keeps its flag for the first follow-up), so it must
+        already know."""
 
         async def progress(_: Reply) -> None:
-            await _defer(interaction)
+            await _defer(interaction, ephemeral=private)
 
         task = asyncio.ensure_future(work(progress))
         done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
         if not done:
-            await _defer(interaction)
+            await _defer(interaction, ephemeral=private)
         reply = await task
+        if private:
+            reply = replace(reply, private=True)
         try:
             await self._respond(interaction, reply)
         except discord.HTTPException as exc:
@@ -359,10 +374,10 @@ def _nonce(key: str, chat: ChatRef, index: int) -> str:
     return hashlib.sha256(f"{key}|{chat.key}|{index}".encode()).hexdigest()[:25]
 
 
-async def _defer(interaction: discord.Interaction[Any]) -> None:
+async def _defer(interaction: discord.Interaction[Any], *, ephemeral: bool) -> None:
     if not interaction.response.is_done():
         with contextlib.suppress(discord.HTTPException):
-            await interaction.response.defer(thinking=True)
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
 
 
 # --- autocomplete -----------------------------------------------------------------------------

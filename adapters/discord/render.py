@@ -47,12 +47,19 @@ EMBED_COLOUR = 0xB31B1B  # arXiv red
 _MISPLACED_ESCAPE = re.compile(r"^\\(\s+)-", re.MULTILINE)
 
 
-def safe(text: str) -> str:
-    """Escape Markdown and defuse mentions in untrusted text."""
+def _escape_markdown(text: str) -> str:
     escaped = discord.utils.escape_markdown(text)
     # escape_markdown puts the backslash of an indented list marker before the indent, where
     # Discord shows it ("\ - x"); before the "-" it escapes the marker and stays invisible.
-    escaped = _MISPLACED_ESCAPE.sub(r"\1\\-", escaped)
+    return _MISPLACED_ESCAPE.sub(r"\1\\-", escaped)
+
+
+def safe(text: str) -> str:
+    """Escape Markdown and defuse mentions in untrusted text."""
+    # Escaped piece by piece between "[": escape_markdown takes everything from the first
+    # "[" to the last ")" of a line for one link and leaves the Markdown in between (and the
+    # later links) as it was.
+    escaped = "\\[".join(_escape_markdown(part) for part in text.split("["))
     return discord.utils.escape_mentions(escaped)
 
 
@@ -107,7 +114,7 @@ def paper_embed(card: PaperCard, *, with_body: bool = False) -> discord.Embed:
         lines.append(safe(card.tldr))
     description = "\n\n".join(lines)
     embed = discord.Embed(
-        title=_cut(card.title, MAX_TITLE),
+        title=_cut(safe(card.title), MAX_TITLE),
         url=card.url,
         description=_cut(description, MAX_DESCRIPTION),
         colour=EMBED_COLOUR,
