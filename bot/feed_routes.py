@@ -13,8 +13,10 @@ a one-line 404.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -35,13 +37,15 @@ from bot.store import Batch
 PRIVATE_DAYS = 7
 MAX_CATEGORIES = 20
 CACHE_SIZE = 256
+CACHE_SECONDS = 600.0
 MAX_AGE = 1800
 
 
 class FeedRoutes:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._cache: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+        self._cache: OrderedDict[tuple[object, ...], tuple[float, bytes]] = OrderedDict()
+        self._scorers: OrderedDict[tuple[object, ...], Scorer] = OrderedDict()
 
     def routes(self) -> list[Route]:
         return [
@@ -91,10 +95,12 @@ class FeedRoutes:
                 if cid is None:
                     return _not_found(f"unknown arXiv category: {word[:40]}")
                 cats.append(cid)
-            profile = replace(profile, categories=tuple(dict.fromkeys(cats)))
+            # One cached feed per set of categories, however the URL orders them.
+            profile = replace(profile, categories=tuple(sorted(set(cats))))
         batches = await self.services.store.recent_batches(1)
         key = ("public", fmt, profile.categories, _version(batches))
-        body = await self._cached(key, lambda: self._render(fmt, profile, batches, "en", raw))
+        language = settings.summary_language  # as `arxiv-bot digest` summarizes
+        body = await self._cached(key, lambda: self._render(fmt, profile, batches, language, raw))
         return _answer(request, body, fmt, batches, public=True)
 
     async def private(self, request: web.Request) -> web.StreamResponse:
@@ -117,16 +123,31 @@ class FeedRoutes:
     async def _cached(
         self, key: tuple[object, ...], make: Callable[[], Awaitable[bytes]]
     ) -> bytes:
-        """Feeds change once per announcement: each is built once, then served from memory."""
+        """Feeds change once per announcement (and as summaries arrive): each is built once,
+        then served from memory for a few minutes."""
+        now = time.monotonic()
         hit = self._cache.get(key)
-        if hit is not None:
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
             self._cache.move_to_end(key)
-            return hit
+            return hit[1]
         body = await make()
-        self._cache[key] = body
+        self._cache[key] = (now, body)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return body
+
+    async def _scorer(self, batch: Batch) -> Scorer:
+        """Each batch is indexed once, off the event loop, so no request can stall the bot."""
+        key = (batch.day, batch.fetched_at)
+        scorer = self._scorers.get(key)
+        if scorer is None:
+            papers = await self.services.store.batch_papers(batch)
+            mode = self.services.settings.scoring
+            scorer = await asyncio.to_thread(Scorer, papers, mode)
+            self._scorers[key] = scorer
+            while len(self._scorers) > PRIVATE_DAYS + 1:
+                self._scorers.popitem(last=False)
+        return scorer
 
     async def _render(
         self,
@@ -141,8 +162,8 @@ class FeedRoutes:
         items: list[FeedItem] = []
         seen: set[str] = set()
         for batch in batches:  # newest first
-            papers = await store.batch_papers(batch)
-            for scored in Scorer(papers, mode=self.services.settings.scoring).score(profile):
+            scorer = await self._scorer(batch)
+            for scored in scorer.score(profile):
                 if scored.paper.arxiv_id in seen:
                     continue
                 seen.add(scored.paper.arxiv_id)
@@ -172,7 +193,9 @@ def _version(batches: list[Batch]) -> tuple[object, ...]:
 
 
 def _not_found(reason: str) -> web.Response:
-    return web.Response(status=404, text=f"{reason}\n", content_type="text/plain", charset="utf-8")
+    # The reason may quote the request (%0A, %00...): keep it one line of printable text.
+    line = "".join(ch if ch.isprintable() else "?" for ch in reason)
+    return web.Response(status=404, text=f"{line}\n", content_type="text/plain", charset="utf-8")
 
 
 def _answer(

@@ -94,8 +94,11 @@ def build_feed(
         entry.title(xml_safe(readable(paper.title)))
         entry.link(href=paper.url)
         for name in paper.authors:
+            # Atom has <author>; RSS 2.0's <author> wants an e-mail, so names go in dc:creator
+            # there. Only one of the two per format, or Atom readers list every author twice.
             entry.author({"name": xml_safe(readable(name))})
-            entry.dc.dc_creator(xml_safe(readable(name)))
+            if fmt == "rss":
+                entry.dc.dc_creator(xml_safe(readable(name)))
         for category in paper.categories:
             entry.category(term=category)
         entry.published(announced)

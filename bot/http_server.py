@@ -34,7 +34,10 @@ def make_app(services: Services, extra_routes: list[Route] | None = None) -> web
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     for method, path, handler in extra_routes or []:
-        app.router.add_route(method, path, handler)
+        if method == "GET":  # and HEAD, which HTTP requires wherever GET is served
+            app.router.add_get(path, handler)
+        else:
+            app.router.add_route(method, path, handler)
     return app
 
 
@@ -109,6 +112,8 @@ class HttpServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
+        if self.port == 0:  # the system picked a free port: say which
+            self.port = int(self._runner.addresses[0][1])
         log.info("HTTP on http://%s:%d (/healthz, /metrics)", self.host, self.port)
 
     async def stop(self) -> None:
