@@ -45,6 +45,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.server_thread import ServerThread
+
 __all__ = ["FakeArxiv", "FakeArxivThread", "FakePaper", "Request"]
 
 EASTERN_STANDARD = timezone(timedelta(hours=-5))
@@ -1092,51 +1094,10 @@ def _not_found() -> web.Response:
 # Thread wrapper
 
 
-class FakeArxivThread:
+class FakeArxivThread(ServerThread[FakeArxiv]):
     """``with FakeArxivThread() as fake:`` runs a :class:`FakeArxiv` on its own event loop in
     a background thread; ``fake`` is the ``FakeArxiv`` object itself. Arguments are passed to
     ``FakeArxiv``."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.fake = FakeArxiv(*args, **kwargs)
-        self._started = threading.Event()
-        self._error: BaseException | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, name="FakeArxivThread", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.run(self._main())
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        try:
-            await self.fake.start()
-        except BaseException as exc:
-            self._error = exc
-            self._started.set()
-            return
-        self._started.set()
-        try:
-            await self._stop.wait()
-        finally:
-            await self.fake.stop()
-
-    def __enter__(self) -> FakeArxiv:
-        self._thread.start()
-        self._started.wait()
-        if self._error is not None:
-            self._thread.join()
-            raise RuntimeError("FakeArxiv failed to start") from self._error
-        return self.fake
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._loop is not None and self._stop is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join()
+        super().__init__(FakeArxiv(*args, **kwargs))

@@ -145,6 +145,8 @@ from typing import Any, Literal, TypeGuard
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.server_thread import ServerThread
+
 __all__ = [
     "ADMINISTRATOR",
     "ADMIN_PERMS",
@@ -2967,55 +2969,14 @@ def _infer_type(value: Any) -> int:
 # Thread wrapper
 
 
-class FakeDiscordThread:
+class FakeDiscordThread(ServerThread[FakeDiscord]):
     """``with FakeDiscordThread(...) as fake:`` runs a :class:`FakeDiscord` on its own event
     loop in a background thread; ``fake`` is the ``FakeDiscord`` itself. ``slash``/``press``/
     ``autocomplete``/``fail_next`` are thread-safe and the ``wait_*`` helpers work from any
     event loop."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.fake = FakeDiscord(*args, **kwargs)
-        self._started = threading.Event()
-        self._error: BaseException | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, name="FakeDiscordThread", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.run(self._main())
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        try:
-            await self.fake.start()
-        except BaseException as exc:
-            self._error = exc
-            self._started.set()
-            return
-        self._started.set()
-        try:
-            await self._stop.wait()
-        finally:
-            await self.fake.stop()
-
-    def __enter__(self) -> FakeDiscord:
-        self._thread.start()
-        self._started.wait()
-        if self._error is not None:
-            self._thread.join()
-            raise RuntimeError("FakeDiscord failed to start") from self._error
-        return self.fake
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._loop is not None and self._stop is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join()
+        super().__init__(FakeDiscord(*args, **kwargs))
 
 
 # --------------------------------------------------------------------------------------------

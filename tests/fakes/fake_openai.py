@@ -53,6 +53,8 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from tests.fakes.server_thread import ServerThread
+
 __all__ = [
     "HOSTILE_FRAGMENTS",
     "LANGUAGE_NAMES",
@@ -831,52 +833,11 @@ def _resolve(future: asyncio.Future[None]) -> None:
 # Thread wrapper
 
 
-class FakeOpenAIThread:
+class FakeOpenAIThread(ServerThread[FakeOpenAI]):
     """``with FakeOpenAIThread() as fake:`` runs a :class:`FakeOpenAI` on its own event loop in
     a background thread; ``fake`` is the ``FakeOpenAI`` object itself. Arguments are passed to
     ``FakeOpenAI``. ``hold``/``release``/``fail_next`` are thread-safe; ``wait_for_attempts``
     works from any event loop; a synchronous responder runs in the fake's thread."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.fake = FakeOpenAI(*args, **kwargs)
-        self._started = threading.Event()
-        self._error: BaseException | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, name="FakeOpenAIThread", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.run(self._main())
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        try:
-            await self.fake.start()
-        except BaseException as exc:
-            self._error = exc
-            self._started.set()
-            return
-        self._started.set()
-        try:
-            await self._stop.wait()
-        finally:
-            await self.fake.stop()
-
-    def __enter__(self) -> FakeOpenAI:
-        self._thread.start()
-        self._started.wait()
-        if self._error is not None:
-            self._thread.join()
-            raise RuntimeError("FakeOpenAI failed to start") from self._error
-        return self.fake
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._loop is not None and self._stop is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join()
+        super().__init__(FakeOpenAI(*args, **kwargs))

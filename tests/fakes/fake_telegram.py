@@ -153,6 +153,8 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from tests.fakes.server_thread import ServerThread
+
 __all__ = [
     "ANONYMOUS_ADMIN_ID",
     "DEFAULT_BOT_USERNAME",
@@ -2403,52 +2405,11 @@ def _without_reply(message: dict[str, Any]) -> dict[str, Any]:
 # Thread wrapper
 
 
-class FakeTelegramThread:
+class FakeTelegramThread(ServerThread[FakeTelegram]):
     """``with FakeTelegramThread() as fake:`` runs a :class:`FakeTelegram` on its own event
     loop in a background thread; ``fake`` is the ``FakeTelegram`` object itself. Arguments
     are passed to ``FakeTelegram``. Update injection (``send_text``...) and the ``wait_*``
     methods work from any thread / event loop."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.fake = FakeTelegram(*args, **kwargs)
-        self._started = threading.Event()
-        self._error: BaseException | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, name="FakeTelegramThread", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.run(self._main())
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        try:
-            await self.fake.start()
-        except BaseException as exc:
-            self._error = exc
-            self._started.set()
-            return
-        self._started.set()
-        try:
-            await self._stop.wait()
-        finally:
-            await self.fake.stop()
-
-    def __enter__(self) -> FakeTelegram:
-        self._thread.start()
-        self._started.wait()
-        if self._error is not None:
-            self._thread.join()
-            raise RuntimeError("FakeTelegram failed to start") from self._error
-        return self.fake
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._loop is not None and self._stop is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join()
+        super().__init__(FakeTelegram(*args, **kwargs))
