@@ -21,7 +21,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.arxiv_http import ArxivRequestError, ArxivUnavailable
@@ -81,6 +81,8 @@ class DeliveryService:
         self.parallel = parallel
         self.counters = Counters()
         self._lock = asyncio.Lock()
+        self._round: asyncio.Task[object] | None = None
+        self._stopping = False
 
     # --- 1. fetching -----------------------------------------------------------------------
 
@@ -143,13 +145,24 @@ class DeliveryService:
                 if batch is None:
                     await self.store.set_next_due(sub.platform, sub.chat_id, following)
                 elif now > self.grace_end(sub, due_at):
+                    self.counters.skipped += 1
+                    if latest_announcement(batch.fetched_at) > due_at:
+                        # The latest batch was announced after the missed digest was due
+                        # (fetched when the bot came back): it is not the missed one, and
+                        # goes out at the subscription's next time.
+                        log.info(
+                            "skipping the digest of %s due %s: missed beyond the grace period",
+                            sub.chat.key,
+                            due_at.isoformat(timespec="minutes"),
+                        )
+                        await self.store.set_next_due(sub.platform, sub.chat_id, following)
+                        continue
                     log.info(
                         "skipping the %s digest of %s: due %s, missed beyond the grace period",
                         batch.day,
                         sub.chat.key,
                         due_at.isoformat(timespec="minutes"),
                     )
-                    self.counters.skipped += 1
                     await self.store.schedule_delivery(
                         sub, batch.day, sub.frequency, following, state="skipped",
                         detail="missed while the bot was down",
@@ -162,12 +175,27 @@ class DeliveryService:
     async def tick(self) -> None:
         """One scheduler round: fetch if an announcement is expected, schedule, deliver.
         Rounds never overlap."""
-        if self._lock.locked():
+        if self._lock.locked() or self._stopping:
             return
         async with self._lock:
+            self._round = asyncio.current_task()
             await self.fetch()
             await self.schedule()
             await self.deliver()
+
+    async def stop(self, wait_seconds: float = 10.0) -> None:
+        """For a clean shutdown: no new message starts, and the round in progress ends once
+        the messages in flight are sent and recorded (so a restart resends nothing). A round
+        still busy after ``wait_seconds`` (waiting for summaries) is cancelled, as a crash
+        would be."""
+        self._stopping = True
+        task = self._round
+        if task is None or task.done() or not self._lock.locked():
+            return
+        done, _ = await asyncio.wait({task}, timeout=wait_seconds)
+        if not done:
+            task.cancel()
+            await asyncio.wait({task})
 
     async def deliver(self) -> int:
         """Send every pending digest whose adapter is running; returns digests finished."""
@@ -184,6 +212,8 @@ class DeliveryService:
 
         async def run(delivery: Delivery) -> bool:
             async with slots:
+                if self._stopping:
+                    return False
                 return await self._deliver_one(delivery, plans.get(delivery.chat_key), summaries)
 
         results = await asyncio.gather(*(run(d) for d in pending))
@@ -204,7 +234,9 @@ class DeliveryService:
                 papers: list[Paper] = []
                 for batch in batches:
                     papers.extend(await self.store.batch_papers(batch))
-                scorer = scorers[key] = Scorer(papers, mode=self.settings.scoring)
+                scorer = scorers[key] = Scorer(
+                    _as_first_announced(papers), mode=self.settings.scoring
+                )
             scored = scorer.score(sub.profile())
             plans[delivery.chat_key] = _Plan(sub, batches, scored, _announced(scorer, sub))
         return plans
@@ -284,6 +316,8 @@ class DeliveryService:
 
         async def progress(sent: int) -> None:
             await self.store.update_delivery(delivery, messages_sent=sent)
+            if self._stopping:
+                raise _Stopping  # the rest of this digest goes out after the restart
 
         try:
             total = await sender.send(
@@ -295,6 +329,8 @@ class DeliveryService:
             )
         except DeliveryError as exc:
             await self._failed(delivery, exc)
+            return False
+        except _Stopping:
             return False
         await self.store.update_delivery(delivery, state="done", messages_sent=total)
         self.counters.delivered += 1
@@ -316,7 +352,7 @@ class DeliveryService:
     async def _failed(self, delivery: Delivery, exc: DeliveryError) -> None:
         now = self.clock()
         reason = f"{exc.kind}: {exc.reason}"[:300]
-        sent = delivery.messages_sent + exc.sent
+        sent = max(delivery.messages_sent, exc.sent)  # both count from the reply's start
         where = delivery.chat_key
         if exc.kind in ("gone", "rejected"):
             self.counters.failed += 1
@@ -334,6 +370,25 @@ class DeliveryService:
             delivery, messages_sent=sent, detail=reason, retry_at=now + wait
         )
         log.info("digest for %s will be retried: %s", where, reason)
+
+
+class _Stopping(Exception):
+    """Raised through an adapter's ``send`` after a message is recorded, at shutdown."""
+
+
+def _as_first_announced(papers: list[Paper]) -> list[Paper]:
+    """Papers of several batches (oldest first: a weekly digest), every version announced as
+    its paper first was. The scorer keeps each paper's latest version only: a paper new on
+    Monday and replaced on Wednesday is still that week's new paper, not a replacement that
+    would be left out."""
+    first: dict[str, Paper] = {}
+    for paper in papers:
+        first.setdefault(paper.arxiv_id, paper)
+    return [
+        p if p.announce_type == first[p.arxiv_id].announce_type
+        else replace(p, announce_type=first[p.arxiv_id].announce_type)
+        for p in papers
+    ]  # fmt: skip
 
 
 def _announced(scorer: Scorer, sub: Subscription) -> int:

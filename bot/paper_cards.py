@@ -60,7 +60,7 @@ def digest_reply(digest: Digest, *, heading: str = "arXiv digest") -> Reply:
     if not digest.papers:
         text = (
             f"{heading} for {day} ({cats}): none of the {digest.announced} announced papers "
-            "matched your keywords."
+            "matched this chat's settings."
             if digest.announced
             else f"{heading}: arXiv announced no new papers in {cats} for {day}."
         )

@@ -8,6 +8,7 @@ silently skip a round when the loop is busy, so rounds may start late and coales
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -41,6 +42,8 @@ def _logged(name: str, func: Callable[[], Awaitable[object]]) -> Callable[[], Aw
     async def job() -> None:
         try:
             await func()
+        except asyncio.CancelledError:  # shutdown: the ledger lets the next start resume
+            log.info("scheduled job %s interrupted by shutdown", name)
         except Exception:  # a failed round must not stop the next one
             log.exception("scheduled job %s failed", name)
 

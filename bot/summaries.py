@@ -16,8 +16,8 @@ from typing import Literal
 
 from bot.languages import LANGUAGES
 from bot.latex import readable
-from bot.markdown_tree import parse_markdown, safe_link
-from bot.messages import Block, Bold, Paragraph, Text
+from bot.markdown_tree import parse_inline, parse_markdown
+from bot.messages import Block, Bold, Link, Paragraph, Text, plain_text
 
 SummarySource = Literal["html", "pdf", "abstract", "extract"]
 PROMPT_FORMAT = "2"  # bump when the message layout below changes
@@ -136,7 +136,6 @@ _TLDR = re.compile(r"^\s*(?:[*_#>\s]*)TL\s*;?\s*DR\s*[*_]*\s*[:\uff1a]\s*[*_]*\s
 _INVISIBLE = re.compile(
     "[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
 )
-_MD_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
 _CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]")
 
 
@@ -145,21 +144,26 @@ def parse_answer(content: str) -> tuple[str, str]:
     characters removed, length capped. Without a TL;DR line, the first paragraph serves."""
     text = _THINKING.sub("", content)
     text = _CONTROL.sub("", _INVISIBLE.sub("", text)).replace("\r\n", "\n").strip()
-    text = text[:MAX_SUMMARY_CHARS]
+    if len(text) > MAX_SUMMARY_CHARS:  # cut at a line, or at least a word
+        cut = text[:MAX_SUMMARY_CHARS]
+        text = cut[: max(cut.rfind("\n"), cut.rfind(" "), MAX_SUMMARY_CHARS // 2)].rstrip() + " …"
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if _TLDR.match(line):
             tldr = _TLDR.sub("", line).strip().strip("*_").strip()
             body = "\n".join(lines[:i] + lines[i + 1 :]).strip()
-            return _plain_links(tldr), body
+            return _plain(tldr), body
     first, _, rest = text.partition("\n\n")
-    return _plain_links(" ".join(first.split())), rest.strip()
+    return _plain(" ".join(first.split())), rest.strip()
 
 
-def _plain_links(tldr: str) -> str:
-    """The TL;DR is shown as plain text: a Markdown link in it keeps its words, and its
+def _plain(tldr: str) -> str:
+    """The TL;DR is shown as plain text: Markdown marks go, a link keeps its words, and its
     address only when it is one a rendered summary may link to (arXiv, DOI)."""
-    return _MD_LINK.sub(lambda m: f"{m[1]} ({m[2]})" if safe_link(m[2]) else m[1], tldr)
+    return "".join(
+        f"{node.text} ({node.url})" if isinstance(node, Link) else plain_text((node,))
+        for node in parse_inline(tldr)
+    )
 
 
 def summary_body_blocks(summary: Summary) -> tuple[Block, ...]:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -64,6 +65,10 @@ from bot.ratelimit import KeyedWindows, SlidingWindow
 
 log = logging.getLogger(__name__)
 
+# PTB's documented opt-in: retry_after as a timedelta (the next major's type) instead of an
+# int plus a deprecation warning on every 429. _seconds() reads both.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 PLATFORM = "telegram"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "channel_post"]
 
@@ -74,7 +79,11 @@ class TelegramLimits:
 
     overall_per_second: int = 30
     private_per_second: int = 1
+    """Per chat: "in a single chat" (Bot FAQ) holds for groups too."""
     group_per_minute: int = 20
+    margin: float = 0.25
+    """Seconds added to every window: Telegram counts a message when it arrives, a varying
+    moment after it was counted here."""
     max_wait: float = 30.0
     """A ``retry_after`` up to this long is waited out; longer ones are reported."""
     retries: int = 4
@@ -132,8 +141,11 @@ class TelegramAdapter:
         self._clock = clock
         self._admin_ttl = admin_cache_seconds
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
-        self._overall = SlidingWindow(self.limits.overall_per_second, 1.0, clock=clock)
+        self._overall = SlidingWindow(
+            self.limits.overall_per_second, 1.0 + self.limits.margin, clock=clock
+        )
         self._per_chat = KeyedWindows(self._window_for)
+        self._per_group = KeyedWindows(self._group_window_for)
         self.username = ""
         self.app: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
@@ -198,7 +210,9 @@ class TelegramAdapter:
 
     def _register_handlers(self) -> None:
         names = self.router.registry.names()
-        self.app.add_handler(CommandHandler(names, self._on_text))
+        # PTB's CommandHandler skips channel posts unless asked: commands in channels too.
+        posts = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
+        self.app.add_handler(CommandHandler(names, self._on_text, filters=posts))
         self.app.add_handler(MessageHandler(filters.COMMAND, self._on_unknown_command))
         self.app.add_handler(
             MessageHandler(
@@ -219,9 +233,19 @@ class TelegramAdapter:
         user = update.effective_user
         kind = _chat_kind(chat.type)
         message = update.effective_message
-        if kind != "group":
-            admin = True  # a private chat's owner; only admins post in channels
-        elif message is not None and message.sender_chat and message.sender_chat.id == chat.id:
+        # A button is pressed by whoever reads the message (any subscriber of a channel): the
+        # message it hangs under (the bot's own post) says nothing about the presser.
+        posted = update.callback_query is None
+        if kind == "private":
+            admin = True  # the chat's owner
+        elif kind == "channel" and posted:
+            admin = True  # only administrators post in channels
+        elif (
+            posted
+            and message is not None
+            and message.sender_chat
+            and message.sender_chat.id == chat.id
+        ):
             admin = True  # an anonymous group admin
         elif user is None:
             admin = False
@@ -288,7 +312,10 @@ class TelegramAdapter:
         query = update.callback_query
         if query is None:
             return
-        await query.answer()  # always, or the client shows a spinner
+        try:
+            await query.answer()  # always, or the client shows a spinner
+        except TelegramError as exc:  # too old (pressed while we were down): act all the same
+            log.info("could not answer a button press: %s", exc)
         ctx = await self._context(update)
         if ctx is None or not query.data:
             return
@@ -324,9 +351,13 @@ class TelegramAdapter:
     # --- outbound ------------------------------------------------------------------------
 
     def _window_for(self, key: str) -> SlidingWindow:
-        if key.startswith("-"):  # groups, supergroups and channels have negative ids
-            return SlidingWindow(self.limits.group_per_minute, 60.0, clock=self._clock)
-        return SlidingWindow(self.limits.private_per_second, 1.0, clock=self._clock)
+        period = 1.0 + self.limits.margin
+        return SlidingWindow(self.limits.private_per_second, period, clock=self._clock)
+
+    def _group_window_for(self, key: str) -> SlidingWindow:
+        """Groups, supergroups and channels (negative ids) also have a per-minute limit."""
+        period = 60.0 + self.limits.margin
+        return SlidingWindow(self.limits.group_per_minute, period, clock=self._clock)
 
     async def send(
         self,
@@ -368,8 +399,17 @@ class TelegramAdapter:
         html_mode = True
         failures = 0
         while True:
-            await self._per_chat.get(str(chat_id)).acquire()
+            # Wait for the chat's turn without taking it, then take an overall turn (which
+            # may wait), and only then the chat's: each window counts the message when it
+            # leaves, not a queueing time earlier.
+            windows = [self._per_chat.get(str(chat_id))]
+            if chat_id < 0:
+                windows.append(self._per_group.get(str(chat_id)))
+            while (turn := max(w.delay() for w in windows)) > 0:  # noqa: ASYNC110 - pacing
+                await asyncio.sleep(turn)
             await self._overall.acquire()
+            for window in windows:
+                await window.acquire()
             try:
                 await self.app.bot.send_message(
                     chat_id=chat_id,
@@ -396,12 +436,12 @@ class TelegramAdapter:
                 chat_id = new_id
                 continue
             except Forbidden as exc:
-                await self.events.gone(chat, str(exc))
+                await self.events.gone(replace(chat, chat_id=str(chat_id)), str(exc))
                 raise DeliveryError("gone", str(exc)) from None
             except BadRequest as exc:
                 text = str(exc).lower()
                 if any(marker in text for marker in _GONE):
-                    await self.events.gone(chat, str(exc))
+                    await self.events.gone(replace(chat, chat_id=str(chat_id)), str(exc))
                     raise DeliveryError("gone", str(exc)) from None
                 if "can't parse entities" in text and html_mode:
                     log.error("Telegram refused our HTML (%s); sending plain text", exc)
@@ -412,8 +452,10 @@ class TelegramAdapter:
                 if not isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout):
                     raise DeliveryError("uncertain", "Telegram did not answer in time") from None
             except NetworkError as exc:
-                cause = exc.__cause__  # None: Telegram answered with an error status (5xx)
-                if cause is not None and not isinstance(cause, httpx.ConnectError):
+                # None: Telegram answered with an error status (5xx); a TelegramError: the
+                # answer was an error page, not JSON (a proxy's 502)
+                cause = exc.__cause__
+                if cause is not None and not isinstance(cause, httpx.ConnectError | TelegramError):
                     raise DeliveryError("uncertain", f"connection lost: {exc}") from None
             except TelegramError as exc:  # invalid token, conflict: nothing to retry
                 raise DeliveryError("rejected", str(exc)) from None

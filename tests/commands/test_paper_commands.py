@@ -89,7 +89,7 @@ async def test_digest_when_nothing_matches(bot: Bot) -> None:
 
     assert not is_error(answer)
     assert cards(answer) == []
-    assert "none of the 6 announced papers matched your keywords" in text(answer)
+    assert "none of the 6 announced papers matched this chat" in text(answer)
 
 
 async def test_digest_without_keywords_lists_every_new_paper(bot: Bot) -> None:
