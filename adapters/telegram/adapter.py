@@ -426,6 +426,9 @@ class TelegramAdapter:
                         "rate_limited", f"Telegram asked to wait {wait:g}s", retry_after=wait
                     ) from None
                 self._per_chat.get(str(chat_id)).pause(wait)  # the next acquire waits it out
+                # A 429 does not say whether this chat or the whole bot went too fast: pause
+                # everyone briefly too (a long global halt would stall every other chat).
+                self._overall.pause(min(wait, 1.0))
                 continue
             except ChatMigrated as exc:
                 failures += 1
