@@ -235,6 +235,9 @@ async def _run(args: argparse.Namespace) -> int:
                 log.info("running; stop with Ctrl-C or SIGTERM")
                 await stop.wait()
             finally:
+                # First, and before the scheduler's shutdown cancels it: the fan-out in
+                # progress stops after the messages in flight, with their progress recorded.
+                await delivery.stop()
                 if scheduler.running:
                     scheduler.shutdown(wait=False)
                 for component in reversed(started):

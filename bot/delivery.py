@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.arxiv_http import ArxivRequestError, ArxivUnavailable
 from bot.config import Settings
@@ -222,12 +222,13 @@ class DeliveryService:
     async def _plan(self, pending: list[Delivery]) -> dict[str, _Plan]:
         """Score every pending digest; batches are indexed once each."""
         scorers: dict[tuple[object, ...], Scorer] = {}
+        spans: dict[tuple[date, date], list[Batch]] = {}
         plans: dict[str, _Plan] = {}
         for delivery in pending:
             sub = await self.store.get_subscription(delivery.platform, delivery.chat_id)
             if sub is None or not sub.delivers:
                 continue
-            batches = await self._batches_for(delivery, sub)
+            batches = await self._batches_for(delivery, sub, spans)
             key = tuple(b.day for b in batches)
             scorer = scorers.get(key)
             if scorer is None:
@@ -241,13 +242,20 @@ class DeliveryService:
             plans[delivery.chat_key] = _Plan(sub, batches, scored, _announced(scorer, sub))
         return plans
 
-    async def _batches_for(self, delivery: Delivery, sub: Subscription) -> list[Batch]:
+    async def _batches_for(
+        self, delivery: Delivery, sub: Subscription, spans: dict[tuple[date, date], list[Batch]]
+    ) -> list[Batch]:
+        """The digest's batches, read once per span and shared by every digest of it (a
+        batch lists each of its papers: one copy per digest would cost 10,000 subscribers
+        over a gigabyte)."""
         if delivery.kind != "weekly":
-            latest = await self.store.batches_since(delivery.day - timedelta(days=1), delivery.day)
-            return latest[-1:]
-        last = await self.store.last_delivery(sub.platform, sub.chat_id)
-        after = last.day if last else delivery.day - WEEKLY_LOOKBACK
-        return await self.store.batches_since(after, delivery.day)
+            span = (delivery.day - timedelta(days=1), delivery.day)
+        else:
+            last = await self.store.last_delivery(sub.platform, sub.chat_id)
+            span = (last.day if last else delivery.day - WEEKLY_LOOKBACK, delivery.day)
+        if span not in spans:
+            spans[span] = await self.store.batches_since(*span)
+        return spans[span] if delivery.kind == "weekly" else spans[span][-1:]
 
     async def _summaries(self, plans: Iterable[_Plan]) -> dict[tuple[str, str], Summary]:
         """Each paper shown anywhere is summarized once per language, and no digest waits

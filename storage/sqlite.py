@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -27,15 +27,27 @@ from storage.migrations import MIGRATIONS, SCHEMA_VERSION
 
 
 class SqliteStore:
-    """Implements :class:`bot.store.Store`."""
+    """Implements :class:`bot.store.Store`.
 
-    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
+    ``clock`` stamps the delivery ledger (``created_at`` is where a digest's grace period
+    starts): it must be the clock the delivery service runs on."""
+
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        path: str,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._db = db
         self._lock = asyncio.Lock()
+        self._clock = clock
         self.path = path
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteStore:
+    async def open(
+        cls, path: str | Path, *, clock: Callable[[], datetime] = utcnow
+    ) -> SqliteStore:
         """Open (creating it if needed) and migrate; refuse a database from a newer version."""
         where = str(path)
         if where != ":memory:":
@@ -50,7 +62,7 @@ class SqliteStore:
         except BaseException:
             await db.close()
             raise
-        return cls(db, where)
+        return cls(db, where, clock=clock)
 
     async def close(self) -> None:
         async with self._lock:
@@ -384,7 +396,7 @@ class SqliteStore:
         state: DeliveryState = "due",
         detail: str | None = None,
     ) -> bool:
-        now = utcnow().isoformat()
+        now = _iso(self._clock())
         async with self._transaction() as db:
             cursor = await db.execute(
                 "INSERT OR IGNORE INTO deliveries (platform, chat_id, announcement_day, kind, "
@@ -443,7 +455,7 @@ class SqliteStore:
                     messages_sent,
                     detail,
                     _iso(retry_at),
-                    utcnow().isoformat(),
+                    _iso(self._clock()),
                     delivery.platform,
                     delivery.chat_id,
                     delivery.day.isoformat(),

@@ -1,0 +1,59 @@
+"""One ``arxiv-bot run`` per SQLite database: a second one would send every digest twice."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.store import StoreError
+from storage.instance_lock import InstanceLock
+from tests.delivery.processes import BotProcess, bot_env
+from tests.fakes.fake_arxiv import FakeArxivThread
+from tests.fakes.fake_telegram import FakeTelegramThread
+
+WAIT = 20.0
+
+
+def test_a_second_lock_on_the_same_database_raises(tmp_path: Path) -> None:
+    database = str(tmp_path / "data" / "bot.db")
+    with InstanceLock(database):
+        second = InstanceLock(database)
+        with pytest.raises(StoreError) as refused:
+            second.acquire()
+        assert f"pid {os.getpid()}" in str(refused.value)
+        assert "already using this database" in str(refused.value)
+        # Another database is another instance.
+        with InstanceLock(str(tmp_path / "other.db")):
+            pass
+    # Released with the first: the database can be used again.
+    with InstanceLock(database):
+        pass
+
+
+async def test_a_second_arxiv_bot_run_refuses_to_start(tmp_path: Path) -> None:
+    with FakeTelegramThread() as tg, FakeArxivThread() as arxiv:
+        env = bot_env(tmp_path / "data" / "bot.db", tg, arxiv)
+        first = await BotProcess(env, tmp_path / "first.log").start()
+        second = BotProcess(env, tmp_path / "second.log")
+        try:
+            # Polling has started: the first run holds the database.
+            async with asyncio.timeout(WAIT):
+                await tg.wait_for_call("getUpdates")
+            await second.start()
+            code = await second.wait(WAIT)
+            assert code == 2, second.log()
+            assert f"another arxiv-bot run (pid {first.pid}) is already using this database" in (
+                second.log()
+            )
+            assert "Traceback" not in second.log()
+            # The second never reached Telegram: one getMe, the first's.
+            assert len(tg.calls_of("getMe")) == 1
+            assert first.proc is not None
+            assert first.proc.returncode is None
+            assert await first.stop() == 0, first.log()
+        finally:
+            await first.ensure_stopped()
+            await second.ensure_stopped()
