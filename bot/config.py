@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # --- delivery defaults ---------------------------------------------------------------
     delivery_time: str = "08:00"
     timezone: str = "UTC"
+    delivery_in_flight: int = Field(1, ge=1, le=64)
+    """Messages sent but not yet recorded in the ledger at once, across all chats: at most
+    this many can be sent twice after a crash. Raise it on high-latency links for speed."""
     delivery_grace_hours: float | None = Field(None, gt=0)
     """How late a missed digest may still go out (after a restart); unset: until the end of
     the subscriber's local day. Later than that it is skipped, never sent days late."""

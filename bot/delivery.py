@@ -80,6 +80,9 @@ class DeliveryService:
         self.clock = clock
         self.parallel = parallel
         self.counters = Counters()
+        # Digests are prepared and paced in parallel, but at most this many messages are
+        # between "sent" and "recorded" at once: what a crash can duplicate.
+        self._in_flight = asyncio.Semaphore(settings.delivery_in_flight)
         self._lock = asyncio.Lock()
         self._round: asyncio.Task[object] | None = None
         self._stopping = False
@@ -334,6 +337,7 @@ class DeliveryService:
                 skip=delivery.messages_sent,
                 key=delivery.key,
                 on_sent=progress,
+                gate=self._in_flight,
             )
         except DeliveryError as exc:
             await self._failed(delivery, exc)

@@ -8,12 +8,14 @@ Delivery code never sees platform exceptions: an adapter turns them into a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Literal, Protocol, runtime_checkable
 
 from bot.chats import ChatRef
 from bot.messages import Reply
 
 OnSent = Callable[[int], Awaitable[None]]
+Gate = AbstractAsyncContextManager[object]
 FailureKind = Literal["gone", "rate_limited", "transient", "uncertain", "rejected"]
 
 
@@ -59,10 +61,13 @@ class Sender(Protocol):
         skip: int = 0,
         key: str | None = None,
         on_sent: OnSent | None = None,
+        gate: Gate | None = None,
     ) -> int:
         """Send ``reply`` (possibly several messages), skipping the first ``skip`` messages
         (already sent before a crash); return how many messages it consists of. ``key``
         names the delivery, for platforms that can drop a resend (Discord's nonce);
         ``on_sent(n)`` is awaited after each message with the number sent so far, so the
-        ledger can record progress. Raises :class:`DeliveryError`."""
+        ledger can record progress. ``gate`` is held from the moment a message leaves until
+        ``on_sent`` has recorded it (after any pacing wait): shared by a fan-out, it bounds
+        how many messages a crash can catch in flight. Raises :class:`DeliveryError`."""
         ...

@@ -41,7 +41,7 @@ from bot.commands import CommandRouter, CommandSpec
 from bot.languages import LANGUAGES
 from bot.local_time import available_zones
 from bot.messages import Button, Reply
-from bot.outbound import DeliveryError, OnSent
+from bot.outbound import DeliveryError, Gate, OnSent
 from bot.ratelimit import KeyedWindows, SlidingWindow
 
 log = logging.getLogger(__name__)
@@ -298,29 +298,39 @@ class DiscordAdapter:
         skip: int = 0,
         key: str | None = None,
         on_sent: OnSent | None = None,
+        gate: Gate | None = None,
     ) -> int:
         """Post ``reply`` in a channel or DM (digests). ``key`` names the delivery: with it,
-        each message carries a nonce Discord uses to drop a resend."""
+        each message carries a nonce Discord uses to drop a resend. See :class:`Sender`."""
         messages = render(reply)
         channel = self.client.get_partial_messageable(int(chat.chat_id))
         for index, message in enumerate(messages):
             if index < skip:
                 continue
             nonce = _nonce(key, chat, index) if key else None
+
+            async def record(done: int = index + 1) -> None:
+                if on_sent is not None:
+                    await on_sent(done)
+
             try:
-                await self._post(channel, message, nonce)
+                await self._post(channel, message, nonce, gate, record)
             except DeliveryError as exc:
                 exc.sent = index
                 if exc.kind == "gone":
                     await self.events.gone(chat, exc.reason)
                 raise
-            if on_sent is not None:
-                await on_sent(index + 1)
         return len(messages)
 
     async def _post(
-        self, channel: discord.PartialMessageable, message: DiscordMessage, nonce: str | None
+        self,
+        channel: discord.PartialMessageable,
+        message: DiscordMessage,
+        nonce: str | None,
+        gate: Gate | None,
+        record: Callable[[], Awaitable[None]],
     ) -> None:
+        """``record`` runs inside ``gate`` right after the message went out."""
         attempts = 0
         while True:
             await self._per_channel.get(str(channel.id)).acquire()
@@ -329,7 +339,9 @@ class DiscordAdapter:
                 kwargs = _message_kwargs(message)
                 if nonce is not None:
                     kwargs["nonce"] = nonce
-                await channel.send(**kwargs)
+                async with gate or contextlib.nullcontext():
+                    await channel.send(**kwargs)
+                    await record()
                 return
             except discord.HTTPException as exc:
                 if exc.code in _GONE_CODES:

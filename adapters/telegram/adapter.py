@@ -14,6 +14,7 @@ blindly. Only failures that prove nothing was delivered are retried: 429 (after
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -60,7 +61,7 @@ from bot.chat_events import ChatEvents
 from bot.chats import ChatKind, ChatRef, CommandContext
 from bot.commands import CommandRouter
 from bot.messages import Reply
-from bot.outbound import DeliveryError, OnSent
+from bot.outbound import DeliveryError, Gate, OnSent
 from bot.ratelimit import KeyedWindows, SlidingWindow
 
 log = logging.getLogger(__name__)
@@ -82,8 +83,11 @@ class TelegramLimits:
     """Per chat: "in a single chat" (Bot FAQ) holds for groups too."""
     group_per_minute: int = 20
     margin: float = 0.25
-    """Seconds added to every window: Telegram counts a message when it arrives, a varying
-    moment after it was counted here."""
+    """Seconds added to every per-chat window: Telegram counts a message when it arrives, a
+    varying moment after it was counted here."""
+    overall_slack: float = 0.03
+    """Messages leave evenly spaced, 1/30 s apart plus this share: any second of arrivals
+    then holds at most 30 even with some network jitter, without bursts to absorb."""
     max_wait: float = 30.0
     """A ``retry_after`` up to this long is waited out; longer ones are reported."""
     retries: int = 4
@@ -141,9 +145,8 @@ class TelegramAdapter:
         self._clock = clock
         self._admin_ttl = admin_cache_seconds
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
-        self._overall = SlidingWindow(
-            self.limits.overall_per_second, 1.0 + self.limits.margin, clock=clock
-        )
+        spacing = (1.0 + self.limits.overall_slack) / self.limits.overall_per_second
+        self._overall = SlidingWindow(1, spacing, clock=clock)
         self._per_chat = KeyedWindows(self._window_for)
         self._per_group = KeyedWindows(self._group_window_for)
         self.username = ""
@@ -367,6 +370,7 @@ class TelegramAdapter:
         skip: int = 0,
         key: str | None = None,
         on_sent: OnSent | None = None,
+        gate: Gate | None = None,
     ) -> int:
         """Send every message of ``reply`` after the first ``skip``; see :class:`Sender`
         (Telegram has no idempotency key, so ``key`` is not used)."""
@@ -375,17 +379,28 @@ class TelegramAdapter:
         for index, message in enumerate(messages):
             if index < skip:
                 continue
+
+            async def record(done: int = index + 1) -> None:
+                if on_sent is not None:
+                    await on_sent(done)
+
             try:
-                chat_id = await self._send_one(chat, chat_id, message)
+                chat_id = await self._send_one(chat, chat_id, message, gate, record)
             except DeliveryError as exc:
                 exc.sent = index
                 raise
-            if on_sent is not None:
-                await on_sent(index + 1)
         return len(messages)
 
-    async def _send_one(self, chat: ChatRef, chat_id: int, message: TelegramMessage) -> int:
-        """Returns the chat id it was finally sent to (it changes when a group migrates)."""
+    async def _send_one(
+        self,
+        chat: ChatRef,
+        chat_id: int,
+        message: TelegramMessage,
+        gate: Gate | None,
+        record: Callable[[], Awaitable[None]],
+    ) -> int:
+        """Returns the chat id it was finally sent to (it changes when a group migrates).
+        ``record`` runs inside ``gate`` right after the message went out."""
         markup = (
             InlineKeyboardMarkup(
                 [
@@ -411,12 +426,14 @@ class TelegramAdapter:
             for window in windows:
                 await window.acquire()
             try:
-                await self.app.bot.send_message(
-                    chat_id=chat_id,
-                    text=message.html if html_mode else message.plain,
-                    parse_mode=ParseMode.HTML if html_mode else None,
-                    reply_markup=markup,
-                )
+                async with gate or contextlib.nullcontext():
+                    await self.app.bot.send_message(
+                        chat_id=chat_id,
+                        text=message.html if html_mode else message.plain,
+                        parse_mode=ParseMode.HTML if html_mode else None,
+                        reply_markup=markup,
+                    )
+                    await record()
                 return chat_id
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)

@@ -19,13 +19,14 @@ Discord play, and keeps what they would have received.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.chats import ChatRef
 from bot.messages import Block, PaperCard, Reply
-from bot.outbound import DeliveryError, FailureKind, OnSent
+from bot.outbound import DeliveryError, FailureKind, Gate, OnSent
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,9 @@ class RecordingSender:
     sent: list[Sent] = field(default_factory=list)
     attempts: Counter[str] = field(default_factory=Counter)
     """``send`` calls per chat id (a digest's first try and each retry)."""
+    in_flight: int = 0
+    max_in_flight: int = 0
+    """The most messages ever between "sent" and "recorded" at once (the delivery gate)."""
     crashed: asyncio.Event = field(default_factory=asyncio.Event)
     entered: asyncio.Event = field(default_factory=asyncio.Event)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -145,6 +149,7 @@ class RecordingSender:
         skip: int = 0,
         key: str | None = None,
         on_sent: OnSent | None = None,
+        gate: Gate | None = None,
     ) -> int:
         self.attempts[chat.chat_id] += 1
         messages = self.split(reply)
@@ -152,10 +157,10 @@ class RecordingSender:
             if index < skip:
                 continue
             await self._hang_if_dead()
-            gate = self._gates.get(chat.chat_id)
-            if gate is not None:
+            hold = self._gates.get(chat.chat_id)
+            if hold is not None:
                 self.entered.set()
-                await gate.wait()
+                await hold.wait()
             failure = self._failure(chat.chat_id, index)
             if failure is not None and failure.kind != "uncertain":
                 raise DeliveryError(
@@ -164,18 +169,24 @@ class RecordingSender:
                     sent=index,
                     retry_after=failure.retry_after,
                 )
-            self.sent.append(Sent(chat, reply, index, len(messages), blocks, skip, key))
-            async with self._changed:
-                self._changed.notify_all()
-            if failure is not None:  # it arrived, but the answer was lost
-                raise DeliveryError("uncertain", "no answer (test platform)", sent=index)
-            if self._crash_in is not None:
-                if self._crash_in == 0:
-                    self._dead = True  # delivered, and the process dies before recording it
-                    await self._hang_if_dead()
-                self._crash_in -= 1
-            if on_sent is not None:
-                await on_sent(index + 1)
+            async with gate or contextlib.nullcontext():  # as the real adapters hold it
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+                self.sent.append(Sent(chat, reply, index, len(messages), blocks, skip, key))
+                async with self._changed:
+                    self._changed.notify_all()
+                try:
+                    if failure is not None:  # it arrived, but the answer was lost
+                        raise DeliveryError("uncertain", "no answer (test platform)", sent=index)
+                    if self._crash_in is not None:
+                        if self._crash_in == 0:
+                            self._dead = True  # delivered, and the process dies first
+                            await self._hang_if_dead()
+                        self._crash_in -= 1
+                    if on_sent is not None:
+                        await on_sent(index + 1)
+                finally:
+                    self.in_flight -= 1
         return len(messages)
 
     def _failure(self, chat_id: str, index: int) -> _Failure | None:

@@ -611,3 +611,14 @@ async def test_each_paper_is_summarized_once_per_language_across_all_digests(
             assert all(t not in ABSTRACT_TLDRS.values() for t in tldrs(sender, chat).values())
     finally:
         await world.close()
+
+
+async def test_at_most_one_message_is_in_flight_across_a_concurrent_fan_out(world: World) -> None:
+    # Digests are prepared and paced in parallel, but a message is only "in flight" between
+    # leaving and being recorded: the gate keeps that to one, so a crash duplicates at most one.
+    for n in range(12):
+        await world.subscribe(subscription(f"chat{n}", at="08:00", categories=WIDE))
+    await world.at(announced(TUESDAY))
+    await world.run_until(utc(TUESDAY, "08:10"), every=timedelta(minutes=5))
+    assert len({s.chat.chat_id for s in world.sender.sent}) == 12
+    assert world.sender.max_in_flight == 1
