@@ -144,8 +144,8 @@ class DeliveryService:
                 return made
             for sub in due:
                 following = next_due(sub, now)
-                due_at = sub.next_due_at or now
-                if batch is None:
+                due_at = sub.next_due_at
+                if due_at is None or batch is None:  # no schedule yet, or nothing to send
                     await self.store.set_next_due(sub.platform, sub.chat_id, following)
                 elif now > self.grace_end(sub, due_at):
                     self.counters.skipped += 1

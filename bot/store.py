@@ -147,7 +147,8 @@ class Store(Protocol):
 
     # the delivery schedule and ledger
     async def due_subscriptions(self, now: datetime, limit: int = 1000) -> list[Subscription]:
-        """Delivering subscriptions whose ``next_due_at`` has come, most overdue first."""
+        """Delivering subscriptions whose ``next_due_at`` has come, most overdue first, and
+        those that have none yet (written before schedules existed)."""
 
     async def schedule_delivery(
         self,

@@ -380,7 +380,7 @@ class SqliteStore:
     async def due_subscriptions(self, now: datetime, limit: int = 1000) -> list[Subscription]:
         rows = await self._fetchall(
             "SELECT * FROM subscriptions WHERE active = 1 AND paused = 0 "
-            "AND categories != '[]' AND next_due_at IS NOT NULL AND next_due_at <= ? "
+            "AND categories != '[]' AND (next_due_at IS NULL OR next_due_at <= ?) "
             "ORDER BY next_due_at LIMIT ?",
             (_iso(now), limit),
         )

@@ -18,6 +18,7 @@ from bot.messages import Paragraph, plain_text
 from tests.delivery.recording_sender import RecordingSender
 from tests.delivery.support import (
     FRIDAY,
+    PLATFORM,
     THURSDAY,
     TUESDAY,
     WEDNESDAY,
@@ -622,3 +623,19 @@ async def test_at_most_one_message_is_in_flight_across_a_concurrent_fan_out(worl
     await world.run_until(utc(TUESDAY, "08:10"), every=timedelta(minutes=5))
     assert len({s.chat.chat_id for s in world.sender.sent}) == 12
     assert world.sender.max_in_flight == 1
+
+
+async def test_a_subscription_saved_before_schedules_existed_gets_one_and_its_digest(
+    world: World,
+) -> None:
+    # Rows from a database older than migration 4 have no next due time: the first round
+    # gives them one instead of leaving them undelivered forever.
+    await world.store.save_subscription(subscription("old", at="08:00"))
+    await world.at(announced(TUESDAY))
+    await world.run_until(utc(TUESDAY, "07:50"))
+    stored = await world.store.get_subscription(PLATFORM, "old")
+    assert stored is not None
+    assert stored.next_due_at == utc(TUESDAY, "08:00")
+    assert world.sender.to("old") == []
+    await world.run_until(utc(TUESDAY, "08:20"), every=timedelta(minutes=5))
+    assert world.sender.digests("old") == {"daily:2026-11-24"}
