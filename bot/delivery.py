@@ -47,6 +47,9 @@ GIVE_UP_AFTER = timedelta(hours=10)
 the day is taken as one without announcements (a holiday)."""
 RETRY_DELAY = timedelta(minutes=5)
 WEEKLY_LOOKBACK = timedelta(days=7)
+QUEUE_SLACK = timedelta(hours=3)
+"""A digest queued in time keeps at least this long to get through rate limits and retries,
+even when the grace period (say, the local midnight) ends sooner."""
 
 
 @dataclass(slots=True)
@@ -295,7 +298,8 @@ class DeliveryService:
             )
             self.counters.skipped += 1
             return False
-        if self.clock() > self.grace_end(plan.sub, delivery.created_at):
+        queued = delivery.created_at
+        if self.clock() > max(self.grace_end(plan.sub, queued), queued + QUEUE_SLACK):
             await self.store.update_delivery(
                 delivery, state="skipped", detail="could not be sent within the grace period"
             )

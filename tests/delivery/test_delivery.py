@@ -639,3 +639,19 @@ async def test_a_subscription_saved_before_schedules_existed_gets_one_and_its_di
     assert world.sender.to("old") == []
     await world.run_until(utc(TUESDAY, "08:20"), every=timedelta(minutes=5))
     assert world.sender.digests("old") == {"daily:2026-11-24"}
+
+
+async def test_a_digest_queued_just_before_local_midnight_survives_retries_past_it(
+    world: World,
+) -> None:
+    # The grace period is for digests missed while the bot was down; one queued on time at
+    # 23:50 that meets a rate limit still goes out after midnight.
+    await world.subscribe(subscription("late", at="23:50", categories=WIDE))
+    world.sender.fail("late", "rate_limited", at=0, retry_after=20 * 60)
+    await world.at(announced(TUESDAY))
+    await world.at(utc(TUESDAY, "23:50"))
+    assert world.row("late", TUESDAY)["state"] in ("due", "in_progress")
+    assert world.sender.to("late") == []
+    await world.at(utc(WEDNESDAY, "00:10"))
+    exactly_once(world.sender, "late", "daily:2026-11-24")
+    assert world.row("late", TUESDAY)["state"] == "done"
