@@ -40,11 +40,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from http import HTTPStatus
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.local_server import LocalServer
 from tests.fakes.server_thread import ServerThread
 
 __all__ = ["FakeArxiv", "FakeArxivThread", "FakePaper", "Request"]
@@ -713,7 +713,7 @@ def _route_of(path: str) -> str:
     return head if head in ROUTES and head != "api" else "other"
 
 
-class FakeArxiv:
+class FakeArxiv(LocalServer):
     """``async with FakeArxiv() as fake: ...``; ``fake.base_url == 'http://127.0.0.1:PORT'``.
 
     ``papers`` is today's announcement (also known to the API); ``api_papers`` are known only
@@ -759,45 +759,14 @@ class FakeArxiv:
         app.router.add_get("/api/query", self._api)
         app.router.add_get("/pdf/{tail:.+}", self._pdf)
         app.router.add_get("/html/{tail:.+}", self._html)
-        runner = web.AppRunner(
-            app, handle_signals=False, shutdown_timeout=1.0, handler_cancellation=True
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._port = runner.addresses[0][1]
+        await self._serve(app)
 
     async def stop(self) -> None:
         if self._closing is not None:
             self._closing.set()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeArxiv:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+        await self._close_server()
 
     # -- URLs ------------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeArxiv is not started")
-        return self._port
 
     @property
     def base_url(self) -> str:

@@ -140,11 +140,11 @@ import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, Literal, TypeGuard
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.local_server import LocalServer
 from tests.fakes.server_thread import ServerThread
 
 __all__ = [
@@ -1142,7 +1142,7 @@ class _GatewayConn:
 # The fake
 
 
-class FakeDiscord:
+class FakeDiscord(LocalServer):
     """``async with FakeDiscord(guilds={GID: [CID]}) as fake:`` + ``point_discord_py_at(fake)``.
 
     Constructor: ``token`` (what ``Authorization: Bot <token>`` and IDENTIFY must carry),
@@ -1246,16 +1246,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
         app.router.add_get("/", self._gateway)
-        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._port = runner.addresses[0][1]
+        await self._serve(app, cancel_handlers=False)
 
     async def stop(self) -> None:
         for conn in list(self._conns):
@@ -1263,29 +1254,9 @@ class FakeDiscord:
                 await conn.ws.close(code=1001, message=b"FakeDiscord stopping")
             if conn.writer is not None:
                 conn.writer.cancel()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeDiscord:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+        await self._close_server()
 
     # -- URLs ------------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeDiscord is not started")
-        return self._port
 
     @property
     def api_base(self) -> str:

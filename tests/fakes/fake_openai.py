@@ -48,11 +48,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from types import TracebackType
 from typing import Any, Literal
 
 from aiohttp import web
 
+from tests.fakes.local_server import LocalServer
 from tests.fakes.server_thread import ServerThread
 
 __all__ = [
@@ -424,7 +424,7 @@ def _validate(body: Any) -> web.Response | None:
 # Server
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalServer):
     """``async with FakeOpenAI() as fake: AsyncOpenAI(base_url=fake.base_url, api_key="sk-test")``.
 
     Attributes (all may be changed at any time, also while serving):
@@ -511,47 +511,16 @@ class FakeOpenAI:
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/v1/models/{model}", self._model)
-        runner = web.AppRunner(
-            app, handle_signals=False, shutdown_timeout=1.0, handler_cancellation=True
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._port = runner.addresses[0][1]
+        await self._serve(app)
 
     async def stop(self) -> None:
         if self._closing is not None:
             self._closing.set()
         if self._gate is not None:
             self._gate.set()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeOpenAI:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+        await self._close_server()
 
     # -- URLs ------------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeOpenAI is not started")
-        return self._port
 
     @property
     def base_url(self) -> str:

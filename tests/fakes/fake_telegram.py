@@ -148,11 +148,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from types import TracebackType
 from typing import Any, Literal
 
 from aiohttp import web
 
+from tests.fakes.local_server import LocalServer
 from tests.fakes.server_thread import ServerThread
 
 __all__ = [
@@ -929,7 +929,7 @@ def _decode_param(name: str, value: Any) -> Any:
 # The fake
 
 
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     """``async with FakeTelegram() as fake:`` then point PTB at ``fake.api_base``.
 
     Attributes that may be changed at any time: ``token``, ``bot_username``,
@@ -1027,47 +1027,16 @@ class FakeTelegram:
         self._closing = asyncio.Event()
         app = web.Application(middlewares=[self._not_found_middleware])
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        runner = web.AppRunner(
-            app, handle_signals=False, shutdown_timeout=1.0, handler_cancellation=True
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._port = runner.addresses[0][1]
+        await self._serve(app)
 
     async def stop(self) -> None:
         """Answer pending getUpdates with ``[]``, release held (timed-out) requests, close."""
         if self._closing is not None:
             self._closing.set()
         self._do_wake()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeTelegram:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+        await self._close_server()
 
     # -- URLs ------------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeTelegram is not started")
-        return self._port
 
     @property
     def base_url(self) -> str:
