@@ -15,6 +15,8 @@ from bot.paper_lookup import PaperNotFound, find_paper
 from bot.papers import Paper
 from bot.summarizer import SummaryUnavailable
 
+INTERACTIVE_DEADLINE = 60.0
+"""Someone waiting for /digest gets it within a minute; late summaries stay a button away."""
 UNAVAILABLE = "arXiv is not answering right now; please try again in a few minutes."
 
 
@@ -39,7 +41,7 @@ async def digest(call: Call) -> Reply:
         services.summarizer,
         sub.language,
         limit=settings.max_papers_to_summarize,
-        deadline=settings.summary_deadline,
+        deadline=min(settings.summary_deadline, INTERACTIVE_DEADLINE),
     )
     answer = digest_reply(result)
     if not sub.categories:
