@@ -240,7 +240,7 @@ class DiscordAdapter:
         await self._run(
             interaction,
             lambda progress: self.router.run(spec, ctx, args, progress),
-            private=spec.admin_only or spec.private_reply,
+            private=spec.replies_privately,
         )
 
     async def on_action(self, interaction: discord.Interaction[Any], action: str) -> None:

@@ -61,6 +61,11 @@ class CommandSpec:
     params: tuple[Param, ...] = field(default=())
     details: str = ""
 
+    @property
+    def replies_privately(self) -> bool:
+        """Known before the command runs (Discord must choose when it defers)."""
+        return self.admin_only or self.private_reply
+
 
 class Registry:
     """Commands by name and alias; a duplicate name is a programming error."""

@@ -273,7 +273,7 @@ class CommandRouter:
         call = Call(ctx, args.strip(), self.services, self.registry, progress)
         async with self._one_at_a_time(ctx, spec.admin_only or spec.name in _WRITES_TOO):
             answer = await spec.handler(call)
-        if spec.admin_only or spec.private_reply:
+        if spec.replies_privately:
             answer = replace(answer, private=True)
         if spec.name not in ("start", "resume"):
             answer = await self._with_stopped_note(ctx, answer)

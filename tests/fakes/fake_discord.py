@@ -144,6 +144,7 @@ from typing import Any, Literal, TypeGuard
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.local_server import Headers as _Headers
 from tests.fakes.local_server import LocalServer
 from tests.fakes.server_thread import ServerThread
 
@@ -246,27 +247,6 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self.now += seconds
-
-
-class _Headers(dict[str, str]):
-    """Request headers as sent; lookups ignore case."""
-
-    def _key(self, key: str) -> str:
-        if not dict.__contains__(self, key):
-            lowered = key.lower()
-            for k in self:
-                if k.lower() == lowered:
-                    return k
-        return key
-
-    def __getitem__(self, key: str) -> str:
-        return dict.__getitem__(self, self._key(key))
-
-    def __contains__(self, key: object) -> bool:
-        return dict.__contains__(self, self._key(key) if isinstance(key, str) else key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return dict.get(self, self._key(key), default)
 
 
 @dataclass

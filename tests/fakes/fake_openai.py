@@ -52,6 +52,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from tests.fakes.local_server import Headers as _Headers
 from tests.fakes.local_server import LocalServer
 from tests.fakes.server_thread import ServerThread
 
@@ -103,28 +104,6 @@ _RETRY_HEADERS = frozenset({"retry-after", "retry-after-ms"})
 
 # --------------------------------------------------------------------------------------------
 # Data
-
-
-class _Headers(dict[str, str]):
-    """A plain dict of request headers (names as the client sent them) whose lookups ignore
-    case: ``call.headers["authorization"]`` and ``call.headers["Authorization"]`` both work."""
-
-    def _key(self, key: str) -> str:
-        if not dict.__contains__(self, key):
-            lowered = key.lower()
-            for k in self:
-                if k.lower() == lowered:
-                    return k
-        return key
-
-    def __getitem__(self, key: str) -> str:
-        return dict.__getitem__(self, self._key(key))
-
-    def __contains__(self, key: object) -> bool:
-        return dict.__contains__(self, self._key(key) if isinstance(key, str) else key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return dict.get(self, self._key(key), default)
 
 
 @dataclass

@@ -4,9 +4,31 @@ async context manager (``async with FakeX() as fake:``)."""
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from aiohttp import web
+
+
+class Headers(dict[str, str]):
+    """Request headers as the client sent them (a plain dict) whose lookups ignore case:
+    ``headers["authorization"]`` and ``headers["Authorization"]`` both work."""
+
+    def _key(self, key: str) -> str:
+        if not dict.__contains__(self, key):
+            lowered = key.lower()
+            for k in self:
+                if k.lower() == lowered:
+                    return k
+        return key
+
+    def __getitem__(self, key: str) -> str:
+        return dict.__getitem__(self, self._key(key))
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, self._key(key) if isinstance(key, str) else key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict.get(self, self._key(key), default)
 
 
 class LocalServer:
