@@ -96,6 +96,9 @@ class Store(Protocol):
 
     async def list_subscriptions(self, *, delivering_only: bool = False) -> list[Subscription]: ...
 
+    async def subscribed_categories(self) -> set[str]:
+        """Every category some delivering subscription follows (what one fetch must cover)."""
+
     # papers seen
     async def save_papers(self, papers: Iterable[Paper]) -> None:
         """Remember paper metadata by id and version (later versions do not erase earlier)."""

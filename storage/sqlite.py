@@ -145,6 +145,13 @@ class SqliteStore:
             )
             return cursor.rowcount > 0
 
+    async def subscribed_categories(self) -> set[str]:
+        rows = await self._fetchall(
+            "SELECT DISTINCT categories FROM subscriptions "
+            "WHERE active = 1 AND paused = 0 AND categories != '[]'"
+        )
+        return {c for row in rows for c in json.loads(row["categories"])}
+
     async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> bool:
         async with self._transaction() as db:
             async with db.execute(

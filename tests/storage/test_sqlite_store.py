@@ -286,3 +286,18 @@ async def test_a_write_is_committed_when_the_call_returns(
         ]
     finally:
         raw.close()
+
+
+async def test_subscribed_categories_are_those_of_delivering_subscriptions(
+    store: SqliteStore,
+) -> None:
+    live = (("a", ("cs.LG", "cs.AI")), ("b", ("cs.AI", "math")), ("c", ("cs.LG", "cs.AI")))
+    for chat_id, categories in live:
+        await store.save_subscription(
+            subscription(chat_id, categories=categories, paused=False, active=True)
+        )
+    await store.save_subscription(subscription("p", categories=("hep-th",), paused=True))
+    await store.save_subscription(
+        subscription("s", categories=("q-bio.GN",), paused=False, active=False)
+    )
+    assert await store.subscribed_categories() == {"cs.LG", "cs.AI", "math"}
