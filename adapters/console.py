@@ -12,10 +12,10 @@ import getpass
 import sys
 from typing import TextIO
 
-from bot.chats import ChatRef, CommandContext
 from bot.commands import CommandRouter
-from bot.messages import Button, PaperCard, Reply
-from bot.text_out import INDENT, block_lines, strip_controls
+from bot.contract.chats import ChatRef, CommandContext
+from bot.contract.messages import Button, PaperCard, Reply
+from bot.rendering.text import INDENT, block_lines, strip_controls
 
 PLATFORM = "console"
 

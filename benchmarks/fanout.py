@@ -47,8 +47,8 @@ from zoneinfo import ZoneInfo
 
 from adapters.telegram import TelegramLimits
 from benchmarks.scoring import Corpus, make_papers, make_profiles
-from bot.papers import Paper
-from bot.subscriptions import Subscription
+from bot.model.papers import Paper
+from bot.model.subscriptions import Subscription
 from storage import SqliteStore
 from tests.fakes.fake_arxiv import FakeArxiv, FakeArxivThread, FakePaper
 from tests.fakes.fake_openai import FakeOpenAI, FakeOpenAIThread

@@ -29,9 +29,10 @@ import time
 from collections.abc import Sequence
 from datetime import date
 
-from bot.keywords import normalize_keyword
-from bot.papers import AnnounceType, Paper
-from bot.scoring import Profile, Scorer
+from bot.model.papers import AnnounceType, Paper
+from bot.model.profile import Profile
+from bot.ranking.keywords import normalize_keyword
+from bot.ranking.scoring import Scorer
 
 
 def split(text: str, sep: str | None = None) -> list[str]:

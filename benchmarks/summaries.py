@@ -30,13 +30,14 @@ from pathlib import Path
 
 from openai import AsyncOpenAI
 
-from bot.announcements import AnnouncementSource
-from bot.arxiv_http import ArxivHttp
-from bot.digest import Digest, make_digest, with_summaries
-from bot.fulltext import FullTextSource
-from bot.scoring import Profile
+from bot.arxiv.announcements import AnnouncementSource
+from bot.arxiv.transport import ArxivHttp
+from bot.model.profile import Profile
+from bot.ranking.digest import Digest, make_digest
 from bot.services import utc_now
-from bot.summarizer import Summarizer
+from bot.summaries.digest_summaries import with_summaries
+from bot.summaries.fulltext import FullTextSource
+from bot.summaries.summarizer import Summarizer
 from storage import SqliteStore
 from tests.fakes.fake_arxiv import FakeArxiv, FakePaper
 from tests.fakes.fake_openai import FAKE_MODEL, FakeOpenAI

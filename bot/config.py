@@ -29,8 +29,9 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from bot import taxonomy
-from bot.keywords import KeywordError, normalize_keywords
+from bot.arxiv import taxonomy
+from bot.model.profile import Profile
+from bot.ranking.keywords import KeywordError, normalize_keywords
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
 CONFIG_ENV = "ARXIV_BOT_CONFIG"
@@ -345,3 +346,15 @@ def load_settings(config_path: str | Path | None = None, **overrides: Any) -> Se
         ) from None
     finally:
         _FILE_DATA.reset(token)
+
+
+def profile_from_settings(settings: Settings) -> Profile:
+    """The operator's default profile (CLI digests, public feeds, new subscriptions)."""
+    return Profile(
+        categories=tuple(settings.categories),
+        keywords=tuple(settings.keywords),
+        exclude=tuple(settings.exclude_keywords),
+        max_papers=settings.max_papers,
+        min_score=settings.min_score,
+        include_cross=settings.include_cross,
+    )

@@ -6,52 +6,37 @@ build it with fakes of the *outside* (local servers), never of our own code.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from bot.announcements import Announcement
-from bot.arxiv_ids import ArxivId
+from bot.arxiv.announcements import AnnouncementProvider
+from bot.arxiv.lookup import PaperLookup
 from bot.config import Settings
-from bot.papers import Paper
-from bot.store import Store
-from bot.summarizer import Summarizer
-
-if TYPE_CHECKING:
-    from bot.delivery import DeliveryService
-
-
-class AnnouncementProvider(Protocol):
-    async def fetch(self, categories: Sequence[str]) -> Announcement: ...
-
-
-class PaperLookup(Protocol):
-    async def get(self, arxiv_id: ArxivId | str) -> Paper | None: ...
+from bot.model.store import Store
+from bot.summaries.summarizer import Summarizer
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CachedAnnouncements:
-    """Today's announcement per category set, kept ``ttl`` seconds: a burst of ``/digest``
-    commands costs arXiv one request, not one each."""
+@dataclass(slots=True)
+class DeliveryCounters:
+    """Running totals for /status and metrics."""
 
-    def __init__(self, source: AnnouncementProvider, ttl: float = 1800.0) -> None:
-        self._source = source
-        self._ttl = ttl
-        self._cache: dict[tuple[str, ...], tuple[float, Announcement]] = {}
+    delivered: int = 0
+    failed: int = 0
+    skipped: int = 0
+    messages: int = 0
+    failures_by_reason: dict[str, int] = field(default_factory=dict)
 
-    async def fetch(self, categories: Sequence[str]) -> Announcement:
-        key = tuple(sorted(set(categories)))
-        hit = self._cache.get(key)
-        if hit and time.monotonic() - hit[0] < self._ttl:
-            return hit[1]
-        announcement = await self._source.fetch(key)
-        self._cache[key] = (time.monotonic(), announcement)
-        return announcement
+
+class DeliveryStatus(Protocol):
+    """What the HTTP port and /status read of the running delivery pipeline."""
+
+    counters: DeliveryCounters
 
 
 @dataclass(slots=True)
@@ -65,8 +50,8 @@ class Services:
     feed: AnnouncementProvider | None = None
     """Uncached, for the scheduled fetch of each announcement (defaults to ``announcements``)."""
     clock: Callable[[], datetime] = field(default=utc_now)
-    delivery: DeliveryService | None = None
+    delivery: DeliveryStatus | None = None
     """Set by ``arxiv-bot run`` (the scheduler's pipeline, for /status)."""
     started_at: datetime = field(default_factory=utc_now)
     feed_secret: bytes | None = None
-    """Key of private feed tokens (see :mod:`bot.feed_tokens`)."""
+    """Key of private feed tokens (see :mod:`bot.feeds.tokens`)."""

@@ -1,8 +1,8 @@
-"""Persistence behind one interface (:class:`bot.store.Store`): aiosqlite by default."""
+"""Persistence behind one interface (:class:`bot.model.store.Store`): aiosqlite by default."""
 
 from __future__ import annotations
 
-from bot.store import Store, StoreError
+from bot.model.store import Store, StoreError
 from storage.sqlite import SqliteStore
 
 

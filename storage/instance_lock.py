@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from bot.store import StoreError
+from bot.model.store import StoreError
 
 
 class InstanceLock:

@@ -19,10 +19,10 @@ from typing import Any
 
 import aiosqlite
 
-from bot.papers import Paper
-from bot.store import Batch, Delivery, DeliveryState, LlmUsage, StoreError, SummaryFailure
-from bot.subscriptions import Subscription, utcnow
-from bot.summaries import Summary, SummaryKey
+from bot.model.papers import Paper
+from bot.model.store import Batch, Delivery, DeliveryState, LlmUsage, StoreError, SummaryFailure
+from bot.model.subscriptions import Subscription, utcnow
+from bot.model.summaries import Summary, SummaryKey
 from storage.migrations import MIGRATIONS, SCHEMA_VERSION
 
 

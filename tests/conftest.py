@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.papers import AnnounceType, Paper
+from bot.model.papers import AnnounceType, Paper
 
 
 def make_paper(

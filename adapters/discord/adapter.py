@@ -34,15 +34,13 @@ import yarl
 from discord import app_commands
 
 from adapters.discord.render import DiscordMessage, render
-from bot import taxonomy
-from bot.chat_events import ChatEvents
-from bot.chats import ChatRef, CommandContext
+from adapters.pacing import KeyedWindows, SlidingWindow
 from bot.commands import CommandRouter, CommandSpec
-from bot.languages import LANGUAGES
-from bot.local_time import available_zones
-from bot.messages import Button, Reply
-from bot.outbound import DeliveryError, Gate, OnSent
-from bot.ratelimit import KeyedWindows, SlidingWindow
+from bot.commands.completion import COMPLETERS, Completion, complete
+from bot.contract.chats import ChatRef, CommandContext
+from bot.contract.messages import Button, Reply
+from bot.contract.outbound import DeliveryError, Gate, OnSent
+from bot.delivery.chat_events import ChatEvents
 
 log = logging.getLogger(__name__)
 
@@ -204,14 +202,9 @@ class DiscordAdapter:
         command: app_commands.Command[Any, ..., None] = app_commands.Command(
             name=spec.name, description=spec.summary[:100], callback=callback
         )
-        completers = {
-            "category": complete_categories,
-            "timezone": complete_zones,
-            "language": complete_languages,
-        }
         for p in spec.params:
-            if p.complete in completers:
-                command.autocomplete(p.name)(_completer(completers[p.complete]))
+            if p.complete in COMPLETERS:
+                command.autocomplete(p.name)(_completer(p.complete))
         return command
 
     # --- inbound -------------------------------------------------------------------------
@@ -396,64 +389,18 @@ async def _defer(interaction: discord.Interaction[Any], *, ephemeral: bool) -> N
 
 MAX_CHOICES = 25
 MAX_CHOICE_CHARS = 100
-
-
-def _is_category_word(word: str) -> bool:
-    return taxonomy.canonical(word) is not None or word.lower() in taxonomy.archives()
-
-
-def _split_typed(current: str) -> tuple[str, str]:
-    """``(earlier categories, what is being typed)``: the last word, with the words before it
-    that are not categories, since a name has several ("machine lea")."""
-    words = current.split()
-    typing = [] if current.endswith(" ") or not words else [words.pop()]
-    while words and not _is_category_word(words[-1]):
-        typing.insert(0, words.pop())
-    head = " ".join(words)
-    return (f"{head} " if head else ""), " ".join(typing)
-
-
-def complete_categories(current: str) -> list[tuple[str, str]]:
-    """``(label, value)`` pairs: categories (with their names) matching what is being typed;
-    earlier categories are kept so several can be entered."""
-    head, typed = _split_typed(current)
-    needle = typed.lower()
-    hits = []
-    for cid, cat in taxonomy.categories().items():
-        if cat.alias_of is not None:
-            continue
-        value = f"{head}{cid}"
-        if len(value) > MAX_CHOICE_CHARS:  # cut, it would name another (or no) category
-            continue
-        if cid.lower().startswith(needle) or (needle and needle in cat.name.lower()):
-            hits.append((f"{cid} — {cat.name}"[:MAX_CHOICE_CHARS], value))
-    return sorted(hits)[:MAX_CHOICES]
-
-
-def complete_zones(current: str) -> list[tuple[str, str]]:
-    needle = current.strip().lower().replace(" ", "_")
-    hits = sorted(z for z in available_zones() if needle in z.lower())
-    return [(z, z) for z in hits[:MAX_CHOICES]]
-
-
-def complete_languages(current: str) -> list[tuple[str, str]]:
-    needle = current.strip().lower()
-    hits = [
-        (f"{name} ({code})", code)
-        for code, name in sorted(LANGUAGES.items())
-        if code.startswith(needle) or needle in name.lower()
-    ]
-    return hits[:MAX_CHOICES]
+"""Discord's limits on autocomplete choices."""
 
 
 def _completer(
-    source: Callable[[str], list[tuple[str, str]]],
+    kind: Completion,
 ) -> Callable[
     [discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]
 ]:
-    async def complete(
+    async def suggest(
         interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=label, value=value) for label, value in source(current)]
+        choices = complete(kind, current, limit=MAX_CHOICES, max_chars=MAX_CHOICE_CHARS)
+        return [app_commands.Choice(name=label, value=value) for label, value in choices]
 
-    return complete
+    return suggest

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.messages import (
+from bot.contract.messages import (
     Block,
     Bold,
     BulletList,

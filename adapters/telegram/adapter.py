@@ -56,13 +56,13 @@ from telegram.ext import (
     filters,
 )
 
+from adapters.pacing import KeyedWindows, SlidingWindow
 from adapters.telegram.render import TelegramMessage, render
-from bot.chat_events import ChatEvents
-from bot.chats import ChatKind, ChatRef, CommandContext
 from bot.commands import CommandRouter
-from bot.messages import Reply
-from bot.outbound import DeliveryError, Gate, OnSent
-from bot.ratelimit import KeyedWindows, SlidingWindow
+from bot.contract.chats import ChatKind, ChatRef, CommandContext
+from bot.contract.messages import Reply
+from bot.contract.outbound import DeliveryError, Gate, OnSent
+from bot.delivery.chat_events import ChatEvents
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import html
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from bot.messages import (
+from bot.contract.messages import (
     Block,
     Bold,
     BulletList,

@@ -3,13 +3,13 @@ defaults, and describing it."""
 
 from __future__ import annotations
 
-from bot import taxonomy
+from bot.arxiv import taxonomy
 from bot.commands.registry import Call
-from bot.languages import LANGUAGES
-from bot.local_time import next_local_time, zone
-from bot.messages import Block, Bold, Inline, Text, bold, bullets, inlines, para
-from bot.schedule import rescheduled
-from bot.subscriptions import WEEKDAYS, Subscription
+from bot.contract.messages import Block, Bold, Inline, Text, bold, bullets, inlines, para
+from bot.delivery.local_time import next_local_time, zone
+from bot.delivery.schedule import rescheduled
+from bot.model.languages import LANGUAGES
+from bot.model.subscriptions import WEEKDAYS, Subscription
 
 
 def new_subscription(call: Call) -> Subscription:

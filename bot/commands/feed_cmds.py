@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.commands.common import load, save
 from bot.commands.registry import Call
-from bot.feed_tokens import make_token, new_nonce, token_hash
-from bot.messages import Link, Reply, error, para, reply
+from bot.contract.messages import Link, Reply, error, para, reply
+from bot.feeds.tokens import make_token, new_nonce, token_hash
 
 
 async def feed(call: Call) -> Reply:

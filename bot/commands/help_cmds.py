@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands.common import describe, load, save, title
 from bot.commands.registry import Call, Registry
-from bot.messages import Block, Code, Reply, Text, bullets, error, para, reply
+from bot.contract.messages import Block, Code, Reply, Text, bullets, error, para, reply
 
 INTRO = (
     "I follow arXiv for this chat: every announcement day I send the new papers of your "

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.arxiv_http import ArxivRequestError, ArxivUnavailable
-from bot.arxiv_ids import InvalidArxivId
+from bot.arxiv.ids import InvalidArxivId
+from bot.arxiv.lookup import PaperNotFound, find_paper
+from bot.arxiv.transport import ArxivRequestError, ArxivUnavailable
 from bot.commands.common import load
 from bot.commands.registry import Call
-from bot.digest import make_digest, with_summaries
-from bot.messages import Reply, error, reply
-from bot.paper_cards import digest_reply, summary_reply
-from bot.paper_lookup import PaperNotFound, find_paper
-from bot.papers import Paper
-from bot.summarizer import SummaryUnavailable
+from bot.contract.messages import Reply, error, reply
+from bot.model.papers import Paper
+from bot.ranking.digest import make_digest
+from bot.rendering.paper_cards import digest_reply, summary_reply
+from bot.summaries.digest_summaries import with_summaries
+from bot.summaries.summarizer import SummaryUnavailable
 
 INTERACTIVE_DEADLINE = 60.0
 """Someone waiting for /digest gets it within a minute; late summaries stay a button away."""

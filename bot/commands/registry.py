@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
-from bot.chats import CommandContext
-from bot.messages import Reply
+from bot.commands.completion import Completion
+from bot.contract.chats import CommandContext
+from bot.contract.messages import Reply
 from bot.services import Services
 
 Progress = Callable[[Reply], Awaitable[None]] | None
-Completion = Literal["category", "timezone", "language", "keyword"]
 
 
 @dataclass(frozen=True, slots=True)

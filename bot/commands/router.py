@@ -14,12 +14,12 @@ from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.arxiv_ids import InvalidArxivId, parse_arxiv_id
-from bot.chats import CommandContext
+from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from bot.commands import feed_cmds, help_cmds, paper_cmds, status_cmds, subscription_cmds
 from bot.commands.args import BadInput, check_text
 from bot.commands.registry import Call, CommandSpec, Handler, Param, Progress, Registry
-from bot.messages import Button, Reply, error, reply
+from bot.contract.chats import CommandContext
+from bot.contract.messages import Button, Reply, error, reply
 from bot.services import Services
 
 log = logging.getLogger(__name__)

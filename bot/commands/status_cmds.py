@@ -7,8 +7,8 @@ from datetime import timedelta
 from bot import __version__
 from bot.commands.common import title
 from bot.commands.registry import Call
-from bot.messages import Reply, bullets, error, reply
-from bot.summaries import usage_day
+from bot.contract.messages import Reply, bullets, error, reply
+from bot.model.summaries import usage_day
 
 
 def is_operator(call: Call) -> bool:

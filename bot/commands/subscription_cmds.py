@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import taxonomy
+from bot.arxiv import taxonomy
 from bot.commands.args import split_args
 from bot.commands.common import (
     category_label,
@@ -14,11 +14,11 @@ from bot.commands.common import (
     schedule_text,
 )
 from bot.commands.registry import Call
-from bot.keywords import KeywordError, normalize_keywords
-from bot.languages import LANGUAGES, language_code
-from bot.local_time import canonical_zone, parse_hh_mm, suggest_zones
-from bot.messages import Button, Reply, bullets, error, reply
-from bot.subscriptions import MAX_CATEGORIES, MAX_EXCLUDES, MAX_KEYWORDS, WEEKDAYS
+from bot.contract.messages import Button, Reply, bullets, error, reply
+from bot.delivery.local_time import canonical_zone, parse_hh_mm, suggest_zones
+from bot.model.languages import LANGUAGES, language_code
+from bot.model.subscriptions import MAX_CATEGORIES, MAX_EXCLUDES, MAX_KEYWORDS, WEEKDAYS
+from bot.ranking.keywords import KeywordError, normalize_keywords
 
 PICKER_COLUMNS = 3
 

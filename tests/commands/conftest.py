@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.wiring import open_services
+from app.wiring import open_services
 from bot.commands import CommandRouter
 from bot.config import Settings, load_settings
 from tests.commands.support import ATTENTION, TODAY, Bot

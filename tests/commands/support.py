@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.chats import ChatRef, CommandContext
 from bot.commands import CommandRouter
-from bot.messages import (
+from bot.contract.chats import ChatRef, CommandContext
+from bot.contract.messages import (
     Block,
     BulletList,
     Button,
@@ -21,8 +21,8 @@ from bot.messages import (
     Reply,
     plain_text,
 )
+from bot.model.subscriptions import Subscription
 from bot.services import Services
-from bot.subscriptions import Subscription
 from tests.fakes.fake_arxiv import FakePaper
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

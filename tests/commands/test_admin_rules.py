@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from bot.chats import ChatRef, CommandContext
 from bot.commands import CommandSpec, default_registry
 from bot.commands.router import ACTIONS, ADMIN_ONLY_TEXT
-from bot.subscriptions import Subscription
+from bot.contract.chats import ChatRef, CommandContext
+from bot.model.subscriptions import Subscription
 from tests.commands.support import (
     ATTENTION,
     GROUP_ADMIN,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.commands.args import MAX_COMMAND_LENGTH
-from bot.keywords import MAX_KEYWORD_LENGTH
-from bot.subscriptions import MAX_EXCLUDES, MAX_KEYWORDS, Subscription
+from bot.model.subscriptions import MAX_EXCLUDES, MAX_KEYWORDS, Subscription
+from bot.ranking.keywords import MAX_KEYWORD_LENGTH
 from tests.commands.support import PRIVATE, Bot, is_error, text
 from tests.fakes.fake_arxiv import FakeArxiv
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from adapters.console import ConsoleAdapter, render
-from bot.messages import Button, Collapsible, error, para, reply
-from bot.text_out import INDENT
+from bot.contract.messages import Button, Collapsible, error, para, reply
+from bot.rendering.text import INDENT
 from storage.migrations import SCHEMA_VERSION
 from tests.commands.support import ATTENTION, LLM_INFERENCE, MOE_LLM, TODAY, Bot
 from tests.fakes.fake_arxiv import FakeArxivThread

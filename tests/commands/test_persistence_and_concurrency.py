@@ -9,9 +9,9 @@ import sqlite3
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import taxonomy
-from bot.chats import ChatRef, CommandContext
-from bot.subscriptions import WEEKDAYS
+from bot.arxiv import taxonomy
+from bot.contract.chats import ChatRef, CommandContext
+from bot.model.subscriptions import WEEKDAYS
 from tests.commands.conftest import OpenBot
 from tests.commands.support import GROUP_ADMIN, PLATFORM, PRIVATE, Bot, is_error, text
 

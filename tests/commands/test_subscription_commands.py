@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import taxonomy
+from bot.arxiv import taxonomy
 from bot.commands import default_registry
 from bot.commands.help_cmds import INTRO
 from tests.commands.support import GROUP_ADMIN, GROUP_MEMBER, PRIVATE, Bot, actions, text

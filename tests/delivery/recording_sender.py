@@ -24,9 +24,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.chats import ChatRef
-from bot.messages import Block, PaperCard, Reply
-from bot.outbound import DeliveryError, FailureKind, Gate, OnSent
+from bot.contract.chats import ChatRef
+from bot.contract.messages import Block, PaperCard, Reply
+from bot.contract.outbound import DeliveryError, FailureKind, Gate, OnSent
 
 
 @dataclass(frozen=True, slots=True)

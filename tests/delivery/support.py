@@ -17,16 +17,16 @@ from zoneinfo import ZoneInfo
 
 from openai import AsyncOpenAI
 
-from bot.announcements import AnnouncementSource
-from bot.arxiv_api import ArxivApi
-from bot.arxiv_http import ArxivHttp
+from bot.arxiv.announcements import AnnouncementSource
+from bot.arxiv.api import ArxivApi
+from bot.arxiv.transport import ArxivHttp
 from bot.config import Settings
-from bot.delivery import DeliveryService
-from bot.fulltext import FullTextSource
-from bot.schedule import rescheduled
+from bot.delivery.schedule import rescheduled
+from bot.delivery.service import DeliveryService
+from bot.model.subscriptions import Subscription
 from bot.services import Services
-from bot.subscriptions import Subscription
-from bot.summarizer import Summarizer
+from bot.summaries.fulltext import FullTextSource
+from bot.summaries.summarizer import Summarizer
 from storage import SqliteStore
 from tests.delivery.recording_sender import RecordingSender
 from tests.fakes.fake_arxiv import FakeArxiv, FakePaper

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.subscriptions import Subscription
+from bot.model.subscriptions import Subscription
 from storage import SqliteStore
 from tests.delivery.processes import BotProcess, bot_env
 from tests.fakes.fake_arxiv import FakeArxivThread, FakePaper

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import RETRY_DELAY
-from bot.excerpts import abstract_tldr
-from bot.messages import Paragraph, plain_text
+from bot.contract.messages import Paragraph, plain_text
+from bot.delivery.service import RETRY_DELAY
+from bot.text.excerpts import abstract_tldr
 from tests.delivery.recording_sender import RecordingSender
 from tests.delivery.support import (
     FRIDAY,
@@ -269,7 +269,7 @@ async def test_a_digest_missed_beyond_the_grace_period_is_skipped_and_never_sent
     # Down from Tuesday 01:05 until Tuesday 19:00: Kolkata's Tuesday is over (18:30 UTC).
     world.clock.set(utc(TUESDAY, "19:00"))
     await world.restart()
-    caplog.set_level(logging.INFO, logger="bot.delivery")
+    caplog.set_level(logging.INFO, logger="bot.delivery.service")
     await world.tick()
     assert world.sender.digests("a") == {"daily:2026-11-24"}
     assert world.sender.digests("kolkata") == set()
@@ -295,7 +295,7 @@ async def test_after_a_long_outage_todays_digest_still_goes_out_on_time(
     announce(world.arxiv, WEDNESDAY)
     world.clock.set(utc(WEDNESDAY, "06:00"))
     await world.restart()
-    caplog.set_level(logging.INFO, logger="bot.delivery")
+    caplog.set_level(logging.INFO, logger="bot.delivery.service")
     await world.tick()  # fetches Wednesday's batch, then finds the missed digest
     assert "missed beyond the grace period" in caplog.text
     assert world.sender.sent == []

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.delivery import FETCHED_FOR, GIVE_UP_AFTER, LAST_FETCH
-from bot.schedule import latest_announcement
+from bot.delivery.schedule import latest_announcement
+from bot.delivery.service import FETCHED_FOR, GIVE_UP_AFTER, LAST_FETCH
 from tests.delivery.support import (
     FRIDAY,
     MONDAY,
@@ -100,7 +100,7 @@ async def test_an_empty_feed_on_a_holiday_stores_nothing_and_gives_up(
     assert len(world.feed_requests()) == 2
     # Wednesday 20:00 ET: a holiday. The feed is empty (with the new date).
     announce(world.arxiv, THURSDAY, [])
-    caplog.set_level(logging.INFO, logger="bot.delivery")
+    caplog.set_level(logging.INFO, logger="bot.delivery.service")
     await world.at(announced(THURSDAY))
     await world.at(announced(THURSDAY) + GIVE_UP_AFTER / 2)
     assert len(world.feed_requests()) == 4

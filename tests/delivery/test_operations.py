@@ -10,12 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from adapters.http.server import HttpServer, make_app
+from app.scheduler import make_scheduler
 from bot import __version__
-from bot.chats import ChatRef, CommandContext
 from bot.commands import CommandRouter
-from bot.http_server import HttpServer, make_app
-from bot.messages import BulletList, Heading, Paragraph, Reply, plain_text
-from bot.scheduler import make_scheduler
+from bot.contract.chats import ChatRef, CommandContext
+from bot.contract.messages import BulletList, Heading, Paragraph, Reply, plain_text
 from tests.delivery.recording_sender import RecordingSender
 from tests.delivery.support import (
     TUESDAY,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.schedule import latest_announcement, local_day_end, next_due, rescheduled
+from bot.delivery.schedule import latest_announcement, local_day_end, next_due, rescheduled
 from tests.delivery.support import (
     TUESDAY,
     WEDNESDAY,

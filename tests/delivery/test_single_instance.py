@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import StoreError
+from bot.model.store import StoreError
 from storage.instance_lock import InstanceLock
 from tests.delivery.processes import BotProcess, bot_env
 from tests.fakes.fake_arxiv import FakeArxivThread

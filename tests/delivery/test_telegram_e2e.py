@@ -12,8 +12,8 @@ from dataclasses import replace
 import pytest
 
 from adapters.telegram import TelegramAdapter, TelegramLimits
-from bot.chat_events import ChatEvents
 from bot.commands import CommandRouter
+from bot.delivery.chat_events import ChatEvents
 from tests.delivery.support import (
     TUESDAY,
     WEDNESDAY,

@@ -20,12 +20,12 @@ import discord.http
 import pytest
 
 from adapters.discord import DiscordAdapter
-from adapters.wiring import open_services
-from bot.chat_events import ChatEvents
+from app.wiring import open_services
 from bot.commands import CommandRouter
 from bot.config import Settings, load_settings
+from bot.delivery.chat_events import ChatEvents
+from bot.model.subscriptions import Subscription
 from bot.services import Services
-from bot.subscriptions import Subscription
 from tests.discord.support import (
     ATTENTION,
     CHAN,

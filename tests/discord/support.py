@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-from bot.digest import Digest
-from bot.messages import Reply, reply
-from bot.papers import Paper
-from bot.scoring import Match, ScoredPaper
-from bot.summaries import Summary, SummaryKey
+from bot.contract.messages import Reply, reply
+from bot.model.papers import Paper
+from bot.model.summaries import Summary, SummaryKey
+from bot.ranking.digest import Digest
+from bot.ranking.scoring import Match, ScoredPaper
 from tests.fakes.fake_arxiv import FakePaper
 from tests.fakes.fake_discord import InteractionCallback, PostedMessage
 

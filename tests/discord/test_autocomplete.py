@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot import taxonomy
+from bot.arxiv import taxonomy
 from tests.discord.conftest import Bot
 from tests.discord.support import TIMEOUT
 from tests.fakes.fake_discord import MEMBER_PERMS

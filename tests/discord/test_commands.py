@@ -9,7 +9,7 @@ import pytest
 
 import adapters.discord.adapter as discord_adapter
 from bot.commands.router import ADMIN_ONLY_TEXT
-from bot.subscriptions import Subscription
+from bot.model.subscriptions import Subscription
 from tests.discord.conftest import Bot
 from tests.discord.support import (
     ATTENTION,

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from adapters.discord import DiscordAdapter
-from bot.chats import ChatRef
-from bot.messages import Button, Reply, reply
-from bot.outbound import DeliveryError
-from bot.paper_cards import digest_reply
+from bot.contract.chats import ChatRef
+from bot.contract.messages import Button, Reply, reply
+from bot.contract.outbound import DeliveryError
+from bot.rendering.paper_cards import digest_reply
 from tests.discord.conftest import Bot
 from tests.discord.support import (
     CHAN,

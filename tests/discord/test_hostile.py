@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import re
 
-from bot.chats import ChatRef
-from bot.paper_cards import digest_reply
+from bot.contract.chats import ChatRef
+from bot.rendering.paper_cards import digest_reply
 from tests.discord.conftest import Bot
 from tests.discord.support import (
     CHAN,

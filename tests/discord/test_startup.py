@@ -9,7 +9,7 @@ from typing import Any
 import discord
 import pytest
 
-from adapters.wiring import build_adapters
+from app.wiring import build_adapters
 from bot.commands import CommandSpec
 from bot.config import load_settings
 from tests.discord.conftest import Bot

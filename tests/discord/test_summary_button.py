@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 
 from adapters.discord import DiscordAdapter
-from bot.chats import ChatRef
-from bot.digest import make_digest
-from bot.paper_cards import digest_reply
-from bot.scoring import Profile
+from bot.contract.chats import ChatRef
+from bot.model.profile import Profile
+from bot.ranking.digest import make_digest
+from bot.rendering.paper_cards import digest_reply
 from tests.discord.conftest import Bot
 from tests.discord.support import (
     CHAN,

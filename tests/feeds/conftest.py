@@ -20,16 +20,16 @@ import pytest
 from aiohttp import ClientSession
 from multidict import CIMultiDictProxy
 
-from adapters.wiring import make_delivery, open_services
-from bot.chats import CommandContext
+from adapters.http.feed_routes import FeedRoutes
+from adapters.http.server import HttpServer, make_app
+from app.wiring import make_delivery, open_services
 from bot.commands import CommandRouter
 from bot.config import Settings, load_settings
-from bot.delivery import DeliveryService
-from bot.feed_routes import FeedRoutes
-from bot.http_server import HttpServer, make_app
-from bot.messages import Reply
+from bot.contract.chats import CommandContext
+from bot.contract.messages import Reply
+from bot.delivery.service import DeliveryService
+from bot.model.store import Batch
 from bot.services import Services
-from bot.store import Batch
 from tests.fakes.fake_arxiv import FakeArxiv, FakePaper
 from tests.fakes.fake_openai import FAKE_MODEL, FakeOpenAI
 from tests.feeds.support import (

@@ -15,8 +15,8 @@ from typing import Any
 
 import feedparser
 
-from bot.chats import ChatRef, CommandContext
-from bot.messages import Block, Link, Paragraph, Reply
+from bot.contract.chats import ChatRef, CommandContext
+from bot.contract.messages import Block, Link, Paragraph, Reply
 from tests.commands.support import text
 from tests.fakes.fake_arxiv import FakePaper
 
@@ -24,7 +24,7 @@ NS_ATOM = "http://www.w3.org/2005/Atom"
 NS_DC = "http://purl.org/dc/elements/1.1/"
 
 _SCRIPT = Path(sys.executable).parent / "arxiv-bot"
-COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "adapters.cli"]
+COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "app.cli"]
 
 EASTERN = timezone(timedelta(hours=-5))
 DAY1 = datetime(2026, 11, 24, 0, 0, tzinfo=EASTERN)

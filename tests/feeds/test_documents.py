@@ -1,6 +1,6 @@
-"""The digest as RSS 2.0 and Atom 1.0 documents (``bot.formats.render``, ``bot.feeds``), read
-back as a feed reader reads them: every field, stable ids, and hostile text from papers and
-from the model escaped into the same visible text."""
+"""The digest as RSS 2.0 and Atom 1.0 documents (``bot.rendering.formats.render``,
+``bot.rendering.feed_documents``), read back as a feed reader reads them: every field, stable
+ids, and hostile text from papers and from the model escaped into the same visible text."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.announcements import Announcement
-from bot.digest import make_digest, profile_from_settings, with_summaries
-from bot.feeds import FeedItem, build_feed
-from bot.formats import render
-from bot.papers import Paper
-from bot.scoring import Profile, Scorer
+from bot.arxiv.announcements import Announcement
+from bot.config import profile_from_settings
+from bot.model.papers import Paper
+from bot.model.profile import Profile
+from bot.ranking.digest import make_digest
+from bot.ranking.scoring import Scorer
+from bot.rendering.feed_documents import FeedItem, build_feed
+from bot.rendering.formats import render
+from bot.summaries.digest_summaries import with_summaries
 from tests.fakes.fake_openai import hostile_markup_responder
 from tests.feeds.conftest import World
 from tests.feeds.support import (

@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.chats import CommandContext
-from bot.feed_routes import PRIVATE_DAYS
+from bot.contract.chats import CommandContext
+from bot.feeds.service import PRIVATE_DAYS
 from tests.fakes.fake_arxiv import FakePaper
 from tests.feeds.conftest import OpenWorld, World
 from tests.feeds.support import (

@@ -13,9 +13,9 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 import pytest
 
-from bot.feed_routes import MAX_AGE
-from bot.store import Batch
-from bot.subscriptions import Subscription
+from adapters.http.feed_routes import MAX_AGE
+from bot.model.store import Batch
+from bot.model.subscriptions import Subscription
 from tests.feeds.conftest import Answer, OpenWorld, World, raw_request
 from tests.feeds.support import (
     COMMAND,

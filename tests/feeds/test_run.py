@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from adapters.wiring import open_services
+from app.wiring import open_services
 from bot.commands import CommandRouter
 from bot.config import load_settings
 from tests.fakes.fake_arxiv import FakeArxivThread

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.arxiv_http import ArxivHttp
+from bot.arxiv.transport import ArxivHttp
 from tests.fakes.fake_arxiv import FakeArxiv
 
 # Settings the developer's shell (or CI) might carry and that would change what tests see.

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.announcements import AnnouncementSource, parse_feed, split_authors
-from bot.arxiv_http import ArxivHttp, ArxivRequestError, ArxivUnavailable, MalformedResponse
-from bot.papers import Paper
+from bot.arxiv.announcements import AnnouncementSource, parse_feed, split_authors
+from bot.arxiv.transport import ArxivHttp, ArxivRequestError, ArxivUnavailable, MalformedResponse
+from bot.model.papers import Paper
 from tests.fakes.fake_arxiv import FakeArxiv, FakePaper
 
 EASTERN = timezone(timedelta(hours=-5))
@@ -233,7 +233,7 @@ async def test_result_limit_splits_in_halves_and_merges(
     lg_replaced = paper("2610.00009", ["cs.LG"], version=2, replaced=True)
     fake.add(NEW_AI, NEW_LG_CROSS_AI, lg_replaced)
     fake.result_limit = 3  # the combined feed is full: it may have been cut
-    with caplog.at_level(logging.INFO, logger="bot.announcements"):
+    with caplog.at_level(logging.INFO, logger="bot.arxiv.announcements"):
         announcement = await source(fake, http, result_limit=3).fetch(["cs.AI", "cs.LG"])
 
     assert [r.path for r in fake.requests] == ["/rss/cs.AI+cs.LG", "/rss/cs.AI", "/rss/cs.LG"]

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.arxiv_api import ArxivApi
-from bot.arxiv_http import ArxivHttp, ArxivRequestError, ArxivUnavailable
-from bot.arxiv_ids import parse_arxiv_id
+from bot.arxiv.api import ArxivApi
+from bot.arxiv.ids import parse_arxiv_id
+from bot.arxiv.transport import ArxivHttp, ArxivRequestError, ArxivUnavailable
 from tests.fakes.fake_arxiv import FakeArxiv, FakePaper
 
 LEARNING = FakePaper(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.arxiv_ids import ACCEPTED_FORMS, ArxivId, InvalidArxivId, parse_arxiv_id, split_version
+from bot.arxiv.ids import ACCEPTED_FORMS, ArxivId, InvalidArxivId, parse_arxiv_id, split_version
 
 
 @pytest.mark.parametrize(

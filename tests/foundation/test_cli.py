@@ -18,7 +18,7 @@ from tests.fakes.fake_arxiv import FakeArxiv, FakePaper
 from tests.foundation.test_config import LEGACY_CONFIG_JSON
 
 _SCRIPT = Path(sys.executable).parent / "arxiv-bot"
-COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "adapters.cli"]
+COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "app.cli"]
 
 FAST_LLM = FakePaper(
     arxiv_id="2611.00001",
@@ -203,7 +203,7 @@ async def test_output_file_is_utf8_and_atomic(feed: str, tmp_path: Path) -> None
 
 
 def test_output_file_replacement_keeps_its_mode(tmp_path: Path) -> None:
-    from adapters.cli import write_output
+    from app.cli import write_output
 
     target = tmp_path / "digest.md"
     target.write_text("yesterday", encoding="utf-8")

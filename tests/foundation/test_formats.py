@@ -9,10 +9,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.digest import Digest
-from bot.formats import markdown_escape, render, to_json, to_markdown
-from bot.papers import ANNOUNCE_TYPES, Paper
-from bot.scoring import Match, ScoredPaper
+from bot.model.papers import ANNOUNCE_TYPES, Paper
+from bot.ranking.digest import Digest
+from bot.ranking.scoring import Match, ScoredPaper
+from bot.rendering.formats import markdown_escape, render, to_json, to_markdown
 from tests.conftest import make_paper
 
 LEGACY_EXCERPT = 300  # "first 300 characters of the abstract..." (the legacy README layout)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.subscriptions import Subscription
+from bot.model.subscriptions import Subscription
 from storage import SqliteStore
 
 CREATED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import StoreError
+from bot.model.store import StoreError
 from storage import SqliteStore, open_store, sqlite_path
 from storage.migrations import MIGRATIONS, SCHEMA_VERSION
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.arxiv_http import ArxivHttp
+from bot.arxiv.transport import ArxivHttp
 from storage import SqliteStore
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_openai import FakeOpenAI

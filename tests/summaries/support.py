@@ -11,11 +11,11 @@ from typing import Any
 
 from openai import AsyncOpenAI
 
-from bot.arxiv_http import ArxivHttp
-from bot.fulltext import FullTextSource
-from bot.papers import Paper
-from bot.store import SummaryFailure
-from bot.summarizer import Summarizer
+from bot.arxiv.transport import ArxivHttp
+from bot.model.papers import Paper
+from bot.model.store import SummaryFailure
+from bot.summaries.fulltext import FullTextSource
+from bot.summaries.summarizer import Summarizer
 from storage import SqliteStore
 from tests.fakes.fake_arxiv import FakeArxiv, FakePaper
 from tests.fakes.fake_openai import FAKE_MODEL, FakeOpenAI

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.summarizer import SummaryUnavailable
+from bot.summaries.summarizer import SummaryUnavailable
 from tests.summaries.support import World, fake_paper
 
 ALICE = ("test", "alice")

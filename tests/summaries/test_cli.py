@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.excerpts import abstract_tldr
-from bot.latex import readable
-from bot.markdown_out import markdown_escape
-from bot.summaries import parse_answer
+from bot.rendering.markdown import markdown_escape
+from bot.summaries.prompt import parse_answer
+from bot.text.excerpts import abstract_tldr
+from bot.text.latex import readable
 from tests.fakes.fake_arxiv import FakeArxiv, FakeArxivThread, FakePaper
 from tests.fakes.fake_openai import FAKE_MODEL, FakeOpenAI, FakeOpenAIThread
 from tests.summaries.support import fake_paper
 
 _SCRIPT = Path(sys.executable).parent / "arxiv-bot"
-COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "adapters.cli"]
+COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "app.cli"]
 
 # The announcement: three papers about experts (best first), one that matches nothing.
 BEST = fake_paper(1, title="Experts, experts: routing sparse experts 专家 🤖")

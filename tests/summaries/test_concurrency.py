@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from bot.summarizer import SummaryUnavailable
+from bot.summaries.summarizer import SummaryUnavailable
 from tests.summaries.support import World, fake_paper
 
 WAIT = 10.0  # seconds: only a bound on waits that must end by themselves

@@ -3,7 +3,7 @@ to the model's input budget."""
 
 from __future__ import annotations
 
-from bot.fulltext import FullTextSource, Section, fit_sections
+from bot.summaries.fulltext import FullTextSource, Section, fit_sections
 from tests.summaries.support import MARKERS, World, as_paper, fake_paper, full_text
 
 # --- fit_sections ---------------------------------------------------------------------------

@@ -3,10 +3,10 @@ in for every summary, and nothing fails."""
 
 from __future__ import annotations
 
-from bot.excerpts import abstract_tldr
-from bot.formats import summary_document
-from bot.summaries import summary_body_blocks
-from bot.text_out import blocks_text
+from bot.rendering.formats import summary_document
+from bot.rendering.summary_blocks import summary_body_blocks
+from bot.rendering.text import blocks_text
+from bot.text.excerpts import abstract_tldr
 from tests.summaries.support import World, as_paper, fake_paper
 
 ABSTRACT = (

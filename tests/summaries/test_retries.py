@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.summarizer import MAX_ATTEMPTS, RETRY_BASE, SummaryUnavailable
+from bot.summaries.summarizer import MAX_ATTEMPTS, RETRY_BASE, SummaryUnavailable
 from tests.fakes.fake_openai import static_responder
 from tests.summaries.support import World, fake_paper
 

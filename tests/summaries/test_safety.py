@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 
-from bot.formats import summary_document, summary_markdown
-from bot.markdown_out import blocks_markdown
-from bot.markdown_tree import parse_markdown
-from bot.summaries import SYSTEM_GUARD, Summary, summary_body_blocks
-from bot.text_out import blocks_text
+from bot.model.summaries import Summary
+from bot.rendering.formats import summary_document, summary_markdown
+from bot.rendering.markdown import blocks_markdown
+from bot.rendering.summary_blocks import summary_body_blocks
+from bot.rendering.text import blocks_text
+from bot.summaries.prompt import SYSTEM_GUARD
+from bot.text.markdown_tree import parse_markdown
 from tests.fakes.fake_openai import (
     ChatCall,
     hostile_markup_responder,

@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-from bot.announcements import AnnouncementSource
-from bot.arxiv_api import ArxivApi
-from bot.chats import ChatRef, CommandContext
+from bot.arxiv.announcements import AnnouncementSource, CachedAnnouncements
+from bot.arxiv.api import ArxivApi
 from bot.commands import CommandRouter
 from bot.config import load_settings
-from bot.excerpts import abstract_tldr
-from bot.messages import Collapsible, PaperCard, Paragraph, Reply, plain_text
-from bot.papers import Paper
-from bot.services import CachedAnnouncements, Services
-from bot.summarizer import Summarizer
-from bot.text_out import blocks_text
+from bot.contract.chats import ChatRef, CommandContext
+from bot.contract.messages import Collapsible, PaperCard, Paragraph, Reply, plain_text
+from bot.model.papers import Paper
+from bot.rendering.text import blocks_text
+from bot.services import Services
+from bot.summaries.summarizer import Summarizer
+from bot.text.excerpts import abstract_tldr
 from tests.fakes.fake_arxiv import FakePaper
 from tests.fakes.fake_openai import FAKE_MODEL
 from tests.summaries.support import NOW, World, fake_paper

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from bot.languages import LANGUAGES
-from bot.summaries import SYSTEM_GUARD, instructions, parse_answer
+from bot.model.languages import LANGUAGES
+from bot.summaries.prompt import SYSTEM_GUARD, instructions, parse_answer
 from storage import SqliteStore
 from tests.fakes.fake_openai import FAKE_MODEL, SECTIONS
 from tests.summaries.support import MARKERS, World, between, fake_paper

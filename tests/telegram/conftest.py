@@ -17,10 +17,10 @@ import pytest
 from telegram.ext import ContextTypes
 
 from adapters.telegram import TelegramAdapter, TelegramLimits
-from adapters.wiring import open_services
-from bot.chat_events import ChatEvents
+from app.wiring import open_services
 from bot.commands import CommandRouter
 from bot.config import Settings, load_settings
+from bot.delivery.chat_events import ChatEvents
 from bot.services import Services
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_openai import FakeOpenAI

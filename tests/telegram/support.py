@@ -20,9 +20,9 @@ from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from adapters.telegram import TelegramAdapter, TelegramLimits
-from bot.chats import ChatRef
+from bot.contract.chats import ChatRef
+from bot.model.subscriptions import Subscription
 from bot.services import Services
-from bot.subscriptions import Subscription
 from tests.fakes.fake_arxiv import FakePaper
 from tests.fakes.fake_telegram import FakeTelegram, SentMessage
 

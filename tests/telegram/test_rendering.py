@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from adapters.wiring import open_services
+from app.wiring import open_services
 from bot.config import Settings
-from bot.messages import Collapsible, Reply, bold, para, reply
-from bot.summaries import MAX_SUMMARY_CHARS
+from bot.contract.messages import Collapsible, Reply, bold, para, reply
+from bot.summaries.prompt import MAX_SUMMARY_CHARS
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_openai import FakeOpenAI, hostile_markup_responder, static_responder
 from tests.fakes.fake_telegram import FakeTelegram, SentMessage

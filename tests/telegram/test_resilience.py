@@ -10,8 +10,8 @@ import time
 import pytest
 
 from adapters.telegram import TelegramLimits
-from bot.messages import Reply, bold, para, reply
-from bot.outbound import DeliveryError
+from bot.contract.messages import Reply, bold, para, reply
+from bot.contract.outbound import DeliveryError
 from bot.services import Services
 from tests.fakes.fake_telegram import FakeTelegram, FloodLimits, ManualClock
 from tests.telegram.conftest import RunBot

@@ -17,7 +17,7 @@ from tests.fakes.fake_telegram import FakeTelegram, FakeTelegramThread
 from tests.telegram.support import TODAY, USER, WAIT
 
 _SCRIPT = Path(sys.executable).parent / "arxiv-bot"
-COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "adapters.cli"]
+COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "app.cli"]
 
 
 def wait_for(

@@ -12,10 +12,10 @@ import pytest
 
 from adapters.telegram import TelegramAdapter, WebhookConfig
 from adapters.telegram.adapter import ALLOWED_UPDATES
-from adapters.wiring import build_adapters
+from app.logs import REDACTED, RedactingFilter
+from app.wiring import build_adapters
 from bot.commands.router import default_registry
 from bot.config import Settings
-from bot.logs import REDACTED, RedactingFilter
 from bot.services import Services
 from tests.fakes.fake_telegram import FakeTelegram
 from tests.telegram.conftest import RunBot

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.scoring import Match, Profile, Scorer
+from bot.model.profile import Profile
+from bot.ranking.scoring import Match, Scorer
 from tests.conftest import make_paper
 
 

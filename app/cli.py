@@ -1,0 +1,272 @@
+"""``arxiv-bot``: the command line, and the composition root that wires core, storage and
+adapters together. Only argument parsing and wiring live here."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from adapters.console import ConsoleAdapter
+from adapters.http.feed_routes import FeedRoutes
+from adapters.http.server import HttpServer, make_app
+from app.logs import setup_logging
+from app.scheduler import make_scheduler
+from app.wiring import (
+    Component,
+    build_adapters,
+    make_delivery,
+    make_http,
+    open_services,
+    summaries_configured,
+)
+from bot.arxiv.announcements import AnnouncementSource
+from bot.arxiv.ids import InvalidArxivId
+from bot.arxiv.lookup import PaperNotFound, find_paper
+from bot.arxiv.transport import ArxivRequestError, ArxivUnavailable
+from bot.commands import CommandRouter
+from bot.config import ConfigError, Settings, load_settings, profile_from_settings
+from bot.model.languages import language_code
+from bot.model.store import StoreError
+from bot.ranking.digest import fetch_digest, make_digest
+from bot.rendering.formats import FORMATS, SUMMARY_FORMATS, Format, render, summary_document
+from bot.summaries.digest_summaries import with_summaries
+from bot.summaries.summarizer import SummaryUnavailable
+from storage import sqlite_path
+from storage.instance_lock import InstanceLock
+
+log = logging.getLogger("arxiv-bot")
+
+TICK_SECONDS = 60.0
+SUMMARY_RETRY_SECONDS = 600.0
+EXIT_UNAVAILABLE = 1
+EXIT_USAGE = 2
+
+
+def _list_arg(values: list[str] | None) -> list[str] | None:
+    """``--category cs.AI --category cs.LG`` and ``--category cs.AI,cs.LG`` both work."""
+    if not values:
+        return None
+    return [part.strip() for v in values for part in v.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="arxiv-bot", description="Keep up with arXiv: scored digests and summaries."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    digest = sub.add_parser("digest", help="print today's best papers")
+    digest.add_argument("--config", help="TOML config file, or the legacy config.json")
+    digest.add_argument("--category", action="append", metavar="C", help="arXiv category")
+    digest.add_argument("--keyword", action="append", metavar="K", help="keyword or phrase")
+    digest.add_argument("--exclude", action="append", metavar="K", help="exclude keyword")
+    digest.add_argument("--max-papers", type=int, metavar="N")
+    digest.add_argument("--min-score", type=float, metavar="X")
+    digest.add_argument(
+        "--include-cross", action="store_true", default=None, help="count cross-lists too"
+    )
+    digest.add_argument("--scoring", choices=["words", "substring"])
+    digest.add_argument("--format", choices=FORMATS, default="markdown")
+    digest.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+
+    summarize = sub.add_parser("summarize", help="one paper's summary")
+    summarize.add_argument("paper", metavar="ID", help="arXiv ID or arxiv.org link")
+    summarize.add_argument("--config", help="TOML config file, or the legacy config.json")
+    summarize.add_argument("--language", metavar="L", help="e.g. en, zh, de")
+    summarize.add_argument("--format", choices=SUMMARY_FORMATS, default="markdown")
+    summarize.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+
+    run = sub.add_parser("run", help="run the bot on the configured chat platforms")
+    run.add_argument("--config", help="TOML config file, or the legacy config.json")
+
+    chat = sub.add_parser("chat", help="try the bot in this terminal (a private chat)")
+    chat.add_argument("--config", help="TOML config file, or the legacy config.json")
+    return parser
+
+
+def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    return load_settings(args.config, **overrides)
+
+
+async def _digest(args: argparse.Namespace) -> int:
+    settings = _settings(
+        args,
+        categories=_list_arg(args.category),
+        keywords=_list_arg(args.keyword),
+        exclude_keywords=_list_arg(args.exclude),
+        max_papers=args.max_papers,
+        min_score=args.min_score,
+        include_cross=args.include_cross,
+        scoring=args.scoring,
+    )
+    profile = profile_from_settings(settings)
+    log.info("fetching today's announcements for %s", ", ".join(settings.categories))
+    if not summaries_configured(settings) or settings.max_papers_to_summarize == 0:
+        # No model: nothing to cache, so no database either.
+        http = make_http(settings)
+        try:
+            source = AnnouncementSource(http, settings.arxiv_feed_url)
+            digest = await fetch_digest(source, profile, mode=settings.scoring)
+        finally:
+            await http.aclose()
+    else:
+        async with open_services(settings) as services:
+            announcement = await services.announcements.fetch(profile.categories)
+            await services.store.save_papers(announcement.papers)
+            digest = make_digest(announcement, profile, mode=settings.scoring)
+            log.info("summarizing the top %d papers", settings.max_papers_to_summarize)
+            digest = await with_summaries(
+                digest,
+                services.summarizer,
+                settings.summary_language,
+                limit=settings.max_papers_to_summarize,
+                deadline=settings.summary_deadline,
+            )
+    log.info(
+        "%d of %d papers selected, %d summarized",
+        len(digest.papers),
+        digest.announced,
+        len(digest.summaries),
+    )
+    fmt: Format = args.format
+    write_output(render(digest, fmt), args.output)
+    return 0
+
+
+async def _summarize(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    language = args.language or settings.summary_language
+    if language_code(language) is None:
+        raise ConfigError(f"--language: '{language}' is not a language code like en, zh, de")
+    async with open_services(settings) as services:
+        try:
+            paper = await find_paper(services.store, services.papers, args.paper)
+        except (InvalidArxivId, PaperNotFound) as exc:
+            print(f"arxiv-bot: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        log.info("summarizing arXiv:%s", paper.versioned_id)
+        try:
+            summary = await services.summarizer.summary(paper, language_code(language) or "en")
+        except SummaryUnavailable as exc:
+            print(f"arxiv-bot: {exc}", file=sys.stderr)
+            return EXIT_UNAVAILABLE
+    write_output(summary_document(paper, summary, args.format), args.output)
+    return 0
+
+
+def write_output(text: str, output: str | None) -> None:
+    """UTF-8 always (the legacy script's copies were double-encoded); files are replaced
+    atomically so a reader never sees half a digest."""
+    if output is None:
+        sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    # mkstemp creates the file owner-only (0600): give the digest the mode an ordinary write
+    # would (the replaced file's, or 0666 less the umask) so that web servers can still read it.
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
+    os.replace(tmp, target)
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    async with open_services(settings) as services:
+        await ConsoleAdapter(CommandRouter(services)).run()
+    return 0
+
+
+async def _run(args: argparse.Namespace) -> int:
+    """The chat platforms whose tokens are set, the scheduler and the HTTP port, in one
+    event loop, until SIGINT or SIGTERM."""
+    settings = _settings(args)
+    setup_logging(logging.DEBUG if args.verbose else logging.INFO, settings.secret_values())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    with InstanceLock(sqlite_path(settings.database_url)):
+        async with open_services(settings) as services:
+            adapters = build_adapters(settings, services)
+            if not adapters and settings.http_port is None:
+                raise ConfigError(
+                    "nothing to run: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN, or "
+                    "ARXIV_BOT_HTTP_PORT for feeds alone (or try `arxiv-bot chat`)"
+                )
+            delivery = make_delivery(services, adapters)
+            services.delivery = delivery
+            components: list[Component] = list(adapters)
+            if settings.http_port is not None:
+                app = make_app(services, FeedRoutes(services).routes())
+                components.append(HttpServer(app, settings.http_host, settings.http_port))
+            scheduler = make_scheduler(
+                {
+                    "delivery": (delivery.tick, TICK_SECONDS),
+                    "summary-retries": (
+                        lambda: services.summarizer.retry_failed(services.store.get_paper),
+                        SUMMARY_RETRY_SECONDS,
+                    ),
+                }
+            )
+            started: list[Component] = []
+            try:
+                for component in components:
+                    await component.start()
+                    started.append(component)
+                scheduler.start()
+                log.info("running; stop with Ctrl-C or SIGTERM")
+                await stop.wait()
+            finally:
+                # First, and before the scheduler's shutdown cancels it: the fan-out in
+                # progress stops after the messages in flight, with their progress recorded.
+                await delivery.stop()
+                if scheduler.running:
+                    scheduler.shutdown(wait=False)
+                for component in reversed(started):
+                    await component.stop()
+    return 0
+
+
+COMMANDS = {"digest": _digest, "summarize": _summarize, "chat": _chat, "run": _run}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    quiet = logging.WARNING if args.command == "chat" else logging.INFO
+    setup_logging(logging.DEBUG if args.verbose else quiet)
+    try:
+        return asyncio.run(COMMANDS[args.command](args))
+    except ConfigError as exc:
+        print(f"arxiv-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:
+        print(f"arxiv-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ArxivRequestError, ArxivUnavailable) as exc:
+        print(f"arxiv-bot: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

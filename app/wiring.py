@@ -1,0 +1,172 @@
+"""The composition root: concrete services (database, arXiv clients) for the core."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from openai import AsyncOpenAI
+
+from bot.arxiv.announcements import AnnouncementSource, CachedAnnouncements
+from bot.arxiv.api import ArxivApi
+from bot.arxiv.transport import ArxivHttp
+from bot.commands import CommandRouter
+from bot.config import Settings
+from bot.contract.outbound import Sender
+from bot.delivery.chat_events import ChatEvents
+from bot.delivery.service import DeliveryService
+from bot.feeds.tokens import load_or_create_secret
+from bot.model.store import Store
+from bot.services import Services, utc_now
+from bot.summaries.fulltext import FullTextSource
+from bot.summaries.prompt import instructions
+from bot.summaries.summarizer import Summarizer
+from storage import open_store, sqlite_path
+
+
+def make_http(settings: Settings) -> ArxivHttp:
+    return ArxivHttp(
+        interval=settings.arxiv_request_interval,
+        retries=settings.arxiv_retries,
+        retry_delay=settings.arxiv_retry_delay,
+        timeout=settings.http_timeout,
+    )
+
+
+@asynccontextmanager
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    """Everything the core needs, closed in reverse order on the way out."""
+    store = await open_store(settings.database_url)
+    http = make_http(settings)
+    api = ArxivApi(http, settings.arxiv_api_url, timeout=settings.http_timeout)
+    client = make_llm_client(settings)
+    source = AnnouncementSource(http, settings.arxiv_feed_url)
+    try:
+        yield Services(
+            settings=settings,
+            store=store,
+            announcements=CachedAnnouncements(source),
+            feed=source,
+            papers=api,
+            summarizer=make_summarizer(settings, store, http, client),
+            feed_secret=feed_secret(settings),
+        )
+    finally:
+        if client is not None:
+            await client.close()
+        api.close()
+        await http.aclose()
+        await store.close()
+
+
+def feed_secret(settings: Settings) -> bytes:
+    if settings.feed_token_secret is not None:
+        return settings.feed_token_secret.get_secret_value().encode()
+    database = Path(sqlite_path(settings.database_url))
+    return load_or_create_secret(database.parent / "feed-secret")
+
+
+def summaries_configured(settings: Settings) -> bool:
+    return settings.openai_api_key is not None and settings.summaries_enabled
+
+
+def make_llm_client(settings: Settings) -> AsyncOpenAI | None:
+    """None without an API key (or with summaries disabled): the bot then shows labelled
+    abstract extracts instead of summaries."""
+    if settings.openai_api_key is None or not summaries_configured(settings):
+        return None
+    return AsyncOpenAI(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_retries,
+    )
+
+
+def make_summarizer(
+    settings: Settings, store: Store, http: ArxivHttp, client: AsyncOpenAI | None
+) -> Summarizer:
+    return Summarizer(
+        store=store,
+        fulltext=FullTextSource(http, settings.arxiv_html_url, settings.arxiv_pdf_url),
+        client=client,
+        model=settings.llm_model,
+        temperature=settings.llm_temperature,
+        max_tokens=settings.llm_max_tokens,
+        max_tokens_param=settings.llm_max_tokens_param,
+        workers=settings.summary_workers,
+        input_chars=settings.summary_input_chars,
+        instruction_text=instructions(settings.summary_prompt_file),
+        terms_in_english=settings.summary_terms_in_english,
+        daily_calls=settings.llm_daily_calls,
+        daily_tokens=settings.llm_daily_tokens,
+        per_user_per_day=settings.summaries_per_user_per_day,
+        clock=utc_now,
+    )
+
+
+@runtime_checkable
+class Component(Protocol):
+    """Something ``arxiv-bot run`` starts and stops (adapters, the HTTP port)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def build_adapters(settings: Settings, services: Services) -> list[Component]:
+    """The chat platforms whose tokens are set; an adapter without a token is not started."""
+    router = CommandRouter(services)
+    events = ChatEvents(services.store)
+    adapters: list[Component] = []
+    if settings.telegram_bot_token is not None:
+        from adapters.telegram import TelegramAdapter, WebhookConfig
+        from adapters.telegram.adapter import new_webhook_secret
+
+        webhook = None
+        if settings.telegram_webhook_url:
+            secret = settings.telegram_webhook_secret
+            webhook = WebhookConfig(
+                url=settings.telegram_webhook_url,
+                secret=secret.get_secret_value() if secret else new_webhook_secret(),
+                listen=settings.telegram_webhook_listen,
+                port=settings.telegram_webhook_port,
+            )
+        adapters.append(
+            TelegramAdapter(
+                token=settings.telegram_bot_token.get_secret_value(),
+                router=router,
+                events=events,
+                api_url=settings.telegram_api_url,
+                webhook=webhook,
+                admin_cache_seconds=settings.admin_cache_seconds,
+            )
+        )
+    if settings.discord_bot_token is not None:
+        from adapters.discord import DiscordAdapter
+
+        adapters.append(
+            DiscordAdapter(
+                token=settings.discord_bot_token.get_secret_value(),
+                router=router,
+                events=events,
+                api_url=settings.discord_api_url,
+                gateway_url=settings.discord_gateway_url,
+                guild_ids=settings.discord_guild_ids,
+                sync_commands=settings.discord_sync_commands,
+            )
+        )
+    return adapters
+
+
+def make_delivery(services: Services, senders: list[Component]) -> DeliveryService:
+    return DeliveryService(
+        settings=services.settings,
+        store=services.store,
+        announcements=services.feed or services.announcements,
+        summarizer=services.summarizer,
+        senders={a.platform: a for a in senders if isinstance(a, Sender)},
+        clock=services.clock,
+    )

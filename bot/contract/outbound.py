@@ -1,0 +1,73 @@
+"""The contract between the core and a platform adapter for messages the bot sends on its own
+(digests), and the neutral failures an adapter reports.
+
+Delivery code never sees platform exceptions: an adapter turns them into a
+:class:`DeliveryError` whose ``kind`` decides what happens next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Literal, Protocol, runtime_checkable
+
+from bot.contract.chats import ChatRef
+from bot.contract.messages import Reply
+
+OnSent = Callable[[int], Awaitable[None]]
+Gate = AbstractAsyncContextManager[object]
+FailureKind = Literal["gone", "rate_limited", "transient", "uncertain", "rejected"]
+
+
+class DeliveryError(RuntimeError):
+    """A send that did not (or may not have) happened.
+
+    - ``gone``: the chat is blocked, deleted or the bot was removed: stop sending to it.
+    - ``rate_limited``: the platform asks for a pause longer than the adapter waits itself.
+    - ``transient``: network trouble or 5xx after retries: try again later.
+    - ``uncertain``: the request may have been delivered (a timeout after sending): do not
+      resend blindly; at most one duplicate is better than a storm.
+    - ``rejected``: the platform refused the content itself (a bug on our side): never retry.
+
+    ``sent`` counts the messages of this reply that did go out before the failure.
+    """
+
+    def __init__(
+        self,
+        kind: FailureKind,
+        reason: str,
+        *,
+        sent: int = 0,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+        self.sent = sent
+        self.retry_after = retry_after
+
+
+@runtime_checkable
+class Sender(Protocol):
+    """What delivery needs of an adapter."""
+
+    platform: str
+
+    async def send(
+        self,
+        chat: ChatRef,
+        reply: Reply,
+        *,
+        skip: int = 0,
+        key: str | None = None,
+        on_sent: OnSent | None = None,
+        gate: Gate | None = None,
+    ) -> int:
+        """Send ``reply`` (possibly several messages), skipping the first ``skip`` messages
+        (already sent before a crash); return how many messages it consists of. ``key``
+        names the delivery, for platforms that can drop a resend (Discord's nonce);
+        ``on_sent(n)`` is awaited after each message with the number sent so far, so the
+        ledger can record progress. ``gate`` is held from the moment a message leaves until
+        ``on_sent`` has recorded it (after any pacing wait): shared by a fan-out, it bounds
+        how many messages a crash can catch in flight. Raises :class:`DeliveryError`."""
+        ...

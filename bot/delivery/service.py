@@ -1,0 +1,412 @@
+"""Daily delivery: each subscription gets each announcement's digest once, at its own time.
+
+The pipeline, run by the scheduler every minute (and at start, to catch up):
+
+1. :meth:`DeliveryService.fetch` - after each announcement, fetch the union of all
+   subscribed categories once and store the batch (retried while the feed is late or empty;
+   a day without an announcement stores nothing, so nobody gets a digest).
+2. :meth:`DeliveryService.schedule` - due subscriptions (one indexed query on the stored
+   next-due time) get a ledger row for the latest batch they have not had, in the same
+   transaction that moves their next-due time: the outbox. A digest missed beyond the grace
+   period (the bot was down all day) is recorded as skipped, never sent days late.
+3. :meth:`DeliveryService.deliver` - every pending ledger row is scored, summarized (each
+   paper once per language, within a deadline) and sent through its platform's adapter, with
+   progress recorded after each message. After a crash or restart it resumes at the first
+   unsent message: nothing is lost, and at most the message in flight is sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from bot.arxiv.announcements import AnnouncementProvider
+from bot.arxiv.transport import ArxivRequestError, ArxivUnavailable
+from bot.config import Settings
+from bot.contract.outbound import DeliveryError, Sender
+from bot.delivery.schedule import latest_announcement, local_day_end, next_due
+from bot.model.papers import Paper, announce_type_in
+from bot.model.store import Batch, Delivery, Store
+from bot.model.subscriptions import Subscription
+from bot.model.summaries import Summary
+from bot.ranking.digest import Digest
+from bot.ranking.scoring import ScoredPaper, Scorer
+from bot.rendering.paper_cards import digest_reply
+from bot.services import DeliveryCounters
+from bot.summaries.summarizer import Summarizer
+
+log = logging.getLogger(__name__)
+
+FETCHED_FOR = "fetched_for"
+LAST_FETCH = "last_fetch"
+GIVE_UP_AFTER = timedelta(hours=10)
+"""How long after a scheduled announcement an empty or unchanged feed is retried before
+the day is taken as one without announcements (a holiday)."""
+RETRY_DELAY = timedelta(minutes=5)
+WEEKLY_LOOKBACK = timedelta(days=7)
+QUEUE_SLACK = timedelta(hours=3)
+"""A digest queued in time keeps at least this long to get through rate limits and retries,
+even when the grace period (say, the local midnight) ends sooner."""
+
+
+class DeliveryService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        announcements: AnnouncementProvider,
+        summarizer: Summarizer,
+        senders: Mapping[str, Sender],
+        clock: Callable[[], datetime],
+        parallel: int = 64,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.announcements = announcements
+        self.summarizer = summarizer
+        self.senders = dict(senders)
+        self.clock = clock
+        self.parallel = parallel
+        self.counters = DeliveryCounters()
+        # Digests are prepared and paced in parallel, but at most this many messages are
+        # between "sent" and "recorded" at once: what a crash can duplicate.
+        self._in_flight = asyncio.Semaphore(settings.delivery_in_flight)
+        self._lock = asyncio.Lock()
+        self._round: asyncio.Task[object] | None = None
+        self._stopping = False
+
+    # --- 1. fetching -----------------------------------------------------------------------
+
+    async def subscribed_categories(self) -> list[str]:
+        # One query of distinct category sets: the fetch is retried every minute while the
+        # feed is late, and must not read 100,000 subscriptions each time.
+        subscribed = await self.store.subscribed_categories()
+        return [*self.settings.categories, *sorted(subscribed - set(self.settings.categories))]
+
+    async def fetch(self, *, force: bool = False) -> Batch | None:
+        """Fetch the latest announcement once; returns the new batch, or None when there is
+        nothing new yet (arXiv down, feed late or empty: the next call tries again)."""
+        now = self.clock()
+        expected = latest_announcement(now)
+        latest = await self.store.latest_batch()
+        done_for = await self.store.get_meta(FETCHED_FOR)
+        if not force and latest is not None and done_for == expected.isoformat():
+            return None
+        categories = await self.subscribed_categories()
+        try:
+            announcement = await self.announcements.fetch(categories)
+        except (ArxivUnavailable, ArxivRequestError) as exc:
+            log.warning("fetching the announcement failed: %s; will retry", exc)
+            return None
+        await self.store.set_meta(LAST_FETCH, now.isoformat())
+        day = announcement.day or expected.date()
+        fresh = announcement.papers and (latest is None or day > latest.day)
+        if not fresh:
+            if now - expected > GIVE_UP_AFTER:
+                log.info("no new announcement since %s: none today", expected.date())
+                await self.store.set_meta(FETCHED_FOR, expected.isoformat())
+            else:
+                log.info("the feed has no new announcement yet; will retry")
+            return None
+        await self.store.save_batch(day, categories, announcement.papers, now)
+        await self.store.set_meta(FETCHED_FOR, expected.isoformat())
+        log.info("stored the %s announcement: %d papers", day, len(announcement.papers))
+        return await self.store.latest_batch()
+
+    # --- 2. scheduling ---------------------------------------------------------------------
+
+    def grace_end(self, sub: Subscription, due_at: datetime) -> datetime:
+        hours = self.settings.delivery_grace_hours
+        if hours is not None:
+            return due_at + timedelta(hours=hours)
+        return local_day_end(due_at, sub.timezone)
+
+    async def schedule(self) -> int:
+        """Turn due subscriptions into ledger rows; returns how many digests became due."""
+        now = self.clock()
+        batch = await self.store.latest_batch()
+        made = 0
+        while True:
+            due = await self.store.due_subscriptions(now, limit=1000)
+            if not due:
+                return made
+            for sub in due:
+                following = next_due(sub, now)
+                due_at = sub.next_due_at
+                if due_at is None or batch is None:  # no schedule yet, or nothing to send
+                    await self.store.set_next_due(sub.platform, sub.chat_id, following)
+                elif now > self.grace_end(sub, due_at):
+                    self.counters.skipped += 1
+                    if latest_announcement(batch.fetched_at) > due_at:
+                        # The latest batch was announced after the missed digest was due
+                        # (fetched when the bot came back): it is not the missed one, and
+                        # goes out at the subscription's next time.
+                        log.info(
+                            "skipping the digest of %s due %s: missed beyond the grace period",
+                            sub.chat.key,
+                            due_at.isoformat(timespec="minutes"),
+                        )
+                        await self.store.set_next_due(sub.platform, sub.chat_id, following)
+                        continue
+                    log.info(
+                        "skipping the %s digest of %s: due %s, missed beyond the grace period",
+                        batch.day,
+                        sub.chat.key,
+                        due_at.isoformat(timespec="minutes"),
+                    )
+                    await self.store.schedule_delivery(
+                        sub, batch.day, sub.frequency, following, state="skipped",
+                        detail="missed while the bot was down",
+                    )  # fmt: skip
+                elif await self.store.schedule_delivery(sub, batch.day, sub.frequency, following):
+                    made += 1
+
+    # --- 3. delivering ---------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """One scheduler round: fetch if an announcement is expected, schedule, deliver.
+        Rounds never overlap."""
+        if self._lock.locked() or self._stopping:
+            return
+        async with self._lock:
+            self._round = asyncio.current_task()
+            await self.fetch()
+            await self.schedule()
+            await self.deliver()
+
+    async def stop(self, wait_seconds: float = 10.0) -> None:
+        """For a clean shutdown: no new message starts, and the round in progress ends once
+        the messages in flight are sent and recorded (so a restart resends nothing). A round
+        still busy after ``wait_seconds`` (waiting for summaries) is cancelled, as a crash
+        would be."""
+        self._stopping = True
+        task = self._round
+        if task is None or task.done() or not self._lock.locked():
+            return
+        done, _ = await asyncio.wait({task}, timeout=wait_seconds)
+        if not done:
+            task.cancel()
+            await asyncio.wait({task})
+
+    async def deliver(self) -> int:
+        """Send every pending digest whose adapter is running; returns digests finished."""
+        now = self.clock()
+        pending = [
+            d for d in await self.store.pending_deliveries(now, limit=100_000)
+            if d.platform in self.senders
+        ]  # fmt: skip
+        if not pending:
+            return 0
+        plans = await self._plan(pending)
+        summaries = await self._summaries(plans.values())
+        slots = asyncio.Semaphore(self.parallel)
+
+        async def run(delivery: Delivery) -> bool:
+            async with slots:
+                if self._stopping:
+                    return False
+                return await self._deliver_one(delivery, plans.get(delivery.chat_key), summaries)
+
+        results = await asyncio.gather(*(run(d) for d in pending))
+        return sum(results)
+
+    async def _plan(self, pending: list[Delivery]) -> dict[str, _Plan]:
+        """Score every pending digest; batches are indexed once each."""
+        scorers: dict[tuple[object, ...], Scorer] = {}
+        spans: dict[tuple[date, date], list[Batch]] = {}
+        plans: dict[str, _Plan] = {}
+        for delivery in pending:
+            sub = await self.store.get_subscription(delivery.platform, delivery.chat_id)
+            if sub is None or not sub.delivers:
+                continue
+            batches = await self._batches_for(delivery, sub, spans)
+            key = tuple(b.day for b in batches)
+            scorer = scorers.get(key)
+            if scorer is None:
+                papers: list[Paper] = []
+                for batch in batches:
+                    papers.extend(await self.store.batch_papers(batch))
+                scorer = scorers[key] = Scorer(
+                    _as_first_announced(papers), mode=self.settings.scoring
+                )
+            scored = scorer.score(sub.profile())
+            plans[delivery.chat_key] = _Plan(sub, batches, scored, _announced(scorer, sub))
+        return plans
+
+    async def _batches_for(
+        self, delivery: Delivery, sub: Subscription, spans: dict[tuple[date, date], list[Batch]]
+    ) -> list[Batch]:
+        """The digest's batches, read once per span and shared by every digest of it (a
+        batch lists each of its papers: one copy per digest would cost 10,000 subscribers
+        over a gigabyte)."""
+        if delivery.kind != "weekly":
+            span = (delivery.day - timedelta(days=1), delivery.day)
+        else:
+            last = await self.store.last_delivery(sub.platform, sub.chat_id)
+            span = (last.day if last else delivery.day - WEEKLY_LOOKBACK, delivery.day)
+        if span not in spans:
+            spans[span] = await self.store.batches_since(*span)
+        return spans[span] if delivery.kind == "weekly" else spans[span][-1:]
+
+    async def _summaries(self, plans: Iterable[_Plan]) -> dict[tuple[str, str], Summary]:
+        """Each paper shown anywhere is summarized once per language, and no digest waits
+        beyond the deadline: late papers go out with their abstract's TL;DR."""
+        wanted: dict[str, dict[str, Paper]] = {}
+        limit = self.settings.max_papers_to_summarize
+        for plan in plans:
+            for scored in plan.scored[:limit]:
+                wanted.setdefault(plan.sub.language, {})[scored.paper.versioned_id] = scored.paper
+        found: dict[tuple[str, str], Summary] = {}
+        results = await asyncio.gather(
+            *(
+                self.summarizer.summarize_many(
+                    list(papers.values()), language, deadline=self.settings.summary_deadline
+                )
+                for language, papers in wanted.items()
+            )
+        )
+        for language, result in zip(wanted, results, strict=True):
+            for vid, summary in result.items():
+                found[(language, vid)] = summary
+        return found
+
+    async def _deliver_one(
+        self,
+        delivery: Delivery,
+        plan: _Plan | None,
+        summaries: Mapping[tuple[str, str], Summary],
+    ) -> bool:
+        started = time.monotonic()
+        if plan is None:
+            await self.store.update_delivery(
+                delivery, state="skipped", detail="unsubscribed or paused"
+            )
+            self.counters.skipped += 1
+            return False
+        queued = delivery.created_at
+        if self.clock() > max(self.grace_end(plan.sub, queued), queued + QUEUE_SLACK):
+            await self.store.update_delivery(
+                delivery, state="skipped", detail="could not be sent within the grace period"
+            )
+            log.warning("gave up on the %s digest of %s", delivery.day, plan.sub.chat.key)
+            self.counters.skipped += 1
+            return False
+        if not plan.scored:
+            await self.store.update_delivery(delivery, state="skipped", detail="nothing matched")
+            self.counters.skipped += 1
+            return False
+        language = plan.sub.language
+        digest = Digest(
+            generated_at=self.clock(),
+            categories=plan.sub.categories,
+            announcement_day=delivery.day,
+            announced=plan.announced,
+            papers=tuple(plan.scored),
+            summaries={
+                s.paper.versioned_id: summaries[(language, s.paper.versioned_id)]
+                for s in plan.scored
+                if (language, s.paper.versioned_id) in summaries
+            },
+        )
+        heading = "arXiv weekly digest" if delivery.kind == "weekly" else "arXiv digest"
+        reply = digest_reply(digest, heading=heading)
+        sender = self.senders[delivery.platform]
+        if delivery.state == "due":
+            await self.store.update_delivery(delivery, state="in_progress")
+
+        async def progress(sent: int) -> None:
+            await self.store.update_delivery(delivery, messages_sent=sent)
+            if self._stopping:
+                raise _Stopping  # the rest of this digest goes out after the restart
+
+        try:
+            total = await sender.send(
+                plan.sub.chat,
+                reply,
+                skip=delivery.messages_sent,
+                key=delivery.key,
+                on_sent=progress,
+                gate=self._in_flight,
+            )
+        except DeliveryError as exc:
+            await self._failed(delivery, exc)
+            return False
+        except _Stopping:
+            return False
+        await self.store.update_delivery(delivery, state="done", messages_sent=total)
+        self.counters.delivered += 1
+        self.counters.messages += total - delivery.messages_sent
+        log.info(
+            "digest delivered platform=%s chat=%s day=%s kind=%s messages=%d papers=%d "
+            "summaries=%d seconds=%.2f",
+            delivery.platform,
+            delivery.chat_id,
+            delivery.day,
+            delivery.kind,
+            total,
+            len(digest.papers),
+            len(digest.summaries),
+            time.monotonic() - started,
+        )
+        return True
+
+    async def _failed(self, delivery: Delivery, exc: DeliveryError) -> None:
+        now = self.clock()
+        reason = f"{exc.kind}: {exc.reason}"[:300]
+        sent = max(delivery.messages_sent, exc.sent)  # both count from the reply's start
+        where = delivery.chat_key
+        if exc.kind in ("gone", "rejected"):
+            self.counters.failed += 1
+            by_reason = self.counters.failures_by_reason
+            by_reason[exc.kind] = by_reason.get(exc.kind, 0) + 1
+            await self.store.update_delivery(
+                delivery, state="failed", messages_sent=sent, detail=reason
+            )
+            log.warning("digest for %s failed: %s", where, reason)
+            return
+        if exc.kind == "uncertain":
+            sent += 1  # it may have arrived: never resend it, go on with the rest
+        wait = timedelta(seconds=exc.retry_after) if exc.retry_after else RETRY_DELAY
+        await self.store.update_delivery(
+            delivery, messages_sent=sent, detail=reason, retry_at=now + wait
+        )
+        log.info("digest for %s will be retried: %s", where, reason)
+
+
+class _Stopping(Exception):
+    """Raised through an adapter's ``send`` after a message is recorded, at shutdown."""
+
+
+def _as_first_announced(papers: list[Paper]) -> list[Paper]:
+    """Papers of several batches (oldest first: a weekly digest), every version announced as
+    its paper first was. The scorer keeps each paper's latest version only: a paper new on
+    Monday and replaced on Wednesday is still that week's new paper, not a replacement that
+    would be left out."""
+    first: dict[str, Paper] = {}
+    for paper in papers:
+        first.setdefault(paper.arxiv_id, paper)
+    return [
+        p if p.announce_type == first[p.arxiv_id].announce_type
+        else replace(p, announce_type=first[p.arxiv_id].announce_type)
+        for p in papers
+    ]  # fmt: skip
+
+
+def _announced(scorer: Scorer, sub: Subscription) -> int:
+    """How many of the batch's papers were announced in the subscriber's own categories."""
+    wanted = frozenset(sub.categories)
+    kinds = {"new", "cross"} if sub.include_cross else {"new"}
+    return sum(1 for p in scorer.papers if announce_type_in(p, wanted) in kinds)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    sub: Subscription
+    batches: list[Batch]
+    scored: list[ScoredPaper]
+    announced: int

@@ -1,0 +1,20 @@
+"""What one reader wants from a day's announcements: the input of ranking, kept with a
+subscription (and built from the operator's settings for CLI digests and public feeds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What one reader wants from a day's announcements."""
+
+    categories: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_papers: int = 30
+    min_score: float = 0.0
+    include_cross: bool = False
+    keyword_weight: float = 1.0
+    title_bonus: float = 0.5

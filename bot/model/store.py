@@ -1,0 +1,207 @@
+"""The persistence interface the core depends on; ``storage/`` implements it.
+
+The core only ever sees this Protocol, so SQLite (default) and PostgreSQL (multi-instance)
+implementations are interchangeable. Every method that changes data has committed when it
+returns: a reply that acknowledges a change is only sent after the change is durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal, Protocol
+
+from bot.model.papers import Paper
+from bot.model.subscriptions import Subscription
+from bot.model.summaries import Summary, SummaryKey
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used (for example, it was written by a newer version)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LlmUsage:
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryFailure:
+    key: SummaryKey
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime
+
+
+DeliveryState = Literal["due", "in_progress", "done", "failed", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One announcement as fetched: the papers of every subscribed category."""
+
+    day: date
+    categories: tuple[str, ...]
+    papers: tuple[tuple[str, int], ...]
+    """(arXiv id, version) of each paper; the metadata is in the papers table."""
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A row of the delivery ledger: one digest for one chat (the outbox)."""
+
+    platform: str
+    chat_id: str
+    day: date
+    kind: str
+    state: DeliveryState
+    messages_sent: int
+    detail: str | None
+    retry_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def chat_key(self) -> str:
+        return f"{self.platform}:{self.chat_id}"
+
+    @property
+    def key(self) -> str:
+        """Names this digest for platforms that can drop a resend (Discord's nonce)."""
+        return f"{self.kind}:{self.day.isoformat()}"
+
+
+class Store(Protocol):
+    async def close(self) -> None: ...
+
+    # subscriptions
+    async def get_subscription(self, platform: str, chat_id: str) -> Subscription | None: ...
+
+    async def save_subscription(self, subscription: Subscription) -> None:
+        """Insert or replace the chat's subscription."""
+
+    async def delete_subscription(self, platform: str, chat_id: str) -> bool: ...
+
+    async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> bool:
+        """Re-key a chat's subscription and deliveries (a chat whose id changed); False when
+        there was nothing to move or the new id already has a subscription."""
+
+    async def list_subscriptions(self, *, delivering_only: bool = False) -> list[Subscription]: ...
+
+    async def subscribed_categories(self) -> set[str]:
+        """Every category some delivering subscription follows (what one fetch must cover)."""
+
+    # papers seen
+    async def save_papers(self, papers: Iterable[Paper]) -> None:
+        """Remember paper metadata by id and version (later versions do not erase earlier)."""
+
+    async def get_paper(self, arxiv_id: str, version: int | None = None) -> Paper | None:
+        """A stored paper: that version, or the latest one stored."""
+
+    # summaries
+    async def get_summary(self, key: SummaryKey) -> Summary | None: ...
+
+    async def save_summary(self, summary: Summary) -> None:
+        """Cache a summary and forget any recorded failure for its key."""
+
+    async def record_summary_failure(
+        self, key: SummaryKey, error: str, now: datetime, base_delay: timedelta
+    ) -> int:
+        """Remember a failed summary for a retry after ``base_delay`` doubled per earlier
+        attempt; returns the number of attempts so far."""
+
+    async def due_summary_failures(
+        self, now: datetime, limit: int = 50
+    ) -> list[SummaryFailure]: ...
+
+    async def drop_summary_failure(self, key: SummaryKey) -> None: ...
+
+    # model usage and on-demand requests (per UTC day)
+    async def add_llm_usage(
+        self, day: date, prompt_tokens: int, completion_tokens: int
+    ) -> None: ...
+
+    async def llm_usage(self, day: date) -> LlmUsage: ...
+
+    async def count_user_requests(self, platform: str, user_id: str, day: date) -> int: ...
+
+    async def add_user_request(self, platform: str, user_id: str, day: date) -> None: ...
+
+    # announcement batches
+    async def save_batch(
+        self, day: date, categories: Iterable[str], papers: Iterable[Paper], fetched_at: datetime
+    ) -> None:
+        """Store an announcement's papers and the batch, atomically (a re-fetch replaces it)."""
+
+    async def latest_batch(self) -> Batch | None: ...
+
+    async def batches_since(self, after: date | None, upto: date) -> list[Batch]:
+        """Batches with ``after < day <= upto``, oldest first."""
+
+    async def batch_papers(self, batch: Batch) -> list[Paper]: ...
+
+    # the delivery schedule and ledger
+    async def due_subscriptions(self, now: datetime, limit: int = 1000) -> list[Subscription]:
+        """Delivering subscriptions whose ``next_due_at`` has come, most overdue first, and
+        those that have none yet (written before schedules existed)."""
+
+    async def schedule_delivery(
+        self,
+        subscription: Subscription,
+        day: date,
+        kind: str,
+        next_due_at: datetime,
+        *,
+        state: DeliveryState = "due",
+        detail: str | None = None,
+    ) -> bool:
+        """Record a digest as due (or skipped) and move the subscription's next due time, in
+        one transaction; False when that digest was already recorded."""
+
+    async def set_next_due(self, platform: str, chat_id: str, next_due_at: datetime) -> None: ...
+
+    async def pending_deliveries(self, now: datetime, limit: int = 1000) -> list[Delivery]:
+        """Deliveries due or in progress whose retry time (if any) has come, oldest first."""
+
+    async def update_delivery(
+        self,
+        delivery: Delivery,
+        *,
+        state: DeliveryState | None = None,
+        messages_sent: int | None = None,
+        detail: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None: ...
+
+    async def last_delivery(self, platform: str, chat_id: str) -> Delivery | None:
+        """The chat's latest digest that went out (done)."""
+
+    async def delivery_counts(self, day: date) -> dict[str, int]: ...
+
+    async def delivery_failures(self, day: date, limit: int = 20) -> list[Delivery]: ...
+
+    # small operational state (last fetch, ...)
+    async def get_meta(self, key: str) -> str | None: ...
+
+    async def set_meta(self, key: str, value: str) -> None: ...
+
+    # private feeds
+    async def feed_nonce(self, platform: str, chat_id: str) -> str | None: ...
+
+    async def set_feed_token(
+        self, platform: str, chat_id: str, nonce: str, token_hash: str
+    ) -> None:
+        """Replace the chat's feed token (its subscription must exist)."""
+
+    async def subscription_by_feed(self, token_hash: str) -> Subscription | None: ...
+
+    async def recent_batches(self, limit: int) -> list[Batch]:
+        """The latest ``limit`` batches, newest first."""

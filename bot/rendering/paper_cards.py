@@ -1,0 +1,88 @@
+"""Papers, summaries and digests as neutral messages, shared by /digest, /summarize and daily
+delivery. LaTeX becomes readable here, where paper text turns into something people read."""
+
+from __future__ import annotations
+
+from bot.contract.messages import Block, Button, Collapsible, PaperCard, Reply, bold, italic, para
+from bot.model.papers import Paper
+from bot.model.summaries import Summary
+from bot.ranking.digest import Digest
+from bot.ranking.scoring import ScoredPaper
+from bot.rendering.summary_blocks import summary_body_blocks
+from bot.text.excerpts import abstract_tldr
+from bot.text.latex import readable
+
+MAX_AUTHORS = 5
+
+
+def authors_line(authors: tuple[str, ...]) -> tuple[str, ...]:
+    shown = tuple(readable(a) for a in authors[:MAX_AUTHORS])
+    if len(authors) <= MAX_AUTHORS:
+        return shown
+    return (*shown, f"et al. ({len(authors)} authors)")
+
+
+def summary_action(paper: Paper) -> Button:
+    return Button("Summary", f"sum:{paper.versioned_id}")
+
+
+def summary_blocks(summary: Summary) -> tuple[Block, ...]:
+    """The folded part of a summary: the model's sections, then who made it from what."""
+    return (*summary_body_blocks(summary), para(italic(summary.credit())))
+
+
+def paper_card(
+    paper: Paper,
+    *,
+    scored: ScoredPaper | None = None,
+    summary: Summary | None = None,
+    body: tuple[Block, ...] = (),
+    summary_button: bool = True,
+) -> PaperCard:
+    return PaperCard(
+        arxiv_id=paper.versioned_id,
+        title=readable(paper.title),
+        url=paper.url,
+        authors=authors_line(paper.authors),
+        categories=paper.categories,
+        score=scored.score if scored else None,
+        why=scored.why if scored else "",
+        tldr=readable(summary.tldr if summary else abstract_tldr(paper.abstract)),
+        body=body,
+        actions=(summary_action(paper),) if summary_button else (),
+    )
+
+
+def digest_reply(digest: Digest, *, heading: str = "arXiv digest") -> Reply:
+    """Compact cards: title, authors, categories, score and why, and the TL;DR; the full
+    summary is one button away."""
+    day = digest.announcement_day.strftime("%a %d %b %Y") if digest.announcement_day else "today"
+    cats = ", ".join(digest.categories)
+    if not digest.papers:
+        text = (
+            f"{heading} for {day} ({cats}): none of the {digest.announced} announced papers "
+            "matched this chat's settings."
+            if digest.announced
+            else f"{heading}: arXiv announced no new papers in {cats} for {day}."
+        )
+        return Reply((para(text),))
+    header = para(
+        bold(f"{heading} · {day}"),
+        f" · {cats} · {len(digest.papers)} of {digest.announced} papers",
+    )
+    cards = tuple(
+        paper_card(s.paper, scored=s, summary=digest.summary_of(s)) for s in digest.papers
+    )
+    return Reply((header, *cards))
+
+
+def summary_reply(paper: Paper, summary: Summary | None, note: str = "") -> Reply:
+    """A paper with its summary: the TL;DR shows, the rest is folded. Without a summary (the
+    model failed or a limit was reached), the abstract is folded instead, with ``note``."""
+    if summary is not None:
+        body = (Collapsible((para(bold("Full summary")),), summary_blocks(summary)),)
+    else:
+        body = (Collapsible((para(bold("Abstract")),), (para(readable(paper.abstract)),)),)
+    card = paper_card(paper, summary=summary, body=body, summary_button=summary is None)
+    blocks: tuple[Block, ...] = (card, para(italic(note))) if note else (card,)
+    return Reply(blocks)

@@ -1,0 +1,279 @@
+"""Making summaries: once per paper, model and language, whoever asks and however often.
+
+- Cache first: a summary stored for the key is served as is.
+- Single flight: concurrent requests for one key share one model call.
+- Bounded: at most ``summary_workers`` model calls at once; the openai client retries 429s,
+  5xx and timeouts with backoff that honours ``Retry-After``.
+- Budgeted: a daily cap on calls and tokens, and a per-person cap on on-demand summaries;
+  past a cap, new summaries wait for the next UTC day with a clear note.
+- Never silently dropped: a failure is recorded and retried later by :meth:`retry_failed`.
+- Without an API key, a clearly labelled extract of the abstract stands in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import openai
+
+from bot.model.papers import Paper
+from bot.model.store import Store
+from bot.model.summaries import Summary, SummaryKey, usage_day
+from bot.summaries.fulltext import FullText, FullTextSource
+from bot.summaries.prompt import build_messages, instructions, parse_answer, prompt_version
+from bot.text.excerpts import abstract_tldr
+
+log = logging.getLogger(__name__)
+
+Refusal = Literal["budget", "user_limit", "failed"]
+RETRY_BASE = timedelta(minutes=10)
+MAX_ATTEMPTS = 6
+
+
+class SummaryUnavailable(RuntimeError):
+    """No summary now; ``reason`` says why and the message is fit for users."""
+
+    def __init__(self, reason: Refusal, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class Summarizer:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        fulltext: FullTextSource,
+        client: openai.AsyncOpenAI | None,
+        model: str,
+        temperature: float = 0.3,
+        max_tokens: int = 1500,
+        max_tokens_param: str = "max_tokens",
+        workers: int = 3,
+        input_chars: int = 60_000,
+        instruction_text: str | None = None,
+        terms_in_english: bool = True,
+        daily_calls: int = 1000,
+        daily_tokens: int = 5_000_000,
+        per_user_per_day: int = 20,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.fulltext = fulltext
+        self.client = client
+        self.model = model if client is not None else "extract"
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.max_tokens_param = max_tokens_param
+        self.input_chars = input_chars
+        self.instruction_text = instruction_text or instructions(None)
+        self.prompt_version = prompt_version(self.instruction_text)
+        self.terms_in_english = terms_in_english
+        self.daily_calls = daily_calls
+        self.daily_tokens = daily_tokens
+        self.per_user_per_day = per_user_per_day
+        self.clock = clock
+        self._slots = asyncio.Semaphore(workers)
+        self._inflight: dict[SummaryKey, asyncio.Task[Summary]] = {}
+        self._budget_lock = asyncio.Lock()
+        # Calls that passed the limits and are not recorded in the store yet: they count
+        # toward the limits too, or concurrent calls could all pass the same check.
+        self._calls_reserved = 0
+        self._user_reserved: Counter[tuple[str, str]] = Counter()
+
+    @property
+    def enabled(self) -> bool:
+        return self.client is not None
+
+    def key(self, paper: Paper, language: str) -> SummaryKey:
+        return SummaryKey(paper.arxiv_id, paper.version, self.model, language, self.prompt_version)
+
+    async def cached(self, paper: Paper, language: str) -> Summary | None:
+        if not self.enabled:
+            return self._extract(paper, language)
+        return await self.store.get_summary(self.key(paper, language))
+
+    async def summary(
+        self, paper: Paper, language: str, *, requester: tuple[str, str] | None = None
+    ) -> Summary:
+        """The paper's summary, made if needed. ``requester`` (platform, user id) marks an
+        on-demand request, which counts toward that person's daily limit when it costs a call.
+        Raises :class:`SummaryUnavailable`."""
+        if not self.enabled:
+            return self._extract(paper, language)
+        key = self.key(paper, language)
+        found = await self.store.get_summary(key)
+        if found is not None:
+            return found
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.create_task(self._make(paper, key, requester))
+            self._inflight[key] = task
+            task.add_done_callback(lambda _: self._inflight.pop(key, None))
+        # shield: one impatient caller giving up must not cancel the call others wait for
+        return await asyncio.shield(task)
+
+    async def summarize_many(
+        self, papers: Sequence[Paper], language: str, *, deadline: float | None = None
+    ) -> dict[str, Summary]:
+        """Summaries of many papers (a digest), by versioned id. Papers whose summary fails or
+        misses the deadline are left out: the digest goes out without waiting for them, and
+        failures stay recorded for a retry."""
+        if not papers:
+            return {}
+        tasks = {p.versioned_id: asyncio.ensure_future(self.summary(p, language)) for p in papers}
+        done, pending = await asyncio.wait(tasks.values(), timeout=deadline)
+        for task in pending:
+            task.cancel()  # only our waiter: the shielded model call goes on and gets cached
+        out: dict[str, Summary] = {}
+        for vid, task in tasks.items():
+            if task in done and not task.cancelled() and task.exception() is None:
+                out[vid] = task.result()
+        return out
+
+    async def retry_failed(self, papers: Callable[[str, int], Any]) -> int:
+        """Retry recorded failures whose time has come; ``papers(id, version)`` awaits the
+        paper. Returns how many summaries were made."""
+        made = 0
+        for failure in await self.store.due_summary_failures(self.clock()):
+            if (
+                failure.key.model != self.model
+                or failure.key.prompt_version != self.prompt_version
+            ):
+                await self.store.drop_summary_failure(failure.key)
+                continue
+            paper = await papers(failure.key.arxiv_id, failure.key.version)
+            if paper is None:
+                await self.store.drop_summary_failure(failure.key)
+                continue
+            try:
+                await self.summary(paper, failure.key.language)
+                made += 1
+            except SummaryUnavailable as exc:
+                log.info("retry of %s still failing: %s", paper.versioned_id, exc)
+        return made
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _extract(self, paper: Paper, language: str) -> Summary:
+        return Summary(
+            key=SummaryKey(paper.arxiv_id, paper.version, "extract", language, "extract"),
+            source="extract",
+            tldr=abstract_tldr(paper.abstract),
+            body=paper.abstract,
+            prompt_tokens=None,
+            completion_tokens=None,
+            created_at=self.clock(),
+        )
+
+    async def _check_limits(self, requester: tuple[str, str] | None) -> None:
+        day = usage_day(self.clock())
+        usage = await self.store.llm_usage(day)
+        calls = usage.calls + self._calls_reserved
+        if calls >= self.daily_calls or usage.tokens >= self.daily_tokens:
+            raise SummaryUnavailable(
+                "budget",
+                "Today's summary budget is used up; new summaries resume tomorrow (UTC). "
+                "Summaries made earlier are still available.",
+            )
+        if requester is not None:
+            asked = await self.store.count_user_requests(*requester, day)
+            asked += self._user_reserved[requester]
+            if asked >= self.per_user_per_day:
+                raise SummaryUnavailable(
+                    "user_limit",
+                    f"You have asked for {asked} new summaries today, the daily limit. "
+                    "Summaries others already asked for still work.",
+                )
+
+    async def _make(
+        self, paper: Paper, key: SummaryKey, requester: tuple[str, str] | None
+    ) -> Summary:
+        assert self.client is not None
+        async with self._slots:
+            async with self._budget_lock:
+                await self._check_limits(requester)
+                self._reserve(requester, 1)
+            try:
+                try:
+                    text = await self.fulltext.fetch(paper)
+                    summary = await self._call_model(paper, key, text)
+                except (openai.OpenAIError, ValueError) as exc:
+                    await self._record_failure(key, exc)
+                    raise SummaryUnavailable(
+                        "failed",
+                        "The summary could not be made just now; it will be retried "
+                        "automatically. Try again in a few minutes.",
+                    ) from exc
+                day = usage_day(self.clock())
+                await self.store.add_llm_usage(
+                    day, summary.prompt_tokens or 0, summary.completion_tokens or 0
+                )
+                if requester is not None:
+                    await self.store.add_user_request(*requester, day)
+            finally:
+                self._reserve(requester, -1)
+        await self.store.save_summary(summary)
+        return summary
+
+    def _reserve(self, requester: tuple[str, str] | None, n: int) -> None:
+        self._calls_reserved += n
+        if requester is not None:
+            self._user_reserved[requester] += n
+            if self._user_reserved[requester] <= 0:
+                del self._user_reserved[requester]
+
+    async def _call_model(self, paper: Paper, key: SummaryKey, text: FullText) -> Summary:
+        assert self.client is not None
+        messages = build_messages(
+            title=paper.title,
+            authors=", ".join(paper.authors),
+            arxiv_id=paper.versioned_id,
+            text=text.fitted(self.input_chars),
+            instruction_text=self.instruction_text,
+            language=key.language,
+            terms_in_english=self.terms_in_english,
+        )
+        options: dict[str, Any] = {self.max_tokens_param: self.max_tokens}
+        response = await self.client.chat.completions.create(
+            model=self.model,
+            messages=messages,  # type: ignore[arg-type]
+            temperature=self.temperature,
+            **options,
+        )
+        content = response.choices[0].message.content if response.choices else None
+        if not content or not content.strip():
+            raise ValueError("the model answered with no text")
+        tldr, body = parse_answer(content)
+        if not tldr:
+            raise ValueError("the model's answer had no summary")
+        usage = response.usage
+        return Summary(
+            key=key,
+            source=text.source,
+            tldr=tldr,
+            body=body,
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            completion_tokens=usage.completion_tokens if usage else None,
+            created_at=self.clock(),
+        )
+
+    async def _record_failure(self, key: SummaryKey, exc: BaseException) -> None:
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        log.warning("summary of %sv%d failed: %s", key.arxiv_id, key.version, reason)
+        attempts = await self.store.record_summary_failure(key, reason, self.clock(), RETRY_BASE)
+        if attempts >= MAX_ATTEMPTS:
+            log.error(
+                "giving up on the summary of %sv%d after %d attempts (%s); readers still get "
+                "its abstract",
+                key.arxiv_id,
+                key.version,
+                attempts,
+                reason,
+            )
+            await self.store.drop_summary_failure(key)
