@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from bot.commands.common import load, save
-from bot.commands.registry import Call
+from bot.commands.registry import Call, Param, command
 from bot.contract.messages import Link, Reply, error, para, reply
 from bot.feeds.tokens import make_token, new_nonce, token_hash
 
 
+@command(
+    "feed",
+    summary="this chat's private RSS/Atom feed",
+    usage="feed [reset]",
+    example="/feed",
+    verbs={"reset": "admin"},
+    private_reply=True,
+    params=(Param("action", "reset: revoke the old address", choices=("reset",)),),
+)
 async def feed(call: Call) -> Reply:
     services = call.services
     base = services.settings.public_url
@@ -17,8 +26,6 @@ async def feed(call: Call) -> Reply:
     if word not in ("", "reset"):
         return error("Use /feed for this chat's feed address, or /feed reset for a new one.")
     chat = call.ctx.chat
-    if word == "reset" and chat.kind != "private" and not call.ctx.is_admin:
-        return error("Only administrators of this chat can reset its feed.")
     store = services.store
     if await store.get_subscription(chat.platform, chat.chat_id) is None:
         await save(call, await load(call))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.common import describe, load, save, title
-from bot.commands.registry import Call, Registry
+from bot.commands.registry import Call, Param, Registry, command
 from bot.contract.messages import Block, Code, Reply, Text, bullets, error, para, reply
 
 INTRO = (
@@ -30,22 +30,21 @@ def help_for(registry: Registry, name: str) -> Reply:
     blocks.append(para("Example: ", Code(spec.example)))
     if spec.aliases:
         blocks.append(para("Also: " + ", ".join(f"/{a}" for a in spec.aliases)))
-    if spec.admin_only:
+    if spec.access == "admin":
         blocks.append(para("In groups and channels, only administrators may use it."))
+    elif spec.access == "operator":
+        blocks.append(para("Only the bot's operators may use it."))
     return Reply(tuple(blocks))
 
 
-async def help_command(call: Call) -> Reply:
-    if call.args.strip():
-        return help_for(call.registry, call.args.split()[0])
-    return reply(
-        INTRO,
-        title("Commands"),
-        command_list(call.registry),
-        "Details of one command: /help subscribe",
-    )
-
-
+@command(
+    "start",
+    summary="what I do, and this chat's settings",
+    usage="start",
+    example="/start",
+    writes=True,
+    turns_chat_on=True,
+)
 async def start(call: Call) -> Reply:
     """Also how a chat that blocked or removed the bot turns its digests back on."""
     sub = await load(call)
@@ -64,6 +63,20 @@ async def start(call: Call) -> Reply:
     )
 
 
-async def settings(call: Call) -> Reply:
-    sub = await load(call)
-    return reply(title("Settings of this chat"), *describe(call, sub))
+@command(
+    "help",
+    summary="the commands, or one command in detail",
+    usage="help [command]",
+    example="/help keywords",
+    private_reply=True,
+    params=(Param("command", "a command name"),),
+)
+async def help_command(call: Call) -> Reply:
+    if call.args.strip():
+        return help_for(call.registry, call.args.split()[0])
+    return reply(
+        INTRO,
+        title("Commands"),
+        command_list(call.registry),
+        "Details of one command: /help subscribe",
+    )

@@ -8,7 +8,7 @@ from bot.arxiv.ids import InvalidArxivId
 from bot.arxiv.lookup import PaperNotFound, find_paper
 from bot.arxiv.transport import ArxivRequestError, ArxivUnavailable
 from bot.commands.common import load
-from bot.commands.registry import Call
+from bot.commands.registry import Call, Param, action, command
 from bot.contract.messages import Reply, error, reply
 from bot.model.papers import Paper
 from bot.ranking.digest import make_digest
@@ -21,6 +21,7 @@ INTERACTIVE_DEADLINE = 60.0
 UNAVAILABLE = "arXiv is not answering right now; please try again in a few minutes."
 
 
+@command("digest", summary="today's digest, now", usage="digest", example="/digest")
 async def digest(call: Call) -> Reply:
     sub = await load(call)
     services = call.services
@@ -64,6 +65,15 @@ async def _find_paper(call: Call, text: str) -> Paper | Reply:
         return error(f"arXiv refused the request ({exc}).")
 
 
+@command(
+    "summarize",
+    summary="a paper's summary by arXiv ID or link",
+    usage="summarize ID-or-URL",
+    example="/summarize 2512.03394",
+    aliases=("summary",),
+    params=(Param("paper", "arXiv ID or arxiv.org link", required=True),),
+)
+@action("sum")
 async def summarize(call: Call) -> Reply:
     text = call.args.strip()
     if not text:

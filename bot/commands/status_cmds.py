@@ -6,19 +6,20 @@ from datetime import timedelta
 
 from bot import __version__
 from bot.commands.common import title
-from bot.commands.registry import Call
-from bot.contract.messages import Reply, bullets, error, reply
+from bot.commands.registry import Call, command
+from bot.contract.messages import Reply, bullets, reply
 from bot.model.summaries import usage_day
 
 
-def is_operator(call: Call) -> bool:
-    who = f"{call.ctx.chat.platform}:{call.ctx.user_id}"
-    return who in call.services.settings.operators
-
-
+@command(
+    "status",
+    summary="the bot's health (operators only)",
+    usage="status",
+    example="/status",
+    access="operator",
+    private_reply=True,
+)
 async def status(call: Call) -> Reply:
-    if not is_operator(call):
-        return error("/status is for the bot's operators.")
     services = call.services
     store = services.store
     now = services.clock()

@@ -12,8 +12,9 @@ from bot.commands.common import (
     quoted,
     save,
     schedule_text,
+    title,
 )
-from bot.commands.registry import Call
+from bot.commands.registry import Call, Param, action, command
 from bot.contract.messages import Button, Reply, bullets, error, reply
 from bot.delivery.local_time import canonical_zone, parse_hh_mm, suggest_zones
 from bot.model.languages import LANGUAGES, language_code
@@ -21,6 +22,8 @@ from bot.model.subscriptions import MAX_CATEGORIES, MAX_EXCLUDES, MAX_KEYWORDS, 
 from bot.ranking.keywords import KeywordError, normalize_keywords
 
 PICKER_COLUMNS = 3
+CATEGORIES = Param("categories", "arXiv categories, e.g. cs.AI cs.LG", complete="category")
+WORDS = Param("words", 'add|remove|set|clear, then words or "quoted phrases"', complete="keyword")
 
 
 def _rows(buttons: list[Button], columns: int = PICKER_COLUMNS) -> tuple[tuple[Button, ...], ...]:
@@ -93,6 +96,16 @@ def _resolve(text: str) -> taxonomy.Resolution:
     )
 
 
+@command(
+    "subscribe",
+    summary="follow arXiv categories",
+    usage="subscribe [category ...]",
+    example="/subscribe cs.AI cs.LG",
+    access="admin",
+    params=(CATEGORIES,),
+    details="Categories like cs.AI, whole archives like cs (after you confirm), or "
+    "names like 'machine learning'. Without arguments, pick from a list.",
+)
 async def subscribe(call: Call) -> Reply:
     if not call.args.strip():
         return archive_picker()
@@ -125,6 +138,7 @@ async def subscribe(call: Call) -> Reply:
     return await _add_categories(call, list(found.categories))
 
 
+@action("sub", access="admin")
 async def subscribe_category(call: Call) -> Reply:
     """Button: ``sub:<category>``."""
     category = taxonomy.canonical(call.args)
@@ -133,6 +147,7 @@ async def subscribe_category(call: Call) -> Reply:
     return await _add_categories(call, [category])
 
 
+@action("all", access="admin")
 async def subscribe_archive(call: Call) -> Reply:
     """Button: ``all:<archive>`` (the confirmation of a whole archive)."""
     archive = call.args.lower()
@@ -141,11 +156,20 @@ async def subscribe_archive(call: Call) -> Reply:
     return await _add_categories(call, [archive])
 
 
+@action("pick", access="admin")
 async def pick(call: Call) -> Reply:
     """Button: ``pick:<archive>``."""
     return category_picker(call.args.lower())
 
 
+@command(
+    "unsubscribe",
+    summary="stop following categories",
+    usage="unsubscribe [category ...|all]",
+    example="/unsubscribe cs.CV",
+    access="admin",
+    params=(CATEGORIES,),
+)
 async def unsubscribe(call: Call) -> Reply:
     sub = await load(call)
     words = split_args(call.args)
@@ -180,6 +204,7 @@ async def unsubscribe(call: Call) -> Reply:
     return reply(f"Unsubscribed from {', '.join(removing)}. This chat now follows {left}.")
 
 
+@action("unsub", access="admin")
 async def unsubscribe_button(call: Call) -> Reply:
     """Button: ``unsub:<category>|all``."""
     return await unsubscribe(call)
@@ -241,14 +266,43 @@ async def _edit_words(call: Call, field: str, limit: int, noun: str, command: st
     return reply(f"{noun.capitalize()} ({len(updated)}): {quoted(updated)}")
 
 
+@command(
+    "keywords",
+    summary="keywords that rank papers",
+    usage="keywords [add|remove|set|clear] ...",
+    example='/keywords add LLM "mixture of experts"',
+    access="admin",
+    params=(WORDS,),
+    details="Each keyword found adds 1 to a paper's score, 0.5 more in the title. "
+    "Whole words, any case, plurals too; quote phrases.",
+)
 async def keywords(call: Call) -> Reply:
     return await _edit_words(call, "keywords", MAX_KEYWORDS, "keywords", "keywords")
 
 
+@command(
+    "exclude",
+    summary="keywords that remove papers",
+    usage="exclude [add|remove|set|clear] ...",
+    example="/exclude add survey",
+    access="admin",
+    params=(WORDS,),
+)
 async def exclude(call: Call) -> Reply:
     return await _edit_words(call, "exclude", MAX_EXCLUDES, "excluded keywords", "exclude")
 
 
+@command(
+    "time",
+    summary="when digests arrive",
+    usage="time HH:MM [Area/City]",
+    example="/time 08:30 Europe/Berlin",
+    access="admin",
+    params=(
+        Param("time", "24-hour time, e.g. 08:30", required=True),
+        Param("timezone", "IANA zone, e.g. Europe/Berlin", complete="timezone"),
+    ),
+)
 async def set_time(call: Call) -> Reply:
     words = split_args(call.args)
     example = "Example: /time 08:30 Europe/Berlin"
@@ -276,6 +330,14 @@ async def set_time(call: Call) -> Reply:
     )
 
 
+@command(
+    "language",
+    summary="the language of summaries",
+    usage="language CODE",
+    example="/language de",
+    access="admin",
+    params=(Param("code", "e.g. en, zh, de", complete="language"),),
+)
 async def set_language(call: Call) -> Reply:
     words = split_args(call.args)
     sub = await load(call)
@@ -304,6 +366,17 @@ def _weekday(text: str) -> int | None:
     return None
 
 
+@command(
+    "frequency",
+    summary="daily or weekly digests",
+    usage="frequency daily|weekly [weekday]",
+    example="/frequency weekly friday",
+    access="admin",
+    params=(
+        Param("frequency", "daily or weekly", choices=("daily", "weekly")),
+        Param("weekday", "for weekly digests"),
+    ),
+)
 async def set_frequency(call: Call) -> Reply:
     words = [w.lower() for w in split_args(call.args)]
     example = "Example: /frequency daily, or /frequency weekly friday"
@@ -324,6 +397,20 @@ async def set_frequency(call: Call) -> Reply:
     return reply(f"Digests will arrive {schedule_text(sub)}{extra}.")
 
 
+@command(
+    "settings",
+    summary="everything about this chat's subscription",
+    usage="settings",
+    example="/settings",
+    private_reply=True,
+    aliases=("list",),
+)
+async def settings(call: Call) -> Reply:
+    sub = await load(call)
+    return reply(title("Settings of this chat"), *describe(call, sub))
+
+
+@command("pause", summary="stop digests for now", usage="pause", example="/pause", access="admin")
 async def pause(call: Call) -> Reply:
     sub = await load(call)
     if sub.paused:
@@ -332,6 +419,14 @@ async def pause(call: Call) -> Reply:
     return reply("Paused: no digests until /resume. Your settings are kept.")
 
 
+@command(
+    "resume",
+    summary="restart paused digests",
+    usage="resume",
+    example="/resume",
+    access="admin",
+    turns_chat_on=True,
+)
 async def resume(call: Call) -> Reply:
     sub = await load(call)
     if not sub.paused and sub.active:

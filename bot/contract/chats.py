@@ -36,3 +36,8 @@ class CommandContext:
     is_admin: bool
     language: str | None = None
     user_name: str | None = None
+
+    @property
+    def user_key(self) -> str:
+        """``platform:user_id``, as operators are listed in the settings."""
+        return f"{self.chat.platform}:{self.user_id}"

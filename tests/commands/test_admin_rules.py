@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from bot.commands import CommandSpec, default_registry
-from bot.commands.router import ACTIONS, ADMIN_ONLY_TEXT
+from bot.commands.router import ADMIN_ONLY_TEXT
 from bot.contract.chats import ChatRef, CommandContext
 from bot.model.subscriptions import Subscription
 from tests.commands.support import (
@@ -22,7 +22,7 @@ from tests.commands.support import (
     text,
 )
 
-ADMIN_COMMANDS = [spec for spec in default_registry().specs() if spec.admin_only]
+ADMIN_COMMANDS = [spec for spec in default_registry().specs() if spec.access == "admin"]
 OPEN_COMMANDS = ["/start", "/help", "/help keywords", "/settings", "/list", "/digest"]
 OPEN_COMMANDS += ["/summarize 2512.03394", "/summary 2512.03394"]
 # A press of each admin-only button that would change the group set up below.
@@ -46,17 +46,21 @@ def test_the_rules_cover_every_command_and_button() -> None:
         "pause",
         "resume",
     }
-    assert {s.name for s in default_registry().specs() if not s.admin_only} == {
+    registry = default_registry()
+    assert {s.name for s in registry.specs() if s.access == "everyone"} == {
         "start",
         "help",
         "settings",
         "digest",
         "summarize",
-        "status",  # open to operators, whatever their rights in the chat
-        "feed",  # reading is open; /feed reset checks the rights itself
+        "feed",  # reading is open; /feed reset is for admins (a verb's own access)
     }
-    assert {verb for verb, action in ACTIONS.items() if action.admin_only} == set(ADMIN_ACTIONS)
-    assert {verb for verb, action in ACTIONS.items() if not action.admin_only} == {"sum"}
+    assert {s.name for s in registry.specs() if s.access == "operator"} == {"status"}
+    assert registry.get("feed") is not None
+    assert registry.get("feed").verbs == {"reset": "admin"}  # type: ignore[union-attr]
+    actions = registry.actions()
+    assert {a.verb for a in actions if a.access == "admin"} == set(ADMIN_ACTIONS)
+    assert {a.verb for a in actions if a.access == "everyone"} == {"sum"}
 
 
 @pytest.fixture
