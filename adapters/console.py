@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from contextlib import nullcontext
 from typing import TextIO
 
 from bot.commands import CommandRouter
 from bot.contract.chats import ChatRef, CommandContext
 from bot.contract.messages import Button, PaperCard, Reply
+from bot.contract.outbound import Gate, OnSent
 from bot.rendering.text import INDENT, block_lines, strip_controls
 
 PLATFORM = "console"
@@ -46,9 +48,11 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
 
 
 class ConsoleAdapter:
-    """Reads commands from ``stdin`` and writes replies to ``stdout`` until end of input."""
+    """Reads commands from ``stdin`` and writes replies to ``stdout`` until end of input.
 
-    name = PLATFORM
+    A terminal has one chat, and each reply is one message."""
+
+    platform = PLATFORM
 
     def __init__(
         self,
@@ -72,8 +76,33 @@ class ConsoleAdapter:
         self.stdout.write(text + "\n")
         self.stdout.flush()
 
-    async def send(self, chat: ChatRef, reply: Reply) -> None:
-        """Proactive messages (digests) to the one chat a terminal has."""
+    async def start(self) -> None:
+        if self.stdin.isatty():
+            self.write("arxiv-bot in your terminal. Type /help, or /quit to leave.")
+
+    async def stop(self) -> None:
+        self.stdout.flush()
+
+    async def send(
+        self,
+        chat: ChatRef,
+        reply: Reply,
+        *,
+        skip: int = 0,
+        key: str | None = None,
+        on_sent: OnSent | None = None,
+        gate: Gate | None = None,
+    ) -> int:
+        """Proactive messages (digests) to the one chat a terminal has: one message."""
+        if skip >= 1:
+            return 1
+        async with gate or nullcontext():
+            self._show(reply)
+            if on_sent is not None:
+                await on_sent(1)
+        return 1
+
+    def _show(self, reply: Reply) -> None:
         text, self._buttons = render(reply)
         self.write(text)
 
@@ -96,12 +125,18 @@ class ConsoleAdapter:
         else:
             answer = await self.router.handle_text(ctx, text, self._progress)
         if answer is not None:
-            await self.send(self.chat, answer)
+            self._show(answer)
 
     async def run(self) -> None:
+        """Start, answer each line until end of input or /quit, then stop."""
+        await self.start()
+        try:
+            await self._read_lines()
+        finally:
+            await self.stop()
+
+    async def _read_lines(self) -> None:
         interactive = self.stdin.isatty()
-        if interactive:
-            self.write("arxiv-bot in your terminal. Type /help, or /quit to leave.")
         while True:
             if interactive:
                 self.stdout.write("> ")

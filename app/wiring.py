@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -14,7 +14,7 @@ from bot.arxiv.api import ArxivApi
 from bot.arxiv.transport import ArxivHttp
 from bot.commands import CommandRouter
 from bot.config import Settings
-from bot.contract.outbound import Sender
+from bot.contract.adapter import Adapter
 from bot.delivery.chat_events import ChatEvents
 from bot.delivery.service import DeliveryService
 from bot.feeds.tokens import load_or_create_secret
@@ -116,11 +116,11 @@ class Component(Protocol):
     async def stop(self) -> None: ...
 
 
-def build_adapters(settings: Settings, services: Services) -> list[Component]:
+def build_adapters(settings: Settings, services: Services) -> list[Adapter]:
     """The chat platforms whose tokens are set; an adapter without a token is not started."""
     router = CommandRouter(services)
     events = ChatEvents(services.store)
-    adapters: list[Component] = []
+    adapters: list[Adapter] = []
     if settings.telegram_bot_token is not None:
         from adapters.telegram import TelegramAdapter, WebhookConfig
         from adapters.telegram.adapter import new_webhook_secret
@@ -161,12 +161,12 @@ def build_adapters(settings: Settings, services: Services) -> list[Component]:
     return adapters
 
 
-def make_delivery(services: Services, senders: list[Component]) -> DeliveryService:
+def make_delivery(services: Services, adapters: Sequence[Adapter]) -> DeliveryService:
     return DeliveryService(
         settings=services.settings,
         store=services.store,
         announcements=services.feed or services.announcements,
         summarizer=services.summarizer,
-        senders={a.platform: a for a in senders if isinstance(a, Sender)},
+        senders={a.platform: a for a in adapters},
         clock=services.clock,
     )

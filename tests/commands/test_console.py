@@ -280,3 +280,44 @@ def test_a_database_it_cannot_use_is_reported_not_crashed(
     assert postgres.returncode == 2
     assert "'postgresql' is not supported" in postgres.stderr
     assert "Traceback" not in postgres.stderr
+
+
+# --- the adapter interface ------------------------------------------------------------------
+
+
+async def test_the_console_is_an_adapter_like_the_platforms(bot: Bot) -> None:
+    """Delivery can use the console as it uses Telegram and Discord: one message a reply,
+    progress reported, an already-sent message skipped."""
+    from bot.contract.adapter import Adapter
+
+    session = Session(bot)
+    adapter = session.adapter
+    assert isinstance(adapter, Adapter)
+    assert adapter.platform == "console"
+    progress: list[int] = []
+
+    async def on_sent(count: int) -> None:
+        progress.append(count)
+
+    await adapter.start()
+    total = await adapter.send(adapter.chat, reply("first digest"), key="k", on_sent=on_sent)
+    assert total == 1
+    assert progress == [1]
+    assert "first digest" in session.out.getvalue()
+    again = await adapter.send(adapter.chat, reply("resumed digest"), skip=1, on_sent=on_sent)
+    assert again == 1
+    assert progress == [1]  # nothing was sent twice
+    assert "resumed digest" not in session.out.getvalue()
+    await adapter.stop()
+
+
+def test_every_platform_adapter_implements_the_adapter_protocol() -> None:
+    from adapters.discord import DiscordAdapter
+    from adapters.telegram import TelegramAdapter
+    from bot.contract.adapter import Adapter
+
+    for cls in (ConsoleAdapter, TelegramAdapter, DiscordAdapter):
+        for member in ("start", "stop", "send"):
+            assert callable(getattr(cls, member, None)), (cls, member)
+        assert isinstance(getattr(cls, "platform", None), str), cls
+    assert {m for m in dir(Adapter) if not m.startswith("_")} >= {"start", "stop", "send"}

@@ -1,0 +1,26 @@
+"""The one interface every door to a chat platform implements: Telegram, Discord and the
+console alike.
+
+An adapter translates and nothing more: platform events become calls on the command router
+(given to it when it is built), core replies become native messages, and platform errors
+become :class:`~bot.contract.outbound.DeliveryError` kinds. The composition root starts and
+stops adapters and hands them to delivery as senders.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from bot.contract.outbound import Sender
+
+
+@runtime_checkable
+class Adapter(Sender, Protocol):
+    """A chat platform: its name (``platform``), ``send`` for messages the bot sends on its
+    own (see :class:`Sender`), and a lifecycle."""
+
+    async def start(self) -> None:
+        """Connect and begin taking updates; return once the platform can be used."""
+
+    async def stop(self) -> None:
+        """Stop taking updates and disconnect; safe to call after a failed start."""
