@@ -30,11 +30,10 @@ from app.wiring import (
 from bot.arxiv.announcements import AnnouncementSource
 from bot.arxiv.ids import InvalidArxivId
 from bot.arxiv.lookup import PaperNotFound, find_paper
-from bot.arxiv.transport import ArxivRequestError, ArxivUnavailable
 from bot.commands import CommandRouter
 from bot.config import ConfigError, Settings, load_settings, profile_from_settings
+from bot.errors import ArxivError, ConfigurationError, StorageError
 from bot.model.languages import language_code
-from bot.model.store import StoreError
 from bot.ranking.digest import fetch_digest, make_digest
 from bot.rendering.formats import FORMATS, SUMMARY_FORMATS, Format, render, summary_document
 from bot.summaries.digest_summaries import with_summaries
@@ -255,13 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(logging.DEBUG if args.verbose else quiet)
     try:
         return asyncio.run(COMMANDS[args.command](args))
-    except ConfigError as exc:
+    except (ConfigurationError, StorageError) as exc:
         print(f"arxiv-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except StoreError as exc:
-        print(f"arxiv-bot: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (ArxivRequestError, ArxivUnavailable) as exc:
+    except ArxivError as exc:
         print(f"arxiv-bot: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     except KeyboardInterrupt:

@@ -30,6 +30,7 @@ from pydantic_settings import (
 )
 
 from bot.arxiv import taxonomy
+from bot.errors import ConfigurationError
 from bot.model.profile import Profile
 from bot.ranking.keywords import KeywordError, normalize_keywords
 
@@ -39,7 +40,7 @@ CONFIG_ENV = "ARXIV_BOT_CONFIG"
 _FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("_FILE_DATA", default=None)
 
 
-class ConfigError(ValueError):
+class ConfigError(ConfigurationError, ValueError):
     """A configuration problem, phrased for the operator (one line per bad key)."""
 
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from bot.arxiv import taxonomy
+from bot.errors import BadInput
 
 ACCEPTED_FORMS = (
     "2512.03394, 2512.03394v2, arXiv:2512.03394, hep-th/9901001v1, "
@@ -35,7 +36,7 @@ _URL = re.compile(
 )
 
 
-class InvalidArxivId(ValueError):
+class InvalidArxivId(BadInput):
     """Raised with a user-facing message naming the accepted forms."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.arxiv.ids import ArxivId, parse_arxiv_id
+from bot.errors import BadInput
 from bot.model.papers import Paper
 from bot.model.store import Store
 
@@ -13,7 +14,7 @@ class PaperLookup(Protocol):
     async def get(self, arxiv_id: ArxivId | str) -> Paper | None: ...
 
 
-class PaperNotFound(LookupError):
+class PaperNotFound(BadInput, LookupError):
     """arXiv has no paper with that identifier."""
 
 

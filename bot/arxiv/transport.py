@@ -19,6 +19,7 @@ from typing import TypeVar
 import httpx
 
 from bot import __version__
+from bot.errors import ArxivError
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +28,18 @@ MAX_BACKOFF = 120.0
 T = TypeVar("T")
 
 
-class ArxivUnavailable(RuntimeError):
+class ArxivUnavailable(ArxivError, RuntimeError):
     """arXiv could not be reached, or kept failing, after every retry."""
 
 
-class MalformedResponse(ValueError):
+class MalformedResponse(ArxivError, ValueError):
     """A 200 answer that cannot be parsed: usually a glitch worth retrying."""
 
 
-class ArxivRequestError(RuntimeError):
+class ArxivRequestError(ArxivError, RuntimeError):
     """arXiv refused the request itself (4xx): retrying would not help."""
+
+    user_text = "arXiv refused the request; please check what you asked for."
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)

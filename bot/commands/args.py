@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
+from bot.errors import BadInput
+
+__all__ = ["BadInput", "check_text", "split_args"]
+
 MAX_COMMAND_LENGTH = 1000
 
 _OPENING = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "'": "'", "\u00ab": "\u00bb"}
 _CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e]")
-
-
-class BadInput(ValueError):
-    """What a user typed cannot be used; the message says why, with an example."""
 
 
 def check_text(text: str) -> None:

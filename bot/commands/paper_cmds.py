@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.arxiv.ids import InvalidArxivId
 from bot.arxiv.lookup import PaperNotFound, find_paper
-from bot.arxiv.transport import ArxivRequestError, ArxivUnavailable
 from bot.commands.common import load
 from bot.commands.registry import Call, Param, action, command
 from bot.contract.messages import Reply, error, reply
+from bot.errors import ArxivError, BadInput, user_message
 from bot.model.papers import Paper
 from bot.ranking.digest import make_digest
 from bot.rendering.paper_cards import digest_reply, summary_reply
@@ -18,7 +17,6 @@ from bot.summaries.summarizer import SummaryUnavailable
 
 INTERACTIVE_DEADLINE = 60.0
 """Someone waiting for /digest gets it within a minute; late summaries stay a button away."""
-UNAVAILABLE = "arXiv is not answering right now; please try again in a few minutes."
 
 
 @command("digest", summary="today's digest, now", usage="digest", example="/digest")
@@ -32,10 +30,8 @@ async def digest(call: Call) -> Reply:
     await call.acknowledge(reply("Fetching today's papers..."))
     try:
         announcement = await services.announcements.fetch(profile.categories)
-    except ArxivUnavailable:
-        return error(UNAVAILABLE)
-    except ArxivRequestError as exc:
-        return error(f"arXiv refused the request ({exc}).")
+    except ArxivError as exc:
+        return error(user_message(exc))
     await services.store.save_papers(announcement.papers)
     result = make_digest(announcement, profile, mode=settings.scoring, now=services.clock())
     result = await with_summaries(
@@ -55,14 +51,10 @@ async def digest(call: Call) -> Reply:
 async def _find_paper(call: Call, text: str) -> Paper | Reply:
     try:
         return await find_paper(call.services.store, call.services.papers, text)
-    except InvalidArxivId as exc:
-        return error(str(exc))
     except PaperNotFound as exc:
         return error(f"{exc}. Check the identifier and try again.")
-    except ArxivUnavailable:
-        return error(UNAVAILABLE)
-    except ArxivRequestError as exc:
-        return error(f"arXiv refused the request ({exc}).")
+    except (BadInput, ArxivError) as exc:
+        return error(user_message(exc))
 
 
 @command(

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 
+from bot.errors import StorageError
 from bot.model.papers import Paper
 from bot.model.subscriptions import Subscription
 from bot.model.summaries import Summary, SummaryKey
 
 
-class StoreError(RuntimeError):
+class StoreError(StorageError, RuntimeError):
     """The database cannot be used (for example, it was written by a newer version)."""
 
 

@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
+from bot.errors import BadInput
+
 MAX_KEYWORD_LENGTH = 100
 
 _WORD = re.compile(r"[^\W_]+")
@@ -27,7 +29,7 @@ _QUOTES = "\"'\u201c\u201d\u2018\u2019"
 _CONTROL = re.compile("[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
-class KeywordError(ValueError):
+class KeywordError(BadInput):
     """A keyword a user or operator wrote that cannot be used; the message says why."""
 
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import openai
 
+from bot.errors import ModelError
 from bot.model.papers import Paper
 from bot.model.store import Store
 from bot.model.summaries import Summary, SummaryKey, usage_day
@@ -35,8 +36,10 @@ RETRY_BASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 6
 
 
-class SummaryUnavailable(RuntimeError):
+class SummaryUnavailable(ModelError, RuntimeError):
     """No summary now; ``reason`` says why and the message is fit for users."""
+
+    message_is_for_users = True
 
     def __init__(self, reason: Refusal, message: str) -> None:
         super().__init__(message)
