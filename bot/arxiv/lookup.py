@@ -7,7 +7,7 @@ from typing import Protocol
 from bot.arxiv.ids import ArxivId, parse_arxiv_id
 from bot.errors import BadInput
 from bot.model.papers import Paper
-from bot.model.store import Store
+from bot.model.store import PaperStore
 
 
 class PaperLookup(Protocol):
@@ -18,7 +18,7 @@ class PaperNotFound(BadInput, LookupError):
     """arXiv has no paper with that identifier."""
 
 
-async def find_paper(store: Store, api: PaperLookup, text: str) -> Paper:
+async def find_paper(store: PaperStore, api: PaperLookup, text: str) -> Paper:
     """Raises :class:`bot.arxiv_ids.InvalidArxivId`, :class:`PaperNotFound`, or the arXiv
     errors of :mod:`bot.arxiv.transport`."""
     wanted = parse_arxiv_id(text)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 
 from bot.contract.chats import ChatRef
-from bot.model.store import Store
+from bot.model.store import SubscriptionStore
 
 log = logging.getLogger(__name__)
 
 
 class ChatEvents:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: SubscriptionStore) -> None:
         self.store = store
 
     async def gone(self, chat: ChatRef, reason: str) -> None:

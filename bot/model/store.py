@@ -80,10 +80,9 @@ class Delivery:
         return f"{self.kind}:{self.day.isoformat()}"
 
 
-class Store(Protocol):
-    async def close(self) -> None: ...
+class SubscriptionStore(Protocol):
+    """Chats' subscriptions."""
 
-    # subscriptions
     async def get_subscription(self, platform: str, chat_id: str) -> Subscription | None: ...
 
     async def save_subscription(self, subscription: Subscription) -> None:
@@ -100,14 +99,20 @@ class Store(Protocol):
     async def subscribed_categories(self) -> set[str]:
         """Every category some delivering subscription follows (what one fetch must cover)."""
 
-    # papers seen
+
+class PaperStore(Protocol):
+    """Paper metadata by id and version."""
+
     async def save_papers(self, papers: Iterable[Paper]) -> None:
         """Remember paper metadata by id and version (later versions do not erase earlier)."""
 
     async def get_paper(self, arxiv_id: str, version: int | None = None) -> Paper | None:
         """A stored paper: that version, or the latest one stored."""
 
-    # summaries
+
+class SummaryStore(Protocol):
+    """Summaries, shared by every reader, and failures to retry."""
+
     async def get_summary(self, key: SummaryKey) -> Summary | None: ...
 
     async def save_summary(self, summary: Summary) -> None:
@@ -125,7 +130,10 @@ class Store(Protocol):
 
     async def drop_summary_failure(self, key: SummaryKey) -> None: ...
 
-    # model usage and on-demand requests (per UTC day)
+
+class UsageStore(Protocol):
+    """Model usage and on-demand requests, per UTC day (the budgets)."""
+
     async def add_llm_usage(
         self, day: date, prompt_tokens: int, completion_tokens: int
     ) -> None: ...
@@ -136,7 +144,10 @@ class Store(Protocol):
 
     async def add_user_request(self, platform: str, user_id: str, day: date) -> None: ...
 
-    # announcement batches
+
+class BatchStore(Protocol):
+    """Announcements as fetched."""
+
     async def save_batch(
         self, day: date, categories: Iterable[str], papers: Iterable[Paper], fetched_at: datetime
     ) -> None:
@@ -149,7 +160,13 @@ class Store(Protocol):
 
     async def batch_papers(self, batch: Batch) -> list[Paper]: ...
 
-    # the delivery schedule and ledger
+    async def recent_batches(self, limit: int) -> list[Batch]:
+        """The latest ``limit`` batches, newest first."""
+
+
+class DeliveryLedger(Protocol):
+    """The delivery schedule and the outbox ledger."""
+
     async def due_subscriptions(self, now: datetime, limit: int = 1000) -> list[Subscription]:
         """Delivering subscriptions whose ``next_due_at`` has come, most overdue first, and
         those that have none yet (written before schedules existed)."""
@@ -189,12 +206,18 @@ class Store(Protocol):
 
     async def delivery_failures(self, day: date, limit: int = 20) -> list[Delivery]: ...
 
-    # small operational state (last fetch, ...)
+
+class MetaStore(Protocol):
+    """Small operational state (last fetch, ...)."""
+
     async def get_meta(self, key: str) -> str | None: ...
 
     async def set_meta(self, key: str, value: str) -> None: ...
 
-    # private feeds
+
+class FeedTokenStore(Protocol):
+    """Private feeds' tokens."""
+
     async def feed_nonce(self, platform: str, chat_id: str) -> str | None: ...
 
     async def set_feed_token(
@@ -204,5 +227,18 @@ class Store(Protocol):
 
     async def subscription_by_feed(self, token_hash: str) -> Subscription | None: ...
 
-    async def recent_batches(self, limit: int) -> list[Batch]:
-        """The latest ``limit`` batches, newest first."""
+
+class Store(
+    SubscriptionStore,
+    PaperStore,
+    SummaryStore,
+    UsageStore,
+    BatchStore,
+    DeliveryLedger,
+    MetaStore,
+    FeedTokenStore,
+    Protocol,
+):
+    """The whole store: every role, and closing it. Components ask for the roles they use."""
+
+    async def close(self) -> None: ...

@@ -17,13 +17,13 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import openai
 
 from bot.errors import ModelError
 from bot.model.papers import Paper
-from bot.model.store import Store
+from bot.model.store import SummaryStore, UsageStore
 from bot.model.summaries import Summary, SummaryKey, usage_day
 from bot.summaries.fulltext import FullText, FullTextSource
 from bot.summaries.prompt import build_messages, instructions, parse_answer, prompt_version
@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 Refusal = Literal["budget", "user_limit", "failed"]
 RETRY_BASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 6
+
+
+class SummaryAndUsageStore(SummaryStore, UsageStore, Protocol):
+    """What the summarizer keeps: summaries and failures, and the budgets' counters."""
 
 
 class SummaryUnavailable(ModelError, RuntimeError):
@@ -50,7 +54,7 @@ class Summarizer:
     def __init__(
         self,
         *,
-        store: Store,
+        store: SummaryAndUsageStore,
         fulltext: FullTextSource,
         client: openai.AsyncOpenAI | None,
         model: str,
