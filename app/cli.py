@@ -34,9 +34,8 @@ from bot.commands import CommandRouter
 from bot.config import ConfigError, Settings, load_settings, profile_from_settings
 from bot.errors import ArxivError, ConfigurationError, StorageError
 from bot.model.languages import language_code
-from bot.ranking.digest import fetch_digest, make_digest
 from bot.rendering.formats import FORMATS, SUMMARY_FORMATS, Format, render, summary_document
-from bot.summaries.digest_summaries import with_summaries
+from bot.summaries.digests import build_digest
 from bot.summaries.summarizer import SummaryUnavailable
 from storage import sqlite_path
 from storage.instance_lock import InstanceLock
@@ -114,19 +113,19 @@ async def _digest(args: argparse.Namespace) -> int:
         http = make_http(settings)
         try:
             source = AnnouncementSource(http, settings.arxiv_feed_url)
-            digest = await fetch_digest(source, profile, mode=settings.scoring)
+            digest = await build_digest(source, profile, mode=settings.scoring)
         finally:
             await http.aclose()
     else:
         async with open_services(settings) as services:
-            announcement = await services.announcements.fetch(profile.categories)
-            await services.store.save_papers(announcement.papers)
-            digest = make_digest(announcement, profile, mode=settings.scoring)
             log.info("summarizing the top %d papers", settings.max_papers_to_summarize)
-            digest = await with_summaries(
-                digest,
-                services.summarizer,
-                settings.summary_language,
+            digest = await build_digest(
+                services.announcements,
+                profile,
+                mode=settings.scoring,
+                papers=services.store,
+                summarizer=services.summarizer,
+                language=settings.summary_language,
                 limit=settings.max_papers_to_summarize,
                 deadline=settings.summary_deadline,
             )

@@ -35,7 +35,7 @@ from bot.arxiv.transport import ArxivHttp
 from bot.model.profile import Profile
 from bot.ranking.digest import Digest, make_digest
 from bot.services import utc_now
-from bot.summaries.digest_summaries import with_summaries
+from bot.summaries.digests import with_summaries
 from bot.summaries.fulltext import FullTextSource
 from bot.summaries.summarizer import Summarizer
 from storage import SqliteStore

@@ -10,9 +10,8 @@ from bot.commands.registry import Call, Param, action, command
 from bot.contract.messages import Reply, error, reply
 from bot.errors import ArxivError, BadInput, user_message
 from bot.model.papers import Paper
-from bot.ranking.digest import make_digest
 from bot.rendering.paper_cards import digest_reply, summary_reply
-from bot.summaries.digest_summaries import with_summaries
+from bot.summaries.digests import build_digest
 from bot.summaries.summarizer import SummaryUnavailable
 
 INTERACTIVE_DEADLINE = 60.0
@@ -29,18 +28,19 @@ async def digest(call: Call) -> Reply:
         profile = replace(profile, categories=tuple(settings.categories))
     await call.acknowledge(reply("Fetching today's papers..."))
     try:
-        announcement = await services.announcements.fetch(profile.categories)
+        result = await build_digest(
+            services.announcements,
+            profile,
+            mode=settings.scoring,
+            papers=services.store,
+            summarizer=services.summarizer,
+            language=sub.language,
+            limit=settings.max_papers_to_summarize,
+            deadline=min(settings.summary_deadline, INTERACTIVE_DEADLINE),
+            now=services.clock(),
+        )
     except ArxivError as exc:
         return error(user_message(exc))
-    await services.store.save_papers(announcement.papers)
-    result = make_digest(announcement, profile, mode=settings.scoring, now=services.clock())
-    result = await with_summaries(
-        result,
-        services.summarizer,
-        sub.language,
-        limit=settings.max_papers_to_summarize,
-        deadline=min(settings.summary_deadline, INTERACTIVE_DEADLINE),
-    )
     answer = digest_reply(result)
     if not sub.categories:
         note = "This chat follows no categories yet, so this used the defaults; try /subscribe."

@@ -33,8 +33,8 @@ from bot.model.papers import Paper, announce_type_in
 from bot.model.store import Batch, Delivery, Store
 from bot.model.subscriptions import Subscription
 from bot.model.summaries import Summary
-from bot.ranking.digest import Digest
-from bot.ranking.scoring import ScoredPaper, Scorer
+from bot.ranking.digest import Digest, rank
+from bot.ranking.scoring import Scorer
 from bot.rendering.paper_cards import digest_reply
 from bot.services import DeliveryCounters
 from bot.summaries.summarizer import Summarizer
@@ -234,8 +234,14 @@ class DeliveryService:
                 scorer = scorers[key] = Scorer(
                     _as_first_announced(papers), mode=self.settings.scoring
                 )
-            scored = scorer.score(sub.profile())
-            plans[delivery.chat_key] = _Plan(sub, batches, scored, _announced(scorer, sub))
+            digest = rank(
+                scorer,
+                sub.profile(),
+                day=delivery.day,
+                announced=_announced(scorer, sub),
+                now=self.clock(),
+            )
+            plans[delivery.chat_key] = _Plan(sub, batches, digest)
         return plans
 
     async def _batches_for(
@@ -259,7 +265,7 @@ class DeliveryService:
         wanted: dict[str, dict[str, Paper]] = {}
         limit = self.settings.max_papers_to_summarize
         for plan in plans:
-            for scored in plan.scored[:limit]:
+            for scored in plan.digest.papers[:limit]:
                 wanted.setdefault(plan.sub.language, {})[scored.paper.versioned_id] = scored.paper
         found: dict[tuple[str, str], Summary] = {}
         results = await asyncio.gather(
@@ -296,20 +302,17 @@ class DeliveryService:
             log.warning("gave up on the %s digest of %s", delivery.day, plan.sub.chat.key)
             self.counters.skipped += 1
             return False
-        if not plan.scored:
+        if not plan.digest.papers:
             await self.store.update_delivery(delivery, state="skipped", detail="nothing matched")
             self.counters.skipped += 1
             return False
         language = plan.sub.language
-        digest = Digest(
+        digest = replace(
+            plan.digest,
             generated_at=self.clock(),
-            categories=plan.sub.categories,
-            announcement_day=delivery.day,
-            announced=plan.announced,
-            papers=tuple(plan.scored),
             summaries={
                 s.paper.versioned_id: summaries[(language, s.paper.versioned_id)]
-                for s in plan.scored
+                for s in plan.digest.papers
                 if (language, s.paper.versioned_id) in summaries
             },
         )
@@ -408,5 +411,5 @@ def _announced(scorer: Scorer, sub: Subscription) -> int:
 class _Plan:
     sub: Subscription
     batches: list[Batch]
-    scored: list[ScoredPaper]
-    announced: int
+    digest: Digest
+    """Ranked; its summaries are added when it is sent."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from bot.arxiv.announcements import Announcement, AnnouncementSource
+from bot.arxiv.announcements import Announcement
 from bot.model.profile import Profile
 from bot.model.summaries import Summary
 from bot.ranking.scoring import ScoredPaper, Scorer, ScoringMode
@@ -27,6 +27,25 @@ class Digest:
         return self.summaries.get(scored.paper.versioned_id)
 
 
+def rank(
+    scorer: Scorer,
+    profile: Profile,
+    *,
+    day: date | None,
+    announced: int,
+    now: datetime,
+) -> Digest:
+    """One profile's digest of the papers ``scorer`` indexed (an announcement, or a week of
+    them): every digest, on demand or scheduled, is made here."""
+    return Digest(
+        generated_at=now,
+        categories=profile.categories,
+        announcement_day=day,
+        announced=announced,
+        papers=tuple(scorer.score(profile)),
+    )
+
+
 def make_digest(
     announcement: Announcement,
     profile: Profile,
@@ -34,19 +53,11 @@ def make_digest(
     mode: ScoringMode = "words",
     now: datetime | None = None,
 ) -> Digest:
-    papers = Scorer(announcement.papers, mode=mode).score(profile)
-    return Digest(
-        generated_at=now or datetime.now(UTC),
-        categories=profile.categories,
-        announcement_day=announcement.day,
+    """One announcement's digest for one profile."""
+    return rank(
+        Scorer(announcement.papers, mode=mode),
+        profile,
+        day=announcement.day,
         announced=len(announcement.papers),
-        papers=tuple(papers),
+        now=now or datetime.now(UTC),
     )
-
-
-async def fetch_digest(
-    source: AnnouncementSource, profile: Profile, *, mode: ScoringMode = "words"
-) -> Digest:
-    """Today's digest for one profile: one feed request for its categories, then scoring."""
-    announcement = await source.fetch(profile.categories)
-    return make_digest(announcement, profile, mode=mode)

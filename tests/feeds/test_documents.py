@@ -19,7 +19,7 @@ from bot.ranking.digest import make_digest
 from bot.ranking.scoring import Scorer
 from bot.rendering.feed_documents import FeedItem, build_feed
 from bot.rendering.formats import render
-from bot.summaries.digest_summaries import with_summaries
+from bot.summaries.digests import with_summaries
 from tests.fakes.fake_openai import hostile_markup_responder
 from tests.feeds.conftest import World
 from tests.feeds.support import (
