@@ -19,6 +19,7 @@ from adapters.http.feed_routes import FeedRoutes
 from adapters.http.server import HttpServer, make_app
 from app.logs import setup_logging
 from app.scheduler import make_scheduler
+from app.settings import AppSettings, load_app_settings
 from app.wiring import (
     Component,
     build_adapters,
@@ -31,7 +32,7 @@ from bot.arxiv.announcements import AnnouncementSource
 from bot.arxiv.ids import InvalidArxivId
 from bot.arxiv.lookup import PaperNotFound, find_paper
 from bot.commands import CommandRouter
-from bot.config import ConfigError, Settings, load_settings, profile_from_settings
+from bot.config import ConfigError, profile_from_settings
 from bot.errors import ArxivError, ConfigurationError, StorageError
 from bot.model.languages import language_code
 from bot.rendering.formats import FORMATS, SUMMARY_FORMATS, Format, render, summary_document
@@ -91,8 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
-    return load_settings(args.config, **overrides)
+def _settings(args: argparse.Namespace, **overrides: Any) -> AppSettings:
+    return load_app_settings(args.config, **overrides)
 
 
 async def _digest(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 
 from openai import AsyncOpenAI
 
+from app.settings import AppSettings
 from bot.arxiv.announcements import AnnouncementSource, CachedAnnouncements
 from bot.arxiv.api import ArxivApi
 from bot.arxiv.transport import ArxivHttp
@@ -116,7 +117,7 @@ class Component(Protocol):
     async def stop(self) -> None: ...
 
 
-def build_adapters(settings: Settings, services: Services) -> list[Adapter]:
+def build_adapters(settings: AppSettings, services: Services) -> list[Adapter]:
     """The chat platforms whose tokens are set; an adapter without a token is not started."""
     router = CommandRouter(services)
     events = ChatEvents(services.store)

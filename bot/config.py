@@ -44,12 +44,13 @@ class ConfigError(ConfigurationError, ValueError):
     """A configuration problem, phrased for the operator (one line per bad key)."""
 
 
-def _env(name: str, field_name: str) -> Any:
+def env_alias(name: str, field_name: str) -> Any:
     """Accept the field name (config file) and the conventional variable name (environment)."""
     return AliasChoices(field_name, name)
 
 
-def _split_list(value: Any) -> Any:
+def split_list(value: Any) -> Any:
+    """A list setting from the environment: JSON, or comma-separated."""
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("["):
@@ -96,10 +97,10 @@ class Settings(BaseSettings):
     # --- summaries -------------------------------------------------------------------------
     summaries_enabled: bool = True
     openai_api_key: SecretStr | None = Field(
-        None, validation_alias=_env("OPENAI_API_KEY", "openai_api_key")
+        None, validation_alias=env_alias("OPENAI_API_KEY", "openai_api_key")
     )
     openai_base_url: str | None = Field(
-        None, validation_alias=_env("OPENAI_BASE_URL", "openai_base_url")
+        None, validation_alias=env_alias("OPENAI_BASE_URL", "openai_base_url")
     )
     llm_model: str = "gpt-4o-mini"
     llm_temperature: float = Field(0.3, ge=0, le=2)
@@ -128,17 +129,18 @@ class Settings(BaseSettings):
     # --- arXiv endpoints and politeness ----------------------------------------------------
     arxiv_feed_url: str = Field(
         "https://rss.arxiv.org/rss/{categories}",
-        validation_alias=_env("ARXIV_FEED_URL", "arxiv_feed_url"),
+        validation_alias=env_alias("ARXIV_FEED_URL", "arxiv_feed_url"),
     )
     arxiv_api_url: str = Field(
         "https://export.arxiv.org/api/query",
-        validation_alias=_env("ARXIV_API_URL", "arxiv_api_url"),
+        validation_alias=env_alias("ARXIV_API_URL", "arxiv_api_url"),
     )
     arxiv_pdf_url: str = Field(
-        "https://arxiv.org/pdf/{id}", validation_alias=_env("ARXIV_PDF_URL", "arxiv_pdf_url")
+        "https://arxiv.org/pdf/{id}", validation_alias=env_alias("ARXIV_PDF_URL", "arxiv_pdf_url")
     )
     arxiv_html_url: str = Field(
-        "https://arxiv.org/html/{id}", validation_alias=_env("ARXIV_HTML_URL", "arxiv_html_url")
+        "https://arxiv.org/html/{id}",
+        validation_alias=env_alias("ARXIV_HTML_URL", "arxiv_html_url"),
     )
     arxiv_request_interval: float = Field(3.0, ge=0)
     """arXiv asks for one request every 3 seconds, over a single connection."""
@@ -147,78 +149,35 @@ class Settings(BaseSettings):
     """First back-off delay; doubled on every retry, capped at 120 s."""
     http_timeout: float = Field(30.0, gt=0)
 
-    # --- chat platforms --------------------------------------------------------------------
-    telegram_bot_token: SecretStr | None = Field(
-        None, validation_alias=_env("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
-    )
-    telegram_api_url: str = Field(
-        "https://api.telegram.org/bot",
-        validation_alias=_env("TELEGRAM_API_URL", "telegram_api_url"),
-    )
-    """A self-hosted Bot API server (or the tests' fake); the token is appended."""
-    telegram_webhook_url: str | None = Field(
-        None, validation_alias=_env("TELEGRAM_WEBHOOK_URL", "telegram_webhook_url")
-    )
-    """Public HTTPS URL Telegram posts updates to; unset means long polling."""
-    telegram_webhook_secret: SecretStr | None = Field(
-        None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret")
-    )
-    telegram_webhook_listen: str = "0.0.0.0"
-    telegram_webhook_port: int = Field(8443, ge=1, le=65535)
-    discord_bot_token: SecretStr | None = Field(
-        None, validation_alias=_env("DISCORD_BOT_TOKEN", "discord_bot_token")
-    )
-    discord_api_url: str | None = Field(
-        None, validation_alias=_env("DISCORD_API_URL", "discord_api_url")
-    )
-    """A Discord REST proxy (or the tests' fake), e.g. ``http://proxy:8080/api/v10``."""
-    discord_gateway_url: str | None = Field(
-        None, validation_alias=_env("DISCORD_GATEWAY_URL", "discord_gateway_url")
-    )
-    discord_guild_ids: Annotated[list[int], NoDecode] = Field(
-        default_factory=list, validation_alias=_env("DISCORD_GUILD_IDS", "discord_guild_ids")
-    )
-    """Sync slash commands to these servers only (instant, for development)."""
-    discord_sync_commands: bool = True
-    admin_cache_seconds: float = Field(60.0, ge=0)
-    """How long a chat member's admin status is believed before Telegram is asked again."""
-
     # --- operations --------------------------------------------------------------------------
     operators: StrList = Field(default_factory=list)
     """Who may use /status: ``platform:user_id`` entries (``telegram:12345,discord:678``)."""
     http_port: int | None = Field(None, ge=1, le=65535)
     """Opens /healthz, /metrics (and the feeds) on this port; off when unset."""
     http_host: str = "127.0.0.1"
-    public_url: str | None = Field(None, validation_alias=_env("PUBLIC_URL", "public_url"))
+    public_url: str | None = Field(None, validation_alias=env_alias("PUBLIC_URL", "public_url"))
     """Where the HTTP port is reachable from outside (``https://bot.example.org``): /feed
     answers with URLs under it."""
     feed_token_secret: SecretStr | None = Field(
-        None, validation_alias=_env("FEED_TOKEN_SECRET", "feed_token_secret")
+        None, validation_alias=env_alias("FEED_TOKEN_SECRET", "feed_token_secret")
     )
     """Key of private feed tokens; unset: a key file next to the database."""
 
     # --- storage ---------------------------------------------------------------------------
     database_url: str = Field(
-        "sqlite:///data/arxiv-bot.db", validation_alias=_env("DATABASE_URL", "database_url")
+        "sqlite:///data/arxiv-bot.db", validation_alias=env_alias("DATABASE_URL", "database_url")
     )
 
     def secret_values(self) -> list[str]:
-        """Every secret, so logging can redact it wherever it shows up."""
-        secrets = (
-            self.openai_api_key,
-            self.telegram_bot_token,
-            self.telegram_webhook_secret,
-            self.discord_bot_token,
-            self.feed_token_secret,
-        )
-        return [s.get_secret_value() for s in secrets if s is not None]
+        """Every secret (every ``SecretStr`` setting, the platforms' included), so logging
+        can redact it wherever it shows up."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v]
 
-    @field_validator(
-        "categories", "keywords", "exclude_keywords", "discord_guild_ids", mode="before"
-    )
+    @field_validator("categories", "keywords", "exclude_keywords", mode="before")
     @classmethod
     def _lists_from_text(cls, value: Any) -> Any:
-        return _split_list(value)
+        return split_list(value)
 
     @field_validator("categories")
     @classmethod
@@ -328,13 +287,18 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
 
 
-def load_settings(config_path: str | Path | None = None, **overrides: Any) -> Settings:
-    """Build and validate the settings; raise :class:`ConfigError` naming every bad key."""
+def load_settings(
+    config_path: str | Path | None = None, *, model: type[Settings] = Settings, **overrides: Any
+) -> Settings:
+    """Build and validate the settings; raise :class:`ConfigError` naming every bad key.
+
+    ``model`` is the composition root's settings class, which adds each platform's settings
+    (declared beside its adapter) to the core's."""
     path = config_path or os.environ.get(CONFIG_ENV)
     file_data = read_config_file(Path(path)) if path else {}
     token = _FILE_DATA.set(file_data)
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return model(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

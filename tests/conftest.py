@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
+import pytest
+
 from bot.model.papers import AnnounceType, Paper
+from tests.environment import is_bot_setting
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No setting of the developer's environment reaches a test (see tests/environment.py)."""
+    for name in list(os.environ):
+        if is_bot_setting(name):
+            monkeypatch.delenv(name)
 
 
 def make_paper(

@@ -5,7 +5,6 @@ Zero request interval and a tiny retry delay are configuration, not synchronisat
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -18,18 +17,7 @@ from bot.config import Settings, load_settings
 from tests.commands.support import ATTENTION, TODAY, Bot
 from tests.fakes.fake_arxiv import FakeArxiv
 
-# Settings the developer's shell (or CI) might carry and that would change what tests see.
-_ENV_PREFIXES = ("ARXIV_", "OPENAI_", "DASHSCOPE_")
-_ENV_NAMES = ("DATABASE_URL",)
-
 RETRIES = 1
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES:
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture

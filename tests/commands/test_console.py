@@ -4,7 +4,6 @@ commands piped into stdin."""
 from __future__ import annotations
 
 import io
-import os
 import re
 import sqlite3
 import subprocess
@@ -18,6 +17,7 @@ from bot.contract.messages import Button, Collapsible, error, para, reply
 from bot.rendering.text import INDENT
 from storage.migrations import SCHEMA_VERSION
 from tests.commands.support import ATTENTION, LLM_INFERENCE, MOE_LLM, TODAY, Bot
+from tests.environment import clean_environ
 from tests.fakes.fake_arxiv import FakeArxivThread
 
 USER = "tester"
@@ -186,11 +186,7 @@ def arxiv() -> FakeArxivThread:
 
 
 def environment(fake_base: str, db: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ARXIV_", "OPENAI_", "DASHSCOPE_")) and k != "DATABASE_URL"
-    }
+    env = clean_environ()
     env.update(
         ARXIV_FEED_URL=f"{fake_base}/rss/{{categories}}",
         ARXIV_API_URL=f"{fake_base}/api/query",

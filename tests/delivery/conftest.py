@@ -4,7 +4,6 @@ real pipeline over a SQLite file in ``tmp_path`` sending through the test adapte
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,17 +13,6 @@ from tests.delivery.recording_sender import RecordingSender
 from tests.delivery.support import TUESDAY, Clock, World, announce, utc
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_openai import FakeOpenAI
-
-# Settings the developer's shell (or CI) might carry and that would change what tests see.
-_ENV_PREFIXES = ("ARXIV_", "OPENAI_", "DASHSCOPE_", "TELEGRAM_", "DISCORD_")
-_ENV_NAMES = ("DATABASE_URL",)
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES:
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture

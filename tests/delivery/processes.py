@@ -5,25 +5,20 @@ no API key, so summaries are abstract extracts."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from tests.environment import clean_environ
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_telegram import FakeTelegram
 
-_ENV_PREFIXES = ("ARXIV_", "OPENAI_", "DASHSCOPE_", "TELEGRAM_", "DISCORD_")
 ARXIV_BOT = Path(sys.executable).with_name("arxiv-bot")
 
 
 def bot_env(db_path: Path, tg: FakeTelegram, arxiv: FakeArxiv, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(_ENV_PREFIXES) and k != "DATABASE_URL"
-    }
+    env = clean_environ()
     env.update(
         TELEGRAM_BOT_TOKEN=tg.token,
         TELEGRAM_API_URL=tg.api_base,

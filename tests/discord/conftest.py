@@ -9,7 +9,6 @@ Zero request intervals and millisecond retry delays are configuration, not synch
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +19,9 @@ import discord.http
 import pytest
 
 from adapters.discord import DiscordAdapter
+from app.settings import AppSettings, load_app_settings
 from app.wiring import open_services
 from bot.commands import CommandRouter
-from bot.config import Settings, load_settings
 from bot.delivery.chat_events import ChatEvents
 from bot.model.subscriptions import Subscription
 from bot.services import Services
@@ -42,17 +41,6 @@ from tests.discord.support import (
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_discord import ADMIN_PERMS, FakeDiscord
 from tests.fakes.fake_openai import FakeOpenAI
-
-# Settings the developer's shell (or CI) might carry and that would change what tests see.
-_ENV_PREFIXES = ("ARXIV_", "OPENAI_", "DASHSCOPE_", "DISCORD_", "TELEGRAM_")
-_ENV_NAMES = ("DATABASE_URL",)
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES:
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +79,7 @@ def settings(
     fake: FakeDiscord,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> Settings:
+) -> AppSettings:
     """Through the environment, as an operator configures the bot."""
     env = {
         "ARXIV_FEED_URL": arxiv.feed_url_template,
@@ -112,7 +100,7 @@ def settings(
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return load_settings()
+    return load_app_settings()
 
 
 @dataclass
@@ -123,7 +111,7 @@ class Bot:
     services: Services
     router: CommandRouter
     events: ChatEvents
-    settings: Settings
+    settings: AppSettings
     adapters: list[DiscordAdapter] = field(default_factory=list)
 
     async def start(self, **options: Any) -> DiscordAdapter:
@@ -187,7 +175,7 @@ class Bot:
 
 
 @pytest.fixture
-async def bot(settings: Settings, fake: FakeDiscord) -> AsyncIterator[Bot]:
+async def bot(settings: AppSettings, fake: FakeDiscord) -> AsyncIterator[Bot]:
     async with open_services(settings) as services:
         router = CommandRouter(services)
         made = Bot(fake, services, router, ChatEvents(services.store), settings)

@@ -9,9 +9,9 @@ from typing import Any
 import discord
 import pytest
 
+from app.settings import load_app_settings
 from app.wiring import build_adapters
 from bot.commands import CommandSpec
-from bot.config import load_settings
 from tests.discord.conftest import Bot
 from tests.discord.support import GUILD, GUILD2, TIMEOUT
 from tests.fakes.fake_discord import FakeDiscord
@@ -88,7 +88,7 @@ async def test_guild_ids_from_the_settings_get_the_commands_instead(
     """``DISCORD_GUILD_IDS`` set: the composition root builds the adapter, which syncs to
     those servers (where commands appear at once) and not globally."""
     monkeypatch.setenv("DISCORD_GUILD_IDS", f"{GUILD},{GUILD2}")
-    settings = load_settings()
+    settings = load_app_settings()
     assert settings.discord_guild_ids == [GUILD, GUILD2]
     adapters = build_adapters(settings, bot.services)
     assert [a.platform for a in adapters] == ["discord"]

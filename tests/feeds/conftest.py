@@ -9,7 +9,6 @@ Zero request intervals and millisecond retry delays are configuration, not synch
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -40,17 +39,6 @@ from tests.feeds.support import (
     PUBLIC_URL,
     free_port,
 )
-
-# Settings the developer's shell (or CI) might carry and that would change what tests see.
-_ENV_PREFIXES = ("ARXIV_", "OPENAI_", "DASHSCOPE_", "TELEGRAM_", "DISCORD_")
-_ENV_NAMES = ("DATABASE_URL", "PUBLIC_URL", "FEED_TOKEN_SECRET")
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES:
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ ways to read a feed back as a feed reader does (feedparser) and as XML (ElementT
 
 from __future__ import annotations
 
-import os
 import socket
 import sys
 import xml.etree.ElementTree as ET
@@ -196,14 +195,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
-
-
-def clean_environ(**env: str) -> dict[str, str]:
-    """The test process's environment without any setting of the bot, plus ``env``."""
-    prefixes = ("ARXIV_", "OPENAI_", "DASHSCOPE_", "TELEGRAM_", "DISCORD_")
-    names = ("DATABASE_URL", "PUBLIC_URL", "FEED_TOKEN_SECRET")
-    kept = {k: v for k, v in os.environ.items() if not k.startswith(prefixes) and k not in names}
-    return {**kept, **env}
 
 
 @dataclass

@@ -7,13 +7,13 @@ import json
 import subprocess
 from pathlib import Path
 
+from tests.environment import clean_environ
 from tests.fakes.fake_arxiv import FakeArxivThread
 from tests.feeds.support import (
     COMMAND,
     DAY1,
     DAY1_PAPERS,
     announced_day,
-    clean_environ,
     entry_html,
     free_port,
     parse_feed,

@@ -16,6 +16,7 @@ import pytest
 from adapters.http.feed_routes import MAX_AGE
 from bot.model.store import Batch
 from bot.model.subscriptions import Subscription
+from tests.environment import clean_environ
 from tests.feeds.conftest import Answer, OpenWorld, World, raw_request
 from tests.feeds.support import (
     COMMAND,
@@ -27,7 +28,6 @@ from tests.feeds.support import (
     PLATFORM,
     Done,
     announced_day,
-    clean_environ,
     entry_html,
     entry_ids,
     free_port,

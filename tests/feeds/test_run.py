@@ -14,6 +14,7 @@ import pytest
 from app.wiring import open_services
 from bot.commands import CommandRouter
 from bot.config import load_settings
+from tests.environment import clean_environ
 from tests.fakes.fake_arxiv import FakeArxivThread
 from tests.feeds.support import (
     COMMAND,
@@ -23,7 +24,6 @@ from tests.feeds.support import (
     OPERATOR_ENV,
     PRIVATE,
     PUBLIC_URL,
-    clean_environ,
     entry_ids,
     free_port,
     parse_feed,

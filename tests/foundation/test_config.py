@@ -366,3 +366,29 @@ def test_legacy_bad_value_is_reported_under_our_key(tmp_path: Path) -> None:
     message = config_error(config_path=write(tmp_path / "config.json", json.dumps(data)))
     assert "\n  categories: unknown arXiv category 'cs.C1' (did you mean cs.CL" in message
     assert "\n  summary_workers: " in message
+
+
+def test_platform_settings_load_with_the_core_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each platform declares its settings beside its adapter; the composition root loads
+    them with the core's from the same environment and file, under the same names, and every
+    secret among them is redacted."""
+    from app.settings import load_app_settings
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:telegram-secret")
+    monkeypatch.setenv("DISCORD_GUILD_IDS", "11, 22")
+    monkeypatch.setenv("ARXIV_BOT_TELEGRAM_WEBHOOK_PORT", "8444")
+    path = write(tmp_path / "bot.toml", 'discord_api_url = "http://127.0.0.1:9/api/v10"\n')
+    settings = load_app_settings(path)
+    assert settings.telegram_bot_token is not None
+    assert settings.telegram_bot_token.get_secret_value() == "123:telegram-secret"
+    assert settings.discord_guild_ids == [11, 22]
+    assert settings.telegram_webhook_port == 8444
+    assert settings.discord_api_url == "http://127.0.0.1:9/api/v10"
+    assert "123:telegram-secret" in settings.secret_values()
+    assert isinstance(settings, Settings)  # what the core sees
+
+
+def test_the_core_settings_hold_no_platform_setting() -> None:
+    assert not [name for name in Settings.model_fields if name.startswith(("telegram", "discord"))]

@@ -1,12 +1,12 @@
-"""Fixtures for the summaries suite: the real :class:`~bot.summarizer.Summarizer` over a real
-SQLite file in ``tmp_path``, the real full-text source against the local fake arXiv, and the
-real ``AsyncOpenAI`` client against the local fake OpenAI-compatible server.
+"""Fixtures for the summaries suite: the real
+:class:`~bot.summaries.summarizer.Summarizer` over a real SQLite file in ``tmp_path``, the
+real full-text source against the local fake arXiv, and the real ``AsyncOpenAI`` client
+against the local fake OpenAI-compatible server.
 
 Zero request intervals and millisecond retry delays are configuration, not synchronisation."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,17 +17,6 @@ from storage import SqliteStore
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_openai import FakeOpenAI
 from tests.summaries.support import NOW, Clock, World
-
-# Settings the developer's shell (or CI) might carry and that would change what tests see.
-_ENV_PREFIXES = ("ARXIV_", "OPENAI_", "DASHSCOPE_")
-_ENV_NAMES = ("DATABASE_URL",)
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES:
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture

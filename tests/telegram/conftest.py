@@ -7,7 +7,6 @@ Zero request intervals and millisecond retry delays are configuration, not synch
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -17,26 +16,15 @@ import pytest
 from telegram.ext import ContextTypes
 
 from adapters.telegram import TelegramAdapter, TelegramLimits
+from app.settings import AppSettings, load_app_settings
 from app.wiring import open_services
 from bot.commands import CommandRouter
-from bot.config import Settings, load_settings
 from bot.delivery.chat_events import ChatEvents
 from bot.services import Services
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_openai import FakeOpenAI
 from tests.fakes.fake_telegram import FakeTelegram
 from tests.telegram.support import ATTENTION, FAST, NOW, TODAY, TgBot, UpdateLog
-
-# Settings the developer's shell (or CI) might carry and that would change what tests see.
-_ENV_PREFIXES = ("ARXIV_", "OPENAI_", "DASHSCOPE_", "TELEGRAM_", "DISCORD_")
-_ENV_NAMES = ("DATABASE_URL",)
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES:
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -70,7 +58,7 @@ def settings(
     tg: FakeTelegram,
     db_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> Settings:
+) -> AppSettings:
     """Through the environment, as an operator configures the bot."""
     env = {
         "ARXIV_FEED_URL": arxiv.feed_url_template,
@@ -88,14 +76,14 @@ def settings(
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return load_settings()
+    return load_app_settings()
 
 
 OpenServices = Callable[[], AbstractAsyncContextManager[Services]]
 
 
 @pytest.fixture
-def open_fixed_services(settings: Settings) -> OpenServices:
+def open_fixed_services(settings: AppSettings) -> OpenServices:
     """Services exactly as the composition root opens them, on the fixed clock; call it again
     after closing to "restart" on the same database."""
 
@@ -119,7 +107,7 @@ RunBot = Callable[..., AbstractAsyncContextManager[TgBot]]
 
 
 @pytest.fixture
-def run_bot(tg: FakeTelegram, settings: Settings) -> RunBot:
+def run_bot(tg: FakeTelegram, settings: AppSettings) -> RunBot:
     """``async with run_bot(services) as bot``: a started adapter (getMe, setMyCommands,
     polling), stopped on the way out. Handler errors fail the test."""
 

@@ -5,13 +5,13 @@ real HTTP; stopped by SIGTERM."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.environment import clean_environ
 from tests.fakes.fake_arxiv import FakeArxivThread
 from tests.fakes.fake_telegram import FakeTelegram, FakeTelegramThread
 from tests.telegram.support import TODAY, USER, WAIT
@@ -37,8 +37,7 @@ def wait_for(
 def test_arxiv_bot_run_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     stderr_path = tmp_path / "stderr.log"
     with FakeTelegramThread() as tg, FakeArxivThread(TODAY) as arxiv:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("ARXIV_", "OPENAI_", "TELEGRAM_", "DISCORD_"))}  # fmt: skip
+        env = clean_environ()
         env.update(
             TELEGRAM_BOT_TOKEN=tg.token,
             TELEGRAM_API_URL=tg.api_base,

@@ -13,9 +13,9 @@ import pytest
 from adapters.telegram import TelegramAdapter, WebhookConfig
 from adapters.telegram.adapter import ALLOWED_UPDATES
 from app.logs import REDACTED, RedactingFilter
+from app.settings import AppSettings
 from app.wiring import build_adapters
 from bot.commands.router import default_registry
-from bot.config import Settings
 from bot.services import Services
 from tests.fakes.fake_telegram import FakeTelegram
 from tests.telegram.conftest import RunBot
@@ -55,7 +55,7 @@ async def test_start_signs_in_publishes_the_menu_and_polls(
 async def test_the_token_never_reaches_a_log_line(
     run_bot: RunBot,
     services: Services,
-    settings: Settings,
+    settings: AppSettings,
     tg: FakeTelegram,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -81,7 +81,7 @@ async def test_the_token_never_reaches_a_log_line(
 
 
 async def test_the_composition_root_builds_and_runs_the_telegram_adapter(
-    settings: Settings, services: Services, tg: FakeTelegram
+    settings: AppSettings, services: Services, tg: FakeTelegram
 ) -> None:
     """TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL (the fake) are all it takes."""
     adapters = build_adapters(settings, services)
