@@ -10,9 +10,10 @@ an AI/ML-heavy category mix; mostly ``new`` announcements. Profiles pick 1-5 cat
 3-30 keywords, mostly on the topics of their categories, with popular interests shared between
 readers, spelled the ways people write them.
 
-Figures: the time to index the papers (building the :class:`~bot.scoring.Scorer`), the time to
-score every profile with it, the peak resident memory, and a checksum of every digest (papers,
-scores, matches, announce types) so that runs, and versions of the scorer, can be compared.
+Figures: the time to index the papers (building the
+:class:`~bot.ranking.scoring.Scorer`), the time to score every profile with it, the peak
+resident memory, and a checksum of every digest (papers, scores, matches, announce types) so
+that runs, and versions of the scorer, can be compared.
 """
 
 from __future__ import annotations

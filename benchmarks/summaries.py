@@ -6,7 +6,8 @@
 Everything is real but the two servers: the announcement feed and the papers' HTML come from
 the local fake arXiv, the summaries from the local fake OpenAI-compatible server, which answers
 every chat completion after ``--latency`` seconds. The digest is built from the feed as the CLI
-builds it (:func:`bot.digest.make_digest`), then :func:`bot.digest.with_summaries` runs on it
+builds it (:func:`bot.ranking.digest.make_digest`), then
+:func:`bot.summaries.digests.with_summaries` runs on it
 twice over one SQLite file in a temporary directory: cold (every summary is made) and warm
 (every summary comes from the cache).
 

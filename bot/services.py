@@ -1,6 +1,6 @@
 """What commands and jobs need from the outside world, gathered in one place and injected.
 
-Adapters build nothing of this: the composition root (``adapters/cli.py``) does, and tests
+Adapters build nothing of this: the composition root (``app/wiring.py``) does, and tests
 build it with fakes of the *outside* (local servers), never of our own code.
 """
 

@@ -27,7 +27,7 @@ from storage.migrations import MIGRATIONS, SCHEMA_VERSION
 
 
 class SqliteStore:
-    """Implements :class:`bot.store.Store`.
+    """Implements :class:`bot.model.store.Store`.
 
     ``clock`` stamps the delivery ledger (``created_at`` is where a digest's grace period
     starts): it must be the clock the delivery service runs on."""

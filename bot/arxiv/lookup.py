@@ -19,7 +19,7 @@ class PaperNotFound(BadInput, LookupError):
 
 
 async def find_paper(store: PaperStore, api: PaperLookup, text: str) -> Paper:
-    """Raises :class:`bot.arxiv_ids.InvalidArxivId`, :class:`PaperNotFound`, or the arXiv
+    """Raises :class:`bot.arxiv.ids.InvalidArxivId`, :class:`PaperNotFound`, or the arXiv
     errors of :mod:`bot.arxiv.transport`."""
     wanted = parse_arxiv_id(text)
     paper = await store.get_paper(wanted.id, wanted.version)

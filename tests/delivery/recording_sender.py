@@ -1,4 +1,4 @@
-"""A test adapter: the :class:`bot.outbound.Sender` protocol in memory (the issue's "test
+"""A test adapter: the :class:`bot.contract.outbound.Sender` protocol in memory (the issue's "test
 adapter"). It is a platform, not a mock of our code: it only plays the part Telegram or
 Discord play, and keeps what they would have received.
 

@@ -1,4 +1,4 @@
-"""bot/announcements.py against the local fake arXiv (real RSS over real HTTP)."""
+"""bot/arxiv/announcements.py against the local fake arXiv (real RSS over real HTTP)."""
 
 from __future__ import annotations
 

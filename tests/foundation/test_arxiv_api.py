@@ -1,4 +1,4 @@
-"""bot/arxiv_api.py (the ``arxiv`` package, wrapped) against the local fake export API."""
+"""bot/arxiv/api.py (the ``arxiv`` package, wrapped) against the local fake export API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""bot/arxiv_ids.py: every accepted form, and the rejections a user sees."""
+"""bot/arxiv/ids.py: every accepted form, and the rejections a user sees."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""bot/formats.py: the legacy Markdown layout, the JSON shape, the text listing."""
+"""bot/rendering/formats.py: the legacy Markdown layout, the JSON shape, the text listing."""
 
 from __future__ import annotations
 
