@@ -15,7 +15,6 @@ from app.scheduler import make_scheduler
 from bot import __version__
 from bot.commands import CommandRouter
 from bot.contract.chats import ChatRef, CommandContext
-from bot.contract.messages import BulletList, Heading, Paragraph, Reply, plain_text
 from tests.delivery.recording_sender import RecordingSender
 from tests.delivery.support import (
     TUESDAY,
@@ -28,19 +27,10 @@ from tests.delivery.support import (
 )
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_openai import FakeOpenAI
+from tests.harness import text
 
 WAIT = 10.0
 OPERATOR = CommandContext(ChatRef("test", "op", "private"), "op", is_admin=True)
-
-
-def text(reply: Reply) -> str:
-    lines: list[str] = []
-    for block in reply.blocks:
-        if isinstance(block, Paragraph | Heading):
-            lines.append(plain_text(block.inlines))
-        elif isinstance(block, BulletList):
-            lines.extend(plain_text(item) for item in block.items)
-    return "\n".join(lines)
 
 
 @pytest.fixture

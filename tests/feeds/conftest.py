@@ -39,6 +39,7 @@ from tests.feeds.support import (
     PUBLIC_URL,
     free_port,
 )
+from tests.harness import CommandBot
 
 
 @pytest.fixture
@@ -109,9 +110,7 @@ class World:
             return Answer(response.status, response.headers, body)
 
     async def send(self, ctx: CommandContext, text: str) -> Reply:
-        answer = await self.router.handle_text(ctx, text)
-        assert answer is not None, f"no reply to {text!r}"
-        return answer
+        return await CommandBot(self.services, self.router).send(ctx, text)
 
     def outbound(self) -> tuple[int, int]:
         """Requests the bot has made so far: to arXiv, and to the model."""

@@ -16,8 +16,8 @@ import feedparser
 
 from bot.contract.chats import ChatRef, CommandContext
 from bot.contract.messages import Block, Link, Paragraph, Reply
-from tests.commands.support import text
 from tests.fakes.fake_arxiv import FakePaper
+from tests.harness import text
 
 NS_ATOM = "http://www.w3.org/2005/Atom"
 NS_DC = "http://purl.org/dc/elements/1.1/"
@@ -183,8 +183,7 @@ def reply_links(reply: Reply) -> list[str]:
     return _links(reply.blocks) + [url for extra in reply.extra for url in reply_links(extra)]
 
 
-def reply_text(reply: Reply) -> str:
-    return text(reply)
+reply_text = text
 
 
 # --- processes ------------------------------------------------------------------------------
