@@ -137,11 +137,15 @@ _NO_EVIDENCE_PATTERNS = (
     r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]",  # citations
     r"(?i:arxiv:?\s*)?(?<![\d.])\d{4}\.\d{4,5}(?:v\d+)?(?![\d.])",
     r"\b[a-z-]+(?:\.[A-Z]{2})?/\d{7}\b",  # old-style arXiv ids
-    rf"(?:{_REFERENCE_WORDS})\s*{_REF_NUMBER}(?:\s*(?:,|and|&|und|et|y|-|–|to)\s*{_REF_NUMBER})*",
+    rf"(?<!\w)(?:{_REFERENCE_WORDS})\s*{_REF_NUMBER}(?:\s*(?:,|and|&|und|et|y|-|–|to)\s*{_REF_NUMBER})*",
     r"(?:表|图|圖|公式|式|第)\s*\d+(?:\.\d+)*(?:\s*[章节節条部分])?",
     r"^[ \t]*(?:>[ \t]*)*(?:[-*+][ \t]+)?(?:\d{1,3}[.)]|\(\d{1,3}\))(?=[ \t])",  # list markers
     r"^#{1,6}[ \t]*\d+(?:\.\d+)*\.?(?=[ \t])",  # numbered headings
-    r"(?<![\w(])\(\d{1,2}\)(?=\s)|(?<![\w(.,])\d{1,2}\)(?=\s+[A-Za-z])",  # (1) inline lists
+    r"(?<![\w(])\(\d{1,2}\)(?=\s)|(?:^|(?<=\s))\d{1,2}\)(?=\s+[A-Za-z])",  # (1) inline lists
+)
+_NAME_PATTERNS = (  # names with digits: GPT-4, Llama-3-8B, Qwen2.5-7B-Instruct, ResNet-50
+    r"(?<![\w\-])[A-Za-z][A-Za-z0-9]*(?:[-_.:/][A-Za-z0-9]+)*(?<=\d)(?:[-_.][A-Za-z0-9]+)*",
+    r"(?<![\w\-])[A-Za-z][A-Za-z0-9]*\d[A-Za-z0-9]*(?:[-_.:/][A-Za-z0-9]+)*",
 )
 _NO_CLAIM_PATTERNS = (
     *_NO_EVIDENCE_PATTERNS,
@@ -156,21 +160,20 @@ _NO_CLAIM_PATTERNS = (
     r"\b[vV]\d+(?:\.\d+)*\b|\b(?:[Vv]ersion|versión|versione)\s+\d+(?:\.\d+)*",
     r"(?<![\d.])(?!\d{1,3}(?:\.\d{3}){2,}(?![\d.]))\d+(?:\.\d+){2,}(?![\d.])",  # 1.2.3
     r"@\d+(?:\.\d+)?",  # pass@1, R@10, mAP@0.5
-    # names with digits: GPT-4, Llama-3-8B, Qwen2.5-7B-Instruct, ResNet-50, COVID-19
-    r"(?<![\w\-])[A-Za-z][A-Za-z0-9]*(?:[-_.:/][A-Za-z0-9]+)*(?<=\d)(?:[-_.][A-Za-z0-9]+)*",
-    r"(?<![\w\-])[A-Za-z][A-Za-z0-9]*\d[A-Za-z0-9]*(?:[-_.:/][A-Za-z0-9]+)*",
+    *_NAME_PATTERNS,
 )
 _IGNORED = re.compile("|".join(_NO_CLAIM_PATTERNS), re.M)
 """Numbers in a summary that are no claims."""
 _NO_EVIDENCE = re.compile("|".join(_NO_EVIDENCE_PATTERNS), re.M)
 """Numbers in a paper that state nothing (references, citations, ids, list markers)."""
+_NAMES = re.compile("|".join(_NAME_PATTERNS))
+"""In a paper, only a name's sizes count (the 7B of Llama-2-7B): "GPT-5" states no 5."""
 _YEAR_BEFORE = re.compile(
     r"(?:\b(?:in|since|until|till|by|from|of|during|year|years|early|late|mid|before|after|"
     r"im|seit|bis|Jahr|en|depuis|année|desde|año|hasta|до|с|в)|et\s+al\.,?|[(©'’])\s*$",
     re.I,
 )
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]|^\s*[-*+>#]+)\s*$")
-_CAPITALIZED = re.compile(r"(?<![\w\-])([A-Z][A-Za-z]*)\s$")
+_NAME_BEFORE = re.compile(r"(?<![\w\-])([A-Z][A-Za-z]*)\s$")
 
 # --- wording around a claim ---------------------------------------------------------------
 
@@ -268,7 +271,7 @@ _WORD_CLAIM = re.compile(
     r"|(?P<cjk>[两二三四五六七八九十])倍|(?P<cjktwo>翻倍|翻了一番)|(?P<cjkhalf>一半|减半)"
 )
 _SOURCE_WORDS = re.compile(
-    r"\b(" + "|".join(sorted(_EN_SMALL, key=len, reverse=True)) + r")\b", re.I
+    r"\b(" + "|".join(sorted(_EN_SMALL, key=len, reverse=True)) + r")(?:-?fold)?\b", re.I
 )
 
 
@@ -503,17 +506,12 @@ def extract_claims(text: str) -> list[NumberClaim]:
 def _skipped(text: str, token: _Token, ignored: bytearray) -> bool:
     if any(ignored[token.start : token.end]) or token.attached:
         return True
-    if token.kind == "plain" and not token.sign:
-        before = text[max(0, token.start - 40) : token.start]
-        name = _CAPITALIZED.search(before)
-        if (
-            name
-            and (  # a version after a name: Llama 3, COCO 2017, Claude 3.5
-                sum(ch.isupper() for ch in name[1]) > 1
-                or not _SENTENCE_START.search(before[: name.start()])
-            )
-        ):
-            return True
+    version = token.amount.step == 1 or (token.amount.step == 0.1 and token.amount.value < 10)
+    if token.kind == "plain" and not token.sign and version:
+        # a version after a name written with capitals: COCO 2017, LLaMA 3, GPT 4, NeurIPS 2023
+        # (one capital is not enough: German writes every noun so, "die Methode 4")
+        name = _NAME_BEFORE.search(text, max(0, token.start - 40), token.start)
+        return bool(name and sum(ch.isupper() for ch in name[1]) > 1)
     return False
 
 
@@ -523,12 +521,11 @@ def _is_year(text: str, token: _Token) -> bool:
         return False
     if text[token.start : token.end].strip() != str(int(value)):
         return False
-    after = text[token.end : token.end + 2]
+    after = text[token.end : token.end + 1]
     return bool(
         _YEAR_BEFORE.search(text[max(0, token.start - 20) : token.start])
         or not after
-        or after[0] in ".,;:)]年"
-        or (after[0].isspace() and (len(after) < 2 or not after[1].islower()))
+        or after in ".,;:)]年"
     )
 
 
@@ -645,33 +642,67 @@ def _word_value(m: re.Match[str]) -> tuple[float, float, int, tuple[tuple[float,
 
 @dataclass(frozen=True, slots=True)
 class _Stated:
-    """A number the paper states: where, and every value it can be read as."""
+    """A number the paper states: where, every value it can be read as, and what it measures
+    (``percent``, ``plain``, ``x``, or its unit) when it may be combined into a derived value;
+    counts written as words or small integers (three data sets) are never combined."""
 
     start: int
     end: int
     values: tuple[float, ...]
-    word: bool = False
+    measure: str = ""
 
 
 def _stated(source: str) -> list[_Stated]:
-    """Every number of the paper, read liberally: names, years and words included."""
+    """Every number of the paper, read liberally: years and words included."""
     source = source.translate(_FULLWIDTH)
     silent = bytearray(len(source))
     for m in _NO_EVIDENCE.finditer(source):
         silent[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    names = bytearray(len(source))
+    for m in _NAMES.finditer(source):
+        names[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     found: list[_Stated] = []
+    previous: _Token | None = None
     for t in _tokens(source):
-        if any(silent[t.start : t.end]):
+        if any(silent[t.start : t.end]) or (any(names[t.start : t.end]) and not t.scaled):
             continue
         values = {abs(v) for v, _ in t.amount.readings()}
         values.update(abs(p) for p in t.pieces)
         if t.scaled:  # 7B also reads as 7
             values.update(abs(v) / t.scale for v, _ in t.amount.readings())
-        found.append(_Stated(t.start, t.end, tuple(values)))
+            if (
+                previous
+                and not previous.scaled
+                and _RANGE_GAP.fullmatch(source[previous.end : t.start])
+            ):  # the 7 of 7-8B is 7B
+                values.add(abs(previous.amount.value) * t.scale)
+        measure = _measure(t)
+        if (
+            previous
+            and found
+            and previous.kind == "plain"
+            and t.kind != "plain"
+            and _RANGE_GAP.fullmatch(source[previous.end : t.start])
+        ):  # the 20 of "20 to 120 ms" measures ms too
+            found[-1] = _Stated(found[-1].start, found[-1].end, found[-1].values, measure)
+        found.append(_Stated(t.start, t.end, tuple(values), measure))
+        previous = t
     for w in _SOURCE_WORDS.finditer(source):
-        found.append(_Stated(w.start(), w.end(), (_EN_SMALL[w[1].lower()],), word=True))
+        found.append(_Stated(w.start(), w.end(), (_EN_SMALL[w[1].lower()],)))
     found.sort(key=lambda s: s.start)
     return found
+
+
+def _measure(token: _Token) -> str:
+    if token.kind in ("percent", "points"):
+        return "percent"
+    if token.kind == "multiplier":
+        return "x"
+    if token.kind == "quantity":
+        return token.unit or str(token.scale)
+    if token.amount.step == 1 and abs(token.amount.value) <= 12:
+        return ""  # a count
+    return "plain"
 
 
 _DERIVED_OPS: dict[ClaimKind, tuple[str, ...]] = {
@@ -696,16 +727,21 @@ class _Evidence:
     def derived(self, operation: str) -> list[float]:
         if self._derived is None:
             made: dict[str, set[float]] = {}
-            for name, value in _derive([s for s in self.stated if not s.word]):
+            for name, value in _derive([s for s in self.stated if s.measure]):
                 made.setdefault(name, set()).add(value)
             self._derived = {name: sorted(values) for name, values in made.items()}
         return self._derived.get(operation, [])
 
     def supports(self, claim: NumberClaim) -> bool:
-        return all(self._supports(claim, amount) for amount in claim.amounts)
+        if len(claim.amounts) == 2:  # a range's low end may be written without its unit
+            low, high = claim.amounts
+            return (
+                self._supports(claim, low, claim.kind) or self._supports(claim, low, "plain")
+            ) and self._supports(claim, high, claim.kind)
+        return self._supports(claim, claim.amounts[0], claim.kind)
 
-    def _supports(self, claim: NumberClaim, amount: Amount) -> bool:
-        windows = list(_windows(claim, amount))
+    def _supports(self, claim: NumberClaim, amount: Amount, kind: ClaimKind) -> bool:
+        windows = list(_windows(claim, amount, kind))
         if any(_any_within(self.values, lo, hi) for lo, hi in windows):
             return True
         if not claim.comparative:
@@ -723,6 +759,8 @@ def _derive(stated: list[_Stated]) -> Iterator[tuple[str, float]]:
         for b in stated[i + 1 :]:
             if b.start - a.end > DERIVED_WINDOW:
                 break
+            if a.measure != b.measure:
+                continue
             for x in a.values:
                 for y in b.values:
                     yield from _combinations(x, y)
@@ -741,27 +779,35 @@ def _combinations(x: float, y: float) -> Iterator[tuple[str, float]]:
         yield "points", 100 * diff  # between two fractions
 
 
-def _windows(claim: NumberClaim, amount: Amount) -> Iterator[tuple[float, float]]:
-    """The intervals a stated value must fall in to support ``amount``."""
-    for value, step in amount.readings():
+def _windows(claim: NumberClaim, amount: Amount, kind: ClaimKind) -> Iterator[tuple[float, float]]:
+    """The intervals a stated value must fall in to support ``amount``. Percent and fraction
+    stand for each other; the other reading of an ambiguous separator stands only for itself
+    (``9.717%`` is never 9717% = 97.17)."""
+    for index, (value, step) in enumerate(amount.readings()):
         value = abs(value)
         readings = [(value, step)]
-        if claim.kind in ("percent", "points"):
+        if index == 0 and kind in ("percent", "points"):
             readings.append((value / 100, step / 100))
-        elif claim.kind == "plain" and value <= 1 and step < 1:
+        elif index == 0 and kind == "plain" and value <= 1 and step < 1:
             readings.append((value * 100, step * 100))
         for r, s in readings:
-            eps = 1e-9 * max(1.0, r)
-            tol = s / 2 if amount.digits >= 2 else 0.0
-            if claim.bound == "about":
-                tol = max(tol, 0.1 * r, s / 2)
-                yield r - tol - eps, r + tol + eps
-            elif claim.bound == "at_least":
-                yield r - s / 2 - eps, 2 * r + eps
-            elif claim.bound == "at_most":
-                yield r / 2 - eps, r + s / 2 + eps
-            else:
-                yield r - tol - eps, r + tol + eps
+            yield _window(r, s, amount.digits, claim.bound)
+
+
+def _window(value: float, step: float, digits: int, bound: Bound) -> tuple[float, float]:
+    """Exact to the written digits (a one-digit claim exactly), or as far as the hedge says:
+    "about" 2% either way, "over" up to 10% above, "up to" down to 10% below."""
+    eps = 1e-9 * max(1.0, value)
+    half = step / 2
+    if bound == "about":
+        tol = max(half, 0.02 * value)
+        return value - tol - eps, value + tol + eps
+    if bound == "at_least":
+        return value - half - eps, max(value * 1.1, value + half) + eps
+    if bound == "at_most":
+        return min(value / 1.1, value - half) - eps, value + half + eps
+    tol = half if digits >= 2 else 0.0
+    return value - tol - eps, value + tol + eps
 
 
 def _any_within(values: list[float], lo: float, hi: float) -> bool:
