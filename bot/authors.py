@@ -1,0 +1,522 @@
+"""Followed authors: how users write a name, and how it is found among a paper's authors.
+
+A followed name is split into given names and a surname; a paper's author string is not
+parsed the same way (arXiv prints names however their owners typed them), but searched: the
+followed surname must be the author's last word(s), and the words before it must agree with
+the followed given names. The rules, all applied to both sides alike:
+
+- Case, diacritics and LaTeX accents do not matter (``Schölkopf`` = ``Scholkopf`` =
+  ``Sch\\"olkopf``); a German umlaut, ``ø`` and ``å`` also match their two-letter spelling
+  (``Schölkopf`` = ``Schoelkopf``). Without the umlaut there is nothing to tell ``oe`` from
+  ``o`` (``Yue`` and ``Yu`` are different surnames), so ``Scholkopf`` does not find
+  ``Schoelkopf``.
+- Spaces, hyphens and apostrophes inside a surname do not matter (``van der Maaten`` =
+  ``Van Der Maaten`` = ``vanderMaaten``, ``O'Brien`` = ``OBrien``). A surname's particles
+  (van, de, la, ...) are part of it when the user types them; an author's particles the user
+  left out are ignored (``Benjamin Durme`` finds ``Benjamin Van Durme``).
+- One more surname word after the followed one is allowed (Spanish and Portuguese double
+  surnames: ``Fernando De la Torre`` finds ``Fernando De la Torre Frade``), except for East
+  Asian surnames, where a third word is never a second surname.
+- The first given name must agree: full names exactly (``Jun`` is not ``Jun-Yan``, ``Le`` is
+  not ``Lele``; ``Jean-Baptiste`` = ``Jean Baptiste`` = ``JeanBaptiste``), an initial with the
+  name's initials (``Y.`` = ``Yann``, ``J.-B.`` = ``JB`` = ``J.`` = ``Jean-Baptiste``; ``Y.``
+  is not ``Xiang``). Middle names are compared only where both sides have them (``Geoffrey E.
+  Hinton`` = ``Geoffrey Hinton``; not ``Geoffrey X. Hinton``).
+- East Asian order: a two-word name whose first word is a common East Asian surname and whose
+  second is not (``He Kaiming``, ``Li Fei-Fei``, ``Baek Seong-Eun``) is also read surname
+  first, on either side. When both words are common surnames (``Chen Wang``, ``Wang Chen``)
+  the order cannot be told and the name is read only as written.
+- Names in CJK characters (Chinese, Japanese, Korean) match the same characters, spaces
+  ignored.
+
+A surname alone follows everyone with that surname, which is useless for ``Li`` or ``Kim``:
+a surname alone is refused when it is at most three letters long or one of the common
+surnames below (or one CJK character), unless the user confirmed it (``confirmed=True``);
+an initial is enough to narrow it (``Y. Li``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from bot.latex import readable
+from bot.papers import clean_text
+
+MAX_AUTHOR_LENGTH = 100
+
+_QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
+_APOSTROPHES = "'\u2019\u02bc`"
+_HYPHENS = "-\u2010\u2011\u2012\u2013"
+_HYPHEN = re.compile(f"[{re.escape(_HYPHENS)}]")
+_DOTS_AND_HYPHENS = re.compile(f"[.{re.escape(_HYPHENS)}]")
+_NO_APOSTROPHES = str.maketrans("", "", _APOSTROPHES)
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_ALLOWED_MARKS = set(".,") | set(_APOSTROPHES) | set(_HYPHENS)
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "de", "del", "della", "dei", "des", "di", "da", "dos", "das"}
+    | {"du", "la", "le", "las", "los", "ter", "ten", "zu", "vom", "af", "av", "bin", "ibn"}
+    | {"al", "el", "st", "saint", "mac", "lo"}
+)
+# Particles that are never a given name ("Le Song" and "De Cheng" have given names).
+_SURNAME_ONLY_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "ter", "ten", "dos", "das", "del", "della", "des", "vom"}
+    | {"zu", "la", "las", "los"}
+)
+# Letters that Unicode does not decompose into a base letter and a mark.
+_BASE_LETTERS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "\u0131": "i"}
+    | {"þ": "th", "ŀ": "l", "ħ": "h", "ŧ": "t", "ĸ": "k", "ŋ": "n"}
+)
+# The two-letter spellings of the letters above that have one (Schölkopf = Schoelkopf).
+_LONG_FORMS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ø": "oe", "å": "aa"})
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Common romanised East Asian surnames (Chinese pinyin and Wade-Giles/Cantonese, Korean,
+# Vietnamese, Japanese): they decide the reading order of two-word names.
+_EAST_ASIAN_SURNAMES = _word_set(
+    """
+    wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo zheng
+    liang xie song tang han feng deng cao peng zeng xiao tian dong yuan pan yu jiang cai lu
+    wei ye du cheng su ding ren shen yao jin fu zhong xue lyu lv cui tan jia qian wen qin qiu
+    kong bai meng fang shi mao hou duan lei hao long shao wan gu lai yin qi yan chang dai fan
+    xiong mo kang niu ou bao hong zou xia shang ji ge ning gong tao yi zhan ni xing yue zhai
+    ke geng jiao mu che ai liao miao ran tong shu jing an bi cong zhuo lan rong ruan qu sang
+    nie chu gan rao zhuang
+    cheung chan wong lee leung chow ng ho lam lau tsai hsu chiang tseng kuo lo yeh chou hsieh
+    tsao chiu kwok tse yip fong cheng
+    kim park choi jung jeong cho jo yoon yun jang lim im oh seo shin kwon hwang ahn yoo jeon
+    ko moon son bae baek heo nam noh ha ryu cha woo min koo
+    nguyen tran le pham hoang huynh phan vu vo dang bui do ngo duong ly dinh truong dao mai
+    trinh luong
+    sato suzuki takahashi tanaka watanabe ito yamamoto nakamura kobayashi kato yoshida yamada
+    sasaki yamaguchi matsumoto inoue kimura hayashi shimizu
+    """
+)
+# Surnames too common to follow alone; with the East Asian ones above.
+_COMMON_SURNAMES = _EAST_ASIAN_SURNAMES | _word_set(
+    """
+    smith johnson williams brown jones miller davis wilson taylor anderson thomas moore martin
+    jackson white harris clark lewis walker hall young allen king wright scott green baker
+    adams nelson hill robinson campbell roberts evans turner parker collins edwards
+    garcia rodriguez martinez hernandez lopez gonzalez perez sanchez ramirez torres flores
+    rivera gomez diaz silva santos oliveira souza pereira costa ferreira alves rocha
+    muller mueller schmidt schneider fischer weber meyer wagner becker schulz hoffmann
+    rossi russo ferrari bianchi romano ricci bernard dubois durand petit moreau
+    ivanov smirnov kuznetsov popov petrov nowak kowalski novak
+    kumar singh sharma gupta patel shah das khan ali ahmed hassan ibrahim hussain rahman
+    yilmaz kaya demir
+    """
+)
+
+
+class AuthorNameError(ValueError):
+    """A followed name a user or operator wrote that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """One word of a name, folded. ``parts`` are its hyphen-separated pieces, each with its
+    plain spelling first and, when it has an umlaut-like letter, its two-letter spelling."""
+
+    parts: tuple[tuple[str, ...], ...]
+    initials_only: bool
+    surname_ok: bool = True
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return _joined(self.parts)
+
+    @property
+    def initials(self) -> str:
+        return "".join(p[0][0] for p in self.parts) if not self.initials_only else self.plain
+
+    @property
+    def plain(self) -> str:
+        return "".join(p[0] for p in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One way to read a name: given names (first name first) and the surname's words."""
+
+    given: tuple[_Word, ...]
+    surname: tuple[_Word, ...]
+
+    @property
+    def east_asian(self) -> bool:
+        return _plain(self.surname) in _EAST_ASIAN_SURNAMES
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorName:
+    """A followed author, made by :func:`parse_author`. ``text`` is the name as the user
+    typed it (cleaned) and what is stored and shown; ``confirmed`` records that the user
+    asked for every author with a common surname."""
+
+    text: str
+    confirmed: bool = False
+    _readings: tuple[_Reading, ...] = field(default=(), repr=False, compare=False)
+    _cjk: str = field(default="", repr=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        """The same for two spellings of one name (``LeCun, Yann`` and ``yann lecun``): what
+        duplicates are detected by."""
+        if not self._readings:
+            return self._cjk
+        first = self._readings[0]
+        words = " ".join(w.plain for w in (*first.given, *first.surname))
+        return f"{words} {self._cjk}".strip()
+
+
+def parse_author(text: str, *, confirmed: bool = False) -> AuthorName:
+    """A followed name as a user types it: ``Yann LeCun``, ``Y. LeCun``, ``LeCun, Yann``,
+    ``van der Maaten``, ``何恺明``. Raises :class:`AuthorNameError` (a ``ValueError``) with a
+    message for the user when the name cannot be followed. ``confirmed`` allows a common
+    surname alone (``Li``), which follows every author with that surname."""
+    name = _validated(text)
+    cjk = "".join(_CJK.findall(name))
+    latin = " ".join(_CJK.sub(" ", name).split())
+    readings = _readings_of(latin) if _has_letters(latin) else ()
+    if not readings and len(cjk) == 0:
+        raise AuthorNameError(f"'{name}' has no surname; type at least a surname")
+    if not confirmed:
+        _refuse_common_surname_alone(name, readings, cjk)
+    return AuthorName(text=name, confirmed=confirmed, _readings=readings, _cjk=cjk)
+
+
+def parse_authors(texts: Iterable[str]) -> list[AuthorName]:
+    """Parse a list, dropping duplicates (two spellings of one name; the first wins)."""
+    seen: set[str] = set()
+    out: list[AuthorName] = []
+    for text in texts:
+        author = parse_author(text)
+        if author.key not in seen:
+            seen.add(author.key)
+            out.append(author)
+    return out
+
+
+def explain(followed: AuthorName) -> str:
+    """The reason shown beside a paper in a digest."""
+    return f"author: {followed.text}"
+
+
+def matches(followed: AuthorName, author: str) -> bool:
+    """Whether ``author`` (one name from a paper, as arXiv prints it) is ``followed``."""
+    written = _author_readings(author)
+    if followed._cjk and followed._cjk == written.cjk:
+        return True
+    return any(_reading_matches(f, words) for f in followed._readings for words in written.orders)
+
+
+def match_any(followed: Sequence[AuthorName], authors: Sequence[str]) -> AuthorName | None:
+    """The first followed name (in the user's order) that wrote the paper, or None."""
+    for name in followed:
+        if any(matches(name, author) for author in authors):
+            return name
+    return None
+
+
+def split_authors(field: str) -> list[str]:
+    """One author per name in an arXiv author string: ``"A (Univ X, Y), B and C et al."`` ->
+    ``["A", "B", "C"]``. Affiliations are dropped (they may contain commas and nest
+    parentheses), LaTeX accents become letters, a collaboration stays one author."""
+    names: list[str] = []
+    for chunk in _top_level_chunks(field):
+        chunk = _without_parenthesised(chunk)
+        for piece in re.split(r"\s+(?:and|&)\s+|\s+(?:for|on behalf of)\s+the\s+", chunk):
+            name = clean_text(readable(piece))
+            name = re.sub(r"^(?:and|&)\s+|\s*\bet\.?\s+al\b\.?$", "", name)
+            if name and name.casefold() not in {"et al", "et al.", "others"}:
+                names.append(name)
+    return names
+
+
+# -- parsing a followed name --------------------------------------------------------------
+
+
+def _validated(text: str) -> str:
+    name = " ".join(text.split()).strip(_QUOTES).strip()
+    if not name:
+        raise AuthorNameError("an empty author name is not allowed")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise AuthorNameError("an author name cannot contain control or invisible characters")
+    name = clean_text(readable(name))
+    if len(name) > MAX_AUTHOR_LENGTH:
+        raise AuthorNameError(
+            f"author name '{name[:30]}…' is {len(name)} characters long; "
+            f"the limit is {MAX_AUTHOR_LENGTH}"
+        )
+    if not _has_letters(name):
+        raise AuthorNameError(f"author name '{name}' has no letters")
+    odd = sorted({ch for ch in name if not _name_character(ch)})
+    if odd:
+        raise AuthorNameError(
+            f"author name '{name}' contains {' '.join(odd)}; a name has only letters, "
+            "spaces, dots, hyphens, apostrophes and at most one comma (Surname, Given)"
+        )
+    if name.count(",") > 1:
+        raise AuthorNameError(
+            f"'{name}' looks like several names; follow one author at a time "
+            "(a comma separates the surname from the given names: LeCun, Yann)"
+        )
+    return name
+
+
+def _name_character(ch: str) -> bool:
+    return ch.isalpha() or ch == " " or ch in _ALLOWED_MARKS or unicodedata.category(ch) == "Mn"
+
+
+def _has_letters(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
+
+
+def _readings_of(latin: str) -> tuple[_Reading, ...]:
+    surname_text, comma, given_text = latin.partition(",")
+    if comma and _fold(given_text) in _SUFFIXES:  # "Martin Luther King, Jr."
+        latin, comma = surname_text, ""
+    if comma:
+        given = tuple(_given_word(w) for w in _raw_words(given_text))
+        surname = tuple(_word(w) for w in _raw_words(surname_text))
+        return (_Reading(given, surname),) if surname else ()
+    raw = _without_suffix(_raw_words(latin))
+    if not raw or (len(raw) == 1 and _is_initials(raw[0])):
+        return ()
+    words = _split_reading(raw)
+    swapped = _swapped(words)
+    return (words,) if swapped is None else (words, swapped)
+
+
+def _split_reading(raw: list[str]) -> _Reading:
+    """Surname last with its particles; or, in the reference-list style ``LeCun Y.``, the
+    full words first and the initials after them."""
+    if len(raw) >= 2 and _is_initials(raw[-1]) and not _is_initials(raw[0]):
+        first_initial = next(i for i, w in enumerate(raw) if _is_initials(w))
+        if all(_is_initials(w) for w in raw[first_initial:]):
+            return _Reading(
+                tuple(_given_word(w) for w in raw[first_initial:]),
+                tuple(_word(w) for w in raw[:first_initial]),
+            )
+    start = len(raw) - 1
+    while start > 1 and _fold(raw[start - 1]) in _PARTICLES:
+        start -= 1
+    if _fold(raw[0]) in _SURNAME_ONLY_PARTICLES and start <= 1:
+        start = 0  # "van der Maaten", "Van Durme": no given name
+    return _Reading(
+        tuple(_given_word(w) for w in raw[:start]), tuple(_word(w) for w in raw[start:])
+    )
+
+
+def _refuse_common_surname_alone(name: str, readings: tuple[_Reading, ...], cjk: str) -> None:
+    if cjk and len(cjk) < 2 and not readings:
+        raise AuthorNameError(
+            f"'{name}' alone would follow everyone with that surname; "
+            "type the full name, or confirm that you want every one of them"
+        )
+    for reading in readings:
+        if not reading.given and _common(_plain(reading.surname)):
+            raise AuthorNameError(
+                f"'{name}' alone would follow every author with that surname; add a given "
+                f"name or an initial (for example 'Y. {name}'), or confirm that you want "
+                "every one of them"
+            )
+
+
+def _common(surname: str) -> bool:
+    return len(surname) <= 3 or surname in _COMMON_SURNAMES
+
+
+def _swapped(reading: _Reading) -> _Reading | None:
+    """The surname-first reading of a two-word name, when its words say it is one."""
+    if len(reading.given) != 1 or len(reading.surname) != 1:
+        return None
+    first, last = reading.given[0], reading.surname[0]
+    if first.initials_only or first.plain not in _EAST_ASIAN_SURNAMES:
+        return None
+    if last.plain in _EAST_ASIAN_SURNAMES:
+        return None
+    return _Reading((last,), (first,))
+
+
+# -- reading an author string -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    orders: tuple[tuple[_Word, ...], ...]
+    cjk: str
+
+
+@lru_cache(maxsize=65536)
+def _author_readings(author: str) -> _Written:
+    text = clean_text(readable(author))
+    cjk = "".join(_CJK.findall(text))
+    raw = _without_suffix(_raw_words(_CJK.sub(" ", text)))
+    words = tuple(_given_word(w) for w in raw)
+    if not words:
+        return _Written((), cjk)
+    orders: tuple[tuple[_Word, ...], ...] = (words,)
+    if len(words) == 2:
+        swapped = _swapped(_Reading((words[0],), (words[1],)))
+        if swapped is not None:
+            orders = (words, (*swapped.given, *swapped.surname))
+    return _Written(orders, cjk)
+
+
+# -- matching -----------------------------------------------------------------------------
+
+
+def _reading_matches(followed: _Reading, words: tuple[_Word, ...]) -> bool:
+    """Find the followed surname as the author's last word(s) (one more surname word
+    allowed) and check the words before it against the followed given names."""
+    wanted = _joined(tuple(p for w in followed.surname for p in w.parts))
+    longest = max(len(k) for k in wanted)
+    extra_ok = not followed.east_asian
+    last = len(words) - 1
+    for start in range(1 if followed.given else 0, len(words)):
+        if not words[start].surname_ok:
+            continue
+        so_far = frozenset({""})
+        for end in range(start, len(words)):
+            word = words[end]
+            if extra_ok and end == last and len(word.parts) > 1:  # "Barrón" in "Barrón-Cedeño"
+                head = {a + b for a in so_far for b in _joined(word.parts[:1])}
+                if head & wanted and _given_match(followed.given, words[:start]):
+                    return True
+            so_far = frozenset(a + b for a in so_far for b in word.keys)
+            at_end = end == last or (extra_ok and end == last - 1 and words[last].surname_ok)
+            if at_end and so_far & wanted and _given_match(followed.given, words[:start]):
+                return True
+            if min(len(k) for k in so_far) > longest:
+                break
+    return False
+
+
+def _given_match(followed: tuple[_Word, ...], author: tuple[_Word, ...]) -> bool:
+    if not followed:
+        return True
+    if not author:
+        return False
+    for f_first, f_rest in _first_and_rest(followed):
+        for a_first, a_rest in _first_and_rest(author):
+            if _compatible(f_first, a_first) and all(
+                _compatible(f, a) for f, a in zip(f_rest, a_rest, strict=False)
+            ):
+                return True
+    return False
+
+
+def _first_and_rest(words: tuple[_Word, ...]) -> list[tuple[_Word, tuple[_Word, ...]]]:
+    """The first given name as written, and joined with the next (``Jean Baptiste`` is
+    ``Jean-Baptiste``)."""
+    out = [(words[0], words[1:])]
+    if len(words) > 1 and not words[0].initials_only and not words[1].initials_only:
+        out.append((_Word(words[0].parts + words[1].parts, False), words[2:]))
+    return out
+
+
+def _compatible(followed: _Word, author: _Word) -> bool:
+    if not followed.initials_only and not author.initials_only:
+        return bool(followed.keys & author.keys)
+    a, b = followed.initials, author.initials
+    return a.startswith(b) or b.startswith(a)
+
+
+# -- words --------------------------------------------------------------------------------
+
+
+def _raw_words(text: str) -> list[str]:
+    # "Y.LeCun" and "J.-B.Alayrac" are two words; "J.B." and "J.-B." stay one.
+    text = re.sub(r"(?<=\.)(?=[^\W\d_]{2})", " ", text)
+    words = [w.strip(_APOSTROPHES + _HYPHENS + ",") for w in text.split()]
+    return [w for w in words if _has_letters(w)]
+
+
+def _without_suffix(words: list[str]) -> list[str]:
+    while len(words) > 1 and _fold(words[-1]) in _SUFFIXES:
+        words = words[:-1]
+    return words
+
+
+def _is_initials(raw: str) -> bool:
+    """``Y``, ``Y.``, ``J.B.``, ``J.-B.``: single letters, with dots when more than one."""
+    segments = [seg for seg in _DOTS_AND_HYPHENS.split(raw) if seg]
+    if len(segments) == 1 and len(segments[0]) == 1:
+        return True
+    return "." in raw and all(len(seg) == 1 for seg in segments)
+
+
+def _given_word(raw: str) -> _Word:
+    """A word where given names are: initials are recognised (``Y.``, ``J.-B.``, ``JB``)."""
+    letters = _DOTS_AND_HYPHENS.sub("", raw).translate(_NO_APOSTROPHES)
+    capitals = 2 <= len(letters) <= 3 and letters.isupper() and "." not in raw
+    if _is_initials(raw) or capitals:
+        return _Word(tuple(_variants(ch) for ch in letters), True, surname_ok=capitals)
+    return _word(raw)
+
+
+def _word(raw: str) -> _Word:
+    pieces = [p for p in _HYPHEN.split(raw) if _has_letters(p)]
+    return _Word(tuple(_variants(p) for p in pieces), False)
+
+
+def _variants(piece: str) -> tuple[str, ...]:
+    plain = _fold(piece)
+    long = _fold(unicodedata.normalize("NFC", piece).casefold().translate(_LONG_FORMS))
+    return (plain,) if long == plain else (plain, long)
+
+
+@lru_cache(maxsize=65536)
+def _fold(text: str) -> str:
+    """Lower case, no marks, letters only: what two spellings of a name are compared by."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_BASE_LETTERS))
+    return "".join(ch for ch in decomposed if ch.isalpha())
+
+
+def _joined(parts: tuple[tuple[str, ...], ...]) -> frozenset[str]:
+    keys = frozenset({""})
+    for variants in parts:
+        keys = frozenset(k + v for k in keys for v in variants)
+    return keys
+
+
+def _plain(words: tuple[_Word, ...]) -> str:
+    return "".join(w.plain for w in words)
+
+
+# -- splitting an author field ------------------------------------------------------------
+
+
+def _top_level_chunks(field: str) -> list[str]:
+    """Split at commas and semicolons outside parentheses and braces."""
+    chunks: list[str] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(field):
+        if ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth = max(depth - 1, 0)
+        elif ch in ",;" and depth == 0:
+            chunks.append(field[start:i])
+            start = i + 1
+    chunks.append(field[start:])
+    return chunks
+
+
+_PARENTHESISED = re.compile(r"\s*\([^()]*\)")
+
+
+def _without_parenthesised(name: str) -> str:
+    while (shorter := _PARENTHESISED.sub("", name)) != name:
+        name = shorter
+    return name
