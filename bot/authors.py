@@ -177,6 +177,17 @@ class AuthorName:
         words = " ".join(w.plain for w in (*first.given, *first.surname))
         return f"{words} {self._cjk}".strip()
 
+    @property
+    def broad(self) -> bool:
+        """A common surname narrowed by initials only (``Y. Li``) or not at all (a confirmed
+        ``Li``): it finds many people, which is worth telling the user when they follow it."""
+        if len(self._cjk) == 1 and not self._readings:
+            return True
+        return any(
+            _common(_plain(r.surname)) and all(w.initials_only for w in r.given)
+            for r in self._readings
+        )
+
 
 def parse_author(text: str, *, confirmed: bool = False) -> AuthorName:
     """A followed name as a user types it: ``Yann LeCun``, ``Y. LeCun``, ``LeCun, Yann``,
@@ -216,7 +227,12 @@ def matches(followed: AuthorName, author: str) -> bool:
     written = _author_readings(author)
     if followed._cjk and followed._cjk == written.cjk:
         return True
-    return any(_reading_matches(f, words) for f in followed._readings for words in written.orders)
+    return any(
+        _reading_matches(f, words)
+        for f in followed._readings
+        if _may_contain(written.letters, f.surname)
+        for words in written.orders
+    )
 
 
 def match_any(followed: Sequence[AuthorName], authors: Sequence[str]) -> AuthorName | None:
@@ -263,7 +279,7 @@ def _validated(text: str) -> str:
     if odd:
         raise AuthorNameError(
             f"author name '{name}' contains {' '.join(odd)}; a name has only letters, "
-            "spaces, dots, hyphens, apostrophes and at most one comma (Surname, Given)"
+            "digits, spaces, dots, hyphens, apostrophes and at most one comma (Surname, Given)"
         )
     if name.count(",") > 1:
         raise AuthorNameError(
@@ -274,7 +290,7 @@ def _validated(text: str) -> str:
 
 
 def _name_character(ch: str) -> bool:
-    return ch.isalpha() or ch == " " or ch in _ALLOWED_MARKS or unicodedata.category(ch) == "Mn"
+    return ch.isalnum() or ch == " " or ch in _ALLOWED_MARKS or unicodedata.category(ch) == "Mn"
 
 
 def _has_letters(text: str) -> bool:
@@ -293,20 +309,12 @@ def _readings_of(latin: str) -> tuple[_Reading, ...]:
     if not raw or (len(raw) == 1 and _is_initials(raw[0])):
         return ()
     words = _split_reading(raw)
-    swapped = _swapped(words)
-    return (words,) if swapped is None else (words, swapped)
+    other = _swapped(words) or _initials_last(raw)
+    return (words,) if other is None else (words, other)
 
 
 def _split_reading(raw: list[str]) -> _Reading:
-    """Surname last with its particles; or, in the reference-list style ``LeCun Y.``, the
-    full words first and the initials after them."""
-    if len(raw) >= 2 and _is_initials(raw[-1]) and not _is_initials(raw[0]):
-        first_initial = next(i for i, w in enumerate(raw) if _is_initials(w))
-        if all(_is_initials(w) for w in raw[first_initial:]):
-            return _Reading(
-                tuple(_given_word(w) for w in raw[first_initial:]),
-                tuple(_word(w) for w in raw[:first_initial]),
-            )
+    """Surname last, with its particles."""
     start = len(raw) - 1
     while start > 1 and _fold(raw[start - 1]) in _PARTICLES:
         start -= 1
@@ -314,6 +322,20 @@ def _split_reading(raw: list[str]) -> _Reading:
         start = 0  # "van der Maaten", "Van Durme": no given name
     return _Reading(
         tuple(_given_word(w) for w in raw[:start]), tuple(_word(w) for w in raw[start:])
+    )
+
+
+def _initials_last(raw: list[str]) -> _Reading | None:
+    """``LeCun Y.``, ``Sethuraman T``: initials after the full words are either a surname's
+    initial (common in Indian names on arXiv) or the reference-list style, surname first."""
+    if len(raw) < 2 or not _is_initials(raw[-1]) or _is_initials(raw[0]):
+        return None
+    first_initial = next(i for i, w in enumerate(raw) if _is_initials(w))
+    if not all(_is_initials(w) for w in raw[first_initial:]):
+        return None
+    return _Reading(
+        tuple(_given_word(w) for w in raw[first_initial:]),
+        tuple(_word(w) for w in raw[:first_initial]),
     )
 
 
@@ -355,6 +377,7 @@ def _swapped(reading: _Reading) -> _Reading | None:
 class _Written:
     orders: tuple[tuple[_Word, ...], ...]
     cjk: str
+    letters: str  # every spelling of every word: a quick test that a surname can be there
 
 
 @lru_cache(maxsize=65536)
@@ -362,15 +385,18 @@ def _author_readings(author: str) -> _Written:
     text = clean_text(readable(author))
     cjk = "".join(_CJK.findall(text))
     raw = _without_suffix(_raw_words(_CJK.sub(" ", text)))
-    words = tuple(_given_word(w) for w in raw)
-    if not words:
-        return _Written((), cjk)
+    if not raw:
+        return _Written((), cjk, "")
+    # The last word is a surname even when it is one letter ("Haihong E", "Srinath R").
+    words = (*(_given_word(w) for w in raw[:-1]), _word(raw[-1]))
     orders: tuple[tuple[_Word, ...], ...] = (words,)
     if len(words) == 2:
         swapped = _swapped(_Reading((words[0],), (words[1],)))
         if swapped is not None:
             orders = (words, (*swapped.given, *swapped.surname))
-    return _Written(orders, cjk)
+    pieces = [p for w in words for p in w.parts]
+    letters = "".join(p[0] for p in pieces) + " " + "".join(p[-1] for p in pieces)
+    return _Written(orders, cjk, letters)
 
 
 # -- matching -----------------------------------------------------------------------------
@@ -402,6 +428,12 @@ def _reading_matches(followed: _Reading, words: tuple[_Word, ...]) -> bool:
     return False
 
 
+def _may_contain(letters: str, surname: tuple[_Word, ...]) -> bool:
+    """Whether the first piece of the surname is anywhere in the author: most authors are
+    ruled out by this one substring test."""
+    return any(variant in letters for variant in surname[0].parts[0])
+
+
 def _given_match(followed: tuple[_Word, ...], author: tuple[_Word, ...]) -> bool:
     if not followed:
         return True
@@ -417,11 +449,15 @@ def _given_match(followed: tuple[_Word, ...], author: tuple[_Word, ...]) -> bool
 
 
 def _first_and_rest(words: tuple[_Word, ...]) -> list[tuple[_Word, tuple[_Word, ...]]]:
-    """The first given name as written, and joined with the next (``Jean Baptiste`` is
-    ``Jean-Baptiste``)."""
+    """The first given name as written; joined with the next (``Jean Baptiste`` is
+    ``Jean-Baptiste``); and the first full one after leading initials, the name a person
+    goes by (``J. Marius Zöllner``, ``MD Rashidul Islam``)."""
     out = [(words[0], words[1:])]
     if len(words) > 1 and not words[0].initials_only and not words[1].initials_only:
         out.append((_Word(words[0].parts + words[1].parts, False), words[2:]))
+    full = next((i for i, w in enumerate(words) if not w.initials_only), 0)
+    if full > 0:
+        out.append((words[full], words[full + 1 :]))
     return out
 
 
@@ -480,7 +516,7 @@ def _variants(piece: str) -> tuple[str, ...]:
 def _fold(text: str) -> str:
     """Lower case, no marks, letters only: what two spellings of a name are compared by."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_BASE_LETTERS))
-    return "".join(ch for ch in decomposed if ch.isalpha())
+    return "".join(ch for ch in decomposed if ch.isalnum())
 
 
 def _joined(parts: tuple[tuple[str, ...], ...]) -> frozenset[str]:
