@@ -15,13 +15,19 @@ the followed given names. The rules, all applied to both sides alike:
   (van, de, la, ...) are part of it when the user types them; an author's particles the user
   left out are ignored (``Benjamin Durme`` finds ``Benjamin Van Durme``).
 - One more surname word after the followed one is allowed (Spanish and Portuguese double
-  surnames: ``Fernando De la Torre`` finds ``Fernando De la Torre Frade``), except for East
-  Asian surnames, where a third word is never a second surname.
+  surnames: ``Fernando De la Torre`` finds ``Fernando De la Torre Frade``), except after a
+  common surname (a third word after ``Wang`` is not a second surname, and ``Kumar`` is
+  often a middle name) and where the first word would be a given name.
 - The first given name must agree: full names exactly (``Jun`` is not ``Jun-Yan``, ``Le`` is
   not ``Lele``; ``Jean-Baptiste`` = ``Jean Baptiste`` = ``JeanBaptiste``), an initial with the
   name's initials (``Y.`` = ``Yann``, ``J.-B.`` = ``JB`` = ``J.`` = ``Jean-Baptiste``; ``Y.``
-  is not ``Xiang``). Middle names are compared only where both sides have them (``Geoffrey E.
+  is not ``Xiang``). Leading initials before a full given name are skipped when both sides
+  have a full one (``J. Marius Zöllner`` = ``Marius Zöllner``; ``F. Richard Yu`` is not
+  ``Fisher Yu``). Middle names are compared only where both sides have them (``Geoffrey E.
   Hinton`` = ``Geoffrey Hinton``; not ``Geoffrey X. Hinton``).
+- With a common surname, a given name typed in full is not found in a paper's initial
+  (``Wei Wang`` does not find ``W. Wang``); with any other it is (``Yann LeCun`` finds
+  ``Y. LeCun``).
 - East Asian order: a two-word name whose first word is a common East Asian surname and whose
   second is not (``He Kaiming``, ``Li Fei-Fei``, ``Baek Seong-Eun``) is also read surname
   first, on either side. When both words are common surnames (``Chen Wang``, ``Wang Chen``)
@@ -150,10 +156,6 @@ class _Reading:
 
     given: tuple[_Word, ...]
     surname: tuple[_Word, ...]
-
-    @property
-    def east_asian(self) -> bool:
-        return _plain(self.surname) in _EAST_ASIAN_SURNAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,26 +405,33 @@ def _author_readings(author: str) -> _Written:
 
 
 def _reading_matches(followed: _Reading, words: tuple[_Word, ...]) -> bool:
-    """Find the followed surname as the author's last word(s) (one more surname word
-    allowed) and check the words before it against the followed given names."""
+    """Find the followed surname as the author's last word(s) and check the words before it
+    against the followed given names. One more surname word may follow an uncommon surname
+    ("De la Torre Frade", "Barrón-Cedeño"), never one in a given name's place ("Linus" is
+    not "Linus Ericsson") and never a common one ("Sandeep Kumar" is not "Sandeep Kumar
+    Singh")."""
     wanted = _joined(tuple(p for w in followed.surname for p in w.parts))
     longest = max(len(k) for k in wanted)
-    extra_ok = not followed.east_asian
+    extra_ok = not _common(_plain(followed.surname))
     last = len(words) - 1
     for start in range(1 if followed.given else 0, len(words)):
         if not words[start].surname_ok:
             continue
+        given, extra = words[:start], extra_ok and start > 0
         so_far = frozenset({""})
         for end in range(start, len(words)):
             word = words[end]
-            if extra_ok and end == last and len(word.parts) > 1:  # "Barrón" in "Barrón-Cedeño"
+            if extra and end == last and len(word.parts) > 1:
                 head = {a + b for a in so_far for b in _joined(word.parts[:1])}
-                if head & wanted and _given_match(followed.given, words[:start]):
+                if head & wanted and _given_match(followed, given, complete=True):
                     return True
             so_far = frozenset(a + b for a in so_far for b in word.keys)
-            at_end = end == last or (extra_ok and end == last - 1 and words[last].surname_ok)
-            if at_end and so_far & wanted and _given_match(followed.given, words[:start]):
-                return True
+            if so_far & wanted:
+                if end == last and _given_match(followed, given):
+                    return True
+                extra_word = extra and end == last - 1 and words[last].surname_ok
+                if extra_word and _given_match(followed, given, complete=True):
+                    return True
             if min(len(k) for k in so_far) > longest:
                 break
     return False
@@ -434,13 +443,26 @@ def _may_contain(letters: str, surname: tuple[_Word, ...]) -> bool:
     return any(variant in letters for variant in surname[0].parts[0])
 
 
-def _given_match(followed: tuple[_Word, ...], author: tuple[_Word, ...]) -> bool:
-    if not followed:
+def _given_match(followed: _Reading, author: tuple[_Word, ...], *, complete: bool = False) -> bool:
+    """The first given names agree, and so do the middle names both sides have (all the
+    followed ones when ``complete``: a name read with an extra surname must not also be
+    missing given names). Full names are compared with full names when both sides have one
+    (``F. Richard Yu`` is not ``Fisher Yu``), and with a common surname a full given name is
+    not found in an initial (``W. Wang`` is not evidence of ``Wei Wang``)."""
+    if not followed.given:
         return True
-    if not author:
+    if not author or (complete and len(author) < len(followed.given)):
         return False
-    for f_first, f_rest in _first_and_rest(followed):
-        for a_first, a_rest in _first_and_rest(author):
+    strict = _common(_plain(followed.surname))
+    both_full = _has_full(followed.given) and _has_full(author)
+    for f_first, f_rest, f_joined in _first_and_rest(followed.given):
+        for a_first, a_rest, a_joined in _first_and_rest(author):
+            if (both_full or f_joined or a_joined) and (
+                f_first.initials_only or a_first.initials_only
+            ):
+                continue
+            if strict and a_first.initials_only and not f_first.initials_only:
+                continue
             if _compatible(f_first, a_first) and all(
                 _compatible(f, a) for f, a in zip(f_rest, a_rest, strict=False)
             ):
@@ -448,16 +470,20 @@ def _given_match(followed: tuple[_Word, ...], author: tuple[_Word, ...]) -> bool
     return False
 
 
-def _first_and_rest(words: tuple[_Word, ...]) -> list[tuple[_Word, tuple[_Word, ...]]]:
+def _has_full(words: tuple[_Word, ...]) -> bool:
+    return any(not w.initials_only for w in words)
+
+
+def _first_and_rest(words: tuple[_Word, ...]) -> list[tuple[_Word, tuple[_Word, ...], bool]]:
     """The first given name as written; joined with the next (``Jean Baptiste`` is
-    ``Jean-Baptiste``); and the first full one after leading initials, the name a person
-    goes by (``J. Marius Zöllner``, ``MD Rashidul Islam``)."""
-    out = [(words[0], words[1:])]
+    ``Jean-Baptiste``; True in the third place); and the first full one after leading
+    initials, the name a person goes by (``J. Marius Zöllner``, ``MD Rashidul Islam``)."""
+    out = [(words[0], words[1:], False)]
     if len(words) > 1 and not words[0].initials_only and not words[1].initials_only:
-        out.append((_Word(words[0].parts + words[1].parts, False), words[2:]))
+        out.append((_Word(words[0].parts + words[1].parts, False), words[2:], True))
     full = next((i for i, w in enumerate(words) if not w.initials_only), 0)
     if full > 0:
-        out.append((words[full], words[full + 1 :]))
+        out.append((words[full], words[full + 1 :], False))
     return out
 
 

@@ -83,7 +83,7 @@ MATCHES = [
     ("Enric Junqué de Fortuny", "Enric Junqué de Fortuny"),
     ("Alberto Barrón", "Alberto Barrón-Cedeño"),
     ("Adrian Penate-Sanchez", "Adrian Penate-Sanchez"),
-    ("Borja Rodríguez", "Borja Rodríguez Gálvez"),
+    ("Borja Rodríguez Gálvez", "Borja Rodríguez Gálvez"),
     ("Alessandro Ferreira", "Alessandro dos Santos Ferreira"),
     # East Asian names, in either order when the order can be told
     ("Kaiming He", "Kaiming He"),  # variant
@@ -100,6 +100,8 @@ MATCHES = [
     ("Y. Li", "Yang Li"),
     ("Y. Li", "Yi Li"),
     ("Y Li", "Yixuan Li"),
+    ("Y. Li", "Y. Li"),  # variant
+    ("X. Li", "X. Q. Li"),
     ("Jun Zhu", "Jun Zhu"),
     ("Jun-Yan Zhu", "Junyan Zhu"),  # variant
     ("Le Song", "Le Song"),  # variant
@@ -137,6 +139,10 @@ NON_MATCHES = [
     ("Yang Li", "Yangning Li"),
     ("Yang Li", "Yi Li"),
     ("Wei Chen", "Weiwei Chen"),  # variant
+    # with a common surname, an initial in the paper is not evidence of a full given name
+    ("Xiang Li", "X. Q. Li"),
+    ("Wei Wang", "W. Wang"),
+    ("Kaiming He", "K. He"),  # variant
     # both words are common surnames: the order cannot be told, so it is kept
     ("Chen Wang", "Wang Chen"),  # variant
     ("Wang Chen", "Chen Wang"),
@@ -148,6 +154,16 @@ NON_MATCHES = [
     ("Wei Chen", "Chen Wei"),  # variant
     ("Chen Li", "Chen Li Erran"),  # variant
     ("Jun Zhu", "Zhu Jun Wang"),  # variant
+    # no extra surname after a common one, in a given name's place, or with given names
+    # missing; full given names are compared with full given names
+    ("Sandeep Kumar", "Sandeep Kumar Singh"),
+    ("Borja Rodríguez", "Borja Rodríguez Gálvez"),
+    ("Linus", "Linus Ericsson"),
+    ("Jianzhong", "Jianzhong Guo"),
+    ("Md Rizwan Parvez", "Md Parvez Mia"),
+    ("F. Richard Yu", "Fisher Yu"),
+    ("Mohammad Zabed Hossain", "M. Rubaiyat Hossain Mondal"),
+    ("L D M S S Teja", "Lekkala Sai Teja"),
     # middle names that disagree; an umlaut cannot be guessed from a plain o
     ("Geoffrey E. Hinton", "Geoffrey X. Hinton"),  # variant
     ("André F. T. Martins", "André G. Martins"),  # variant
