@@ -160,14 +160,22 @@ class _Reading:
 
 @dataclass(frozen=True, slots=True)
 class AuthorName:
-    """A followed author, made by :func:`parse_author`. ``text`` is the name as the user
-    typed it (cleaned) and what is stored and shown; ``confirmed`` records that the user
-    asked for every author with a common surname."""
+    """A followed author. ``text`` is the name as the user typed it (cleaned), what is
+    stored and shown; ``confirmed`` records that the user asked for every author with a
+    common surname. ``AuthorName(text, confirmed)`` parses like :func:`parse_author` (and
+    raises like it), so a stored name loads from those two fields."""
 
     text: str
     confirmed: bool = False
     _readings: tuple[_Reading, ...] = field(default=(), repr=False, compare=False)
     _cjk: str = field(default="", repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self._readings and not self._cjk:
+            parsed = parse_author(self.text, confirmed=self.confirmed)
+            object.__setattr__(self, "text", parsed.text)
+            object.__setattr__(self, "_readings", parsed._readings)
+            object.__setattr__(self, "_cjk", parsed._cjk)
 
     @property
     def key(self) -> str:
@@ -267,6 +275,11 @@ def _validated(text: str) -> str:
     name = " ".join(text.split()).strip(_QUOTES).strip()
     if not name:
         raise AuthorNameError("an empty author name is not allowed")
+    if len(name) > 4 * MAX_AUTHOR_LENGTH:  # before LaTeX conversion, which may shorten it
+        raise AuthorNameError(
+            f"author name '{name[:30]}…' is {len(name)} characters long; "
+            f"the limit is {MAX_AUTHOR_LENGTH}"
+        )
     if any(unicodedata.category(ch).startswith("C") for ch in name):
         raise AuthorNameError("an author name cannot contain control or invisible characters")
     name = clean_text(readable(name))
@@ -541,7 +554,8 @@ def _variants(piece: str) -> tuple[str, ...]:
 @lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
     """Lower case, no marks, letters only: what two spellings of a name are compared by."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_BASE_LETTERS))
+    text = text.casefold().translate(_BASE_LETTERS).translate(_NO_APOSTROPHES)
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if ch.isalnum())
 
 

@@ -7,10 +7,13 @@ spellings of the same names, which arXiv prints for other papers.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from bot.authors import (
     MAX_AUTHOR_LENGTH,
+    AuthorName,
     AuthorNameError,
     explain,
     match_any,
@@ -332,3 +335,29 @@ def test_split_authors(field: str, names: list[str]) -> None:
 def test_split_authors_feeds_the_matcher() -> None:
     followed = parse_authors(["Bernhard Schölkopf"])
     assert match_any(followed, split_authors('F. Locatello, B. Sch\\"olkopf (MPI)')) == followed[0]
+
+
+def test_a_stored_name_loads_from_its_text_and_confirmation() -> None:
+    stored = parse_author("Li", confirmed=True)
+    loaded = AuthorName(stored.text, stored.confirmed)
+    assert loaded == stored
+    assert matches(loaded, "Xiang Li")
+    assert matches(AuthorName("Y. LeCun"), "Yann LeCun")
+    with pytest.raises(AuthorNameError):
+        AuthorName("Li")
+
+
+def test_hostile_text_gets_an_answer_not_a_traceback() -> None:
+    rng = random.Random(14)
+    alphabet = [*"aZé ö.,-'(){}\\\"$%&;~_^`", "\u200b", "\x00", "何", "\n", "et al", " and "]
+    followed = parse_authors(["Yann LeCun", "Y. Li", "何恺明", "van der Maaten"])
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        try:
+            parsed: AuthorName | str = parse_author(text)
+        except AuthorNameError as refused:
+            parsed = str(refused)
+        assert parsed  # a name, or a reason to give the user
+        names = split_authors(text)
+        assert all(name == name.strip() and name for name in names)
+        match_any(followed, [*names, text])
