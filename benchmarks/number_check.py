@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.number_check import NumberReport, check, extract_claims
+from bot.summaries.number_check import NumberReport, check, extract_claims
 
 DEFAULT_DATA = Path("shared") / "data" / "arxiv-days"
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.number_check import (
+from bot.summaries.number_check import (
     MARK,
     NumberReport,
     check,

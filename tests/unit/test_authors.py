@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from bot.authors import (
+from bot.ranking.authors import (
     MAX_AUTHOR_LENGTH,
     AuthorName,
     AuthorNameError,

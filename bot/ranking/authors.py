@@ -51,8 +51,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.latex import readable
-from bot.papers import clean_text
+from bot.model.papers import clean_text
+from bot.text.latex import readable
 
 MAX_AUTHOR_LENGTH = 100
 
