@@ -205,6 +205,8 @@ async def _run(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     with InstanceLock(sqlite_path(settings.database_url)):
         async with open_services(settings) as services:
+            # A database it cannot use must stop the bot here, not fail every round quietly.
+            await services.store.check(thorough=True)
             adapters = build_adapters(settings, services)
             if not adapters and settings.http_port is None:
                 raise ConfigError(

@@ -82,6 +82,11 @@ class Delivery:
 class Store(Protocol):
     async def close(self) -> None: ...
 
+    async def check(self, *, thorough: bool = False) -> None:
+        """Raise StoreError (one line: the file, the fault, what to do) when the database can
+        no longer be used; ``thorough`` (at start) also reads every page and writes once."""
+        ...
+
     # subscriptions
     async def get_subscription(self, platform: str, chat_id: str) -> Subscription | None: ...
 
