@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.announcements import Announcement
 from bot.arxiv_ids import ArxivId
 from bot.config import Settings
+from bot.health import Health
 from bot.papers import Paper
 from bot.store import Store
 from bot.summarizer import Summarizer
@@ -70,3 +71,5 @@ class Services:
     started_at: datetime = field(default_factory=utc_now)
     feed_secret: bytes | None = None
     """Key of private feed tokens (see :mod:`bot.feed_tokens`)."""
+    health: Health = field(default_factory=Health)
+    """The scheduled jobs' outcomes, for /healthz (see :mod:`bot.health`)."""
