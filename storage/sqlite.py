@@ -120,9 +120,9 @@ class SqliteStore:
             except BaseException as exc:
                 with contextlib.suppress(sqlite3.Error):
                     await self._db.rollback()
-                if isinstance(exc, sqlite3.Error):
+                if isinstance(exc, sqlite3.Error) and file_fault(exc):
                     raise unusable(self.path, exc) from exc
-                raise
+                raise  # a constraint the caller broke is the caller's error
             try:
                 await self._db.commit()
             except sqlite3.Error as exc:
@@ -133,7 +133,9 @@ class SqliteStore:
             try:
                 return list(await self._db.execute_fetchall(sql, params))
             except sqlite3.Error as exc:
-                raise unusable(self.path, exc) from exc
+                if file_fault(exc):
+                    raise unusable(self.path, exc) from exc
+                raise
 
     # --- subscriptions ---------------------------------------------------------------------
 
@@ -614,10 +616,16 @@ _HINTS = (
 )  # fmt: skip
 
 
+def file_fault(exc: sqlite3.Error) -> str | None:
+    """What to do when ``exc`` means the file itself is unusable (None for any other error,
+    such as a broken constraint)."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    return next((text for prefix, text in _HINTS if name.startswith(prefix)), None)
+
+
 def unusable(path: str, exc: BaseException) -> StoreError:
     """One line that names the file, says what went wrong and what to do (no traceback)."""
-    name = getattr(exc, "sqlite_errorname", "")
-    hint = next((text for prefix, text in _HINTS if name.startswith(prefix)), None)
+    hint = file_fault(exc) if isinstance(exc, sqlite3.Error) else None
     if hint is None and isinstance(exc, OSError):
         hint = "the bot cannot create it: let the user running the bot write to its folder"
     detail = " ".join(str(exc).split())
