@@ -205,6 +205,8 @@ async def _run(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     with InstanceLock(sqlite_path(settings.database_url)):
         async with open_services(settings) as services:
+            # A database it cannot use must stop the bot here, not fail every round quietly.
+            await services.store.check(thorough=True)
             adapters = build_adapters(settings, services)
             if not adapters and settings.http_port is None:
                 raise ConfigError(
@@ -216,7 +218,15 @@ async def _run(args: argparse.Namespace) -> int:
             components: list[Component] = list(adapters)
             if settings.http_port is not None:
                 app = make_app(services, FeedRoutes(services).routes())
-                components.append(HttpServer(app, settings.http_host, settings.http_port))
+                components.append(
+                    HttpServer(
+                        app,
+                        settings.http_host,
+                        settings.http_port,
+                        read_timeout=settings.http_read_timeout,
+                        max_connections=settings.http_max_connections,
+                    )
+                )
             scheduler = make_scheduler(
                 {
                     "delivery": (delivery.tick, TICK_SECONDS),
@@ -224,7 +234,8 @@ async def _run(args: argparse.Namespace) -> int:
                         lambda: services.summarizer.retry_failed(services.store.get_paper),
                         SUMMARY_RETRY_SECONDS,
                     ),
-                }
+                },
+                services.health,
             )
             started: list[Component] = []
             try:

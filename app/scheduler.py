@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.services import Health
+
 log = logging.getLogger(__name__)
 
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
@@ -22,13 +24,17 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None
 
 def make_scheduler(
     jobs: dict[str, tuple[Callable[[], Awaitable[object]], float]],
+    health: Health | None = None,
 ) -> AsyncIOScheduler:
     """``jobs`` maps a name to (coroutine function, interval in seconds). Each job also runs
-    once right at start (to catch up after downtime)."""
+    once right at start (to catch up after downtime). Each round's outcome goes to
+    ``health`` (what /healthz reports)."""
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
+    record = health or Health()
     for name, (func, seconds) in jobs.items():
+        record.register(name, seconds)
         scheduler.add_job(
-            _logged(name, func),
+            _logged(name, func, record),
             "interval",
             seconds=seconds,
             id=name,
@@ -38,13 +44,20 @@ def make_scheduler(
     return scheduler
 
 
-def _logged(name: str, func: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+def _logged(
+    name: str, func: Callable[[], Awaitable[object]], health: Health
+) -> Callable[[], Awaitable[None]]:
     async def job() -> None:
+        health.started(name)
         try:
             await func()
         except asyncio.CancelledError:  # shutdown: the ledger lets the next start resume
+            health.interrupted(name)
             log.info("scheduled job %s interrupted by shutdown", name)
-        except Exception:  # a failed round must not stop the next one
+        except Exception as exc:  # a failed round must not stop the next one
+            health.failed(name, exc)
             log.exception("scheduled job %s failed", name)
+        else:
+            health.succeeded(name)
 
     return job

@@ -155,6 +155,11 @@ class Settings(BaseSettings):
     http_port: int | None = Field(None, ge=1, le=65535)
     """Opens /healthz, /metrics (and the feeds) on this port; off when unset."""
     http_host: str = "127.0.0.1"
+    http_read_timeout: float = Field(10.0, gt=0, le=3600)
+    """Seconds a connection may take to send a request (and may stay idle between two):
+    slower ones are closed, so half-open requests cannot pile up."""
+    http_max_connections: int = Field(256, ge=1, le=10_000)
+    """Open connections at most; a new one beyond closes the oldest."""
     public_url: str | None = Field(None, validation_alias=env_alias("PUBLIC_URL", "public_url"))
     """Where the HTTP port is reachable from outside (``https://bot.example.org``): /feed
     answers with URLs under it."""

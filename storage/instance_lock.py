@@ -2,7 +2,8 @@
 
 An exclusive ``flock`` on a file next to the database, held for the life of the process; the
 kernel releases it however the process ends (even SIGKILL), so a crash never leaves a stale
-lock behind.
+lock behind. The lock file is named after the database's real path (symbolic links and ``..``
+resolved), so the same file reached by another path is still the same instance.
 """
 
 from __future__ import annotations
@@ -13,16 +14,23 @@ from pathlib import Path
 from types import TracebackType
 
 from bot.model.store import StoreError
+from storage.files import FILE_MODE, make_private_folder
 
 
 class InstanceLock:
     def __init__(self, database_path: str) -> None:
-        self.path = Path(f"{database_path}.lock")
+        self.path = Path(f"{os.path.realpath(database_path)}.lock")
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            make_private_folder(self.path.parent)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the lock file {self.path} ({exc.strerror}): let the user "
+                "running the bot write to the database's folder"
+            ) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

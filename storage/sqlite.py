@@ -9,7 +9,9 @@ tasks (a rollback in one task could undo another's writes). Each write is its ow
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -23,6 +25,7 @@ from bot.model.papers import Paper
 from bot.model.store import Batch, Delivery, DeliveryState, LlmUsage, StoreError, SummaryFailure
 from bot.model.subscriptions import Subscription, utcnow
 from bot.model.summaries import Summary, SummaryKey
+from storage.files import create_private_file, make_private_folder
 from storage.migrations import MIGRATIONS, SCHEMA_VERSION
 
 
@@ -43,26 +46,63 @@ class SqliteStore:
         self._lock = asyncio.Lock()
         self._clock = clock
         self.path = path
+        self._identity = _identity(path)
 
     @classmethod
     async def open(
         cls, path: str | Path, *, clock: Callable[[], datetime] = utcnow
     ) -> SqliteStore:
-        """Open (creating it if needed) and migrate; refuse a database from a newer version."""
+        """Open (creating it owner-only if needed) and migrate; refuse a database from a newer
+        version, and turn every way the file can be unusable into one clear StoreError."""
         where = str(path)
-        if where != ":memory:":
-            Path(where).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(where, isolation_level=None, timeout=10.0)
+        try:
+            if where != ":memory:":
+                make_private_folder(Path(where).parent)
+                create_private_file(Path(where))
+            db = await aiosqlite.connect(where, isolation_level=None, timeout=10.0)
+        except (OSError, sqlite3.Error) as exc:
+            raise unusable(where, exc) from exc
         try:
             db.row_factory = aiosqlite.Row
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=10000")
             await migrate(db)
+        except sqlite3.Error as exc:
+            await db.close()
+            raise unusable(where, exc) from exc
         except BaseException:
             await db.close()
             raise
         return cls(db, where, clock=clock)
+
+    async def check(self, *, thorough: bool = False) -> None:
+        """Raise StoreError when the database can no longer be used: the file was deleted or
+        replaced (the open connection would keep writing to a file nobody will read again),
+        became unreadable or read-only, or a read fails. ``thorough`` (at start) also checks
+        every page and makes a write."""
+        if self._identity is not None:
+            now = _identity(self.path)
+            if now != self._identity:
+                raise StoreError(
+                    f"the database {self.path} was deleted or replaced while the bot ran, so "
+                    "what it records now is lost: restore the file (or let a restart create "
+                    "an empty one) and restart the bot"
+                )
+            if not os.access(self.path, os.R_OK | os.W_OK):
+                raise StoreError(
+                    f"the database {self.path} became read-only: let the user running the "
+                    "bot read and write it (and its folder), then restart the bot"
+                )
+        rows = await self._fetchall("PRAGMA quick_check" if thorough else "PRAGMA user_version")
+        if thorough:
+            problems = [str(row[0]) for row in rows if str(row[0]) != "ok"]
+            if problems:
+                raise StoreError(
+                    f"the database {self.path} is damaged ({problems[0][:200]}): restore it "
+                    "from a backup (or move it away to start with an empty one)"
+                )
+            await self.set_meta("last_start", self._clock().isoformat())
 
     async def close(self) -> None:
         async with self._lock:
@@ -71,17 +111,31 @@ class SqliteStore:
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise unusable(self.path, exc) from exc
             try:
                 yield self._db
-            except BaseException:
-                await self._db.rollback()
-                raise
-            await self._db.commit()
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.rollback()
+                if isinstance(exc, sqlite3.Error) and file_fault(exc):
+                    raise unusable(self.path, exc) from exc
+                raise  # a constraint the caller broke is the caller's error
+            try:
+                await self._db.commit()
+            except sqlite3.Error as exc:
+                raise unusable(self.path, exc) from exc
 
     async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
         async with self._lock:
-            return list(await self._db.execute_fetchall(sql, params))
+            try:
+                return list(await self._db.execute_fetchall(sql, params))
+            except sqlite3.Error as exc:
+                if file_fault(exc):
+                    raise unusable(self.path, exc) from exc
+                raise
 
     # --- subscriptions ---------------------------------------------------------------------
 
@@ -541,6 +595,55 @@ _DELETE_FAILURE = (
     "DELETE FROM summary_failures WHERE arxiv_id = ? AND version = ? AND model = ? "
     "AND language = ? AND prompt_version = ?"
 )
+
+
+_HINTS = (
+    ("SQLITE_NOTADB", "it is not an SQLite database: point DATABASE_URL at the bot's database, "
+     "or move this file away to start with an empty one"),
+    ("SQLITE_CORRUPT", "the file is damaged: restore it from a backup (or move it away to "
+     "start with an empty one)"),
+    ("SQLITE_READONLY", "the bot may not write it: let the user running the bot write the "
+     "file and its folder"),
+    ("SQLITE_CANTOPEN", "the bot cannot open it: check that its folder exists and that the "
+     "user running the bot may read and write both"),
+    ("SQLITE_PERM", "the bot may not use it: let the user running the bot read and write the "
+     "file and its folder"),
+    ("SQLITE_FULL", "the disk is full: free some space"),
+    ("SQLITE_BUSY", "another program keeps it locked: stop that program"),
+    ("SQLITE_LOCKED", "another program keeps it locked: stop that program"),
+    ("SQLITE_IOERR", "reading or writing it failed: check the disk, and that the file was not "
+     "deleted or moved while the bot ran"),
+)  # fmt: skip
+
+
+def file_fault(exc: sqlite3.Error) -> str | None:
+    """What to do when ``exc`` means the file itself is unusable (None for any other error,
+    such as a broken constraint)."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    return next((text for prefix, text in _HINTS if name.startswith(prefix)), None)
+
+
+def unusable(path: str, exc: BaseException) -> StoreError:
+    """One line that names the file, says what went wrong and what to do (no traceback)."""
+    hint = file_fault(exc) if isinstance(exc, sqlite3.Error) else None
+    if hint is None and isinstance(exc, OSError):
+        hint = "the bot cannot create it: let the user running the bot write to its folder"
+    detail = " ".join(str(exc).split())
+    return StoreError(
+        f"the database {path} cannot be used ({detail}): "
+        f"{hint or 'check the file, or point DATABASE_URL at another one'}"
+    )
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """The file's device and inode (None for an in-memory database)."""
+    if path == ":memory:" or path.startswith("file:"):
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (0, 0)
+    return (info.st_dev, info.st_ino)
 
 
 def _key_params(key: SummaryKey) -> tuple[str, int, str, str, str]:

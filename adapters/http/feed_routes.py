@@ -95,9 +95,12 @@ def _answer(
 
 
 def _not_modified(request: web.Request, etag: str, modified: datetime | None) -> bool:
-    match = request.headers.get("If-None-Match")
-    if match is not None:
-        return etag in [tag.strip() for tag in match.split(",")] or match.strip() == "*"
+    if request.headers.get("If-None-Match") is not None:
+        # RFC 9110 13.1.2: If-None-Match compares weakly, so W/"x" matches "x" (a proxy that
+        # compressed the feed answers with a weak tag), and "*" matches any current feed.
+        # aiohttp parses the list (quoted tags may hold commas); what it cannot parse is no tag.
+        opaque = etag.strip('"')
+        return any(tag.value in ("*", opaque) for tag in request.if_none_match or ())
     since = request.headers.get("If-Modified-Since")
     if since and modified is not None:
         try:

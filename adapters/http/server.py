@@ -4,13 +4,21 @@ model, so nothing a request sends can slow the bot down."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_request import BaseRequest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from bot import __version__
+from bot.model.store import StoreError
 from bot.model.summaries import usage_day
 from bot.services import Services
 
@@ -18,17 +26,35 @@ log = logging.getLogger(__name__)
 
 Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
 
+SERVER_NAME = "arxiv-digest-bot"
+"""The ``Server`` header: no version, which would only help an attacker pick an exploit."""
+READ_TIMEOUT = 10.0
+MAX_CONNECTIONS = 256
+
 
 def make_app(services: Services, extra_routes: list[Route] | None = None) -> web.Application:
     app = web.Application(middlewares=[_plain_errors])
+    app.on_response_prepare.append(_server_header)
+    registry = CollectorRegistry(auto_describe=False)
+    snapshot = _Snapshot()
+    registry.register(snapshot)
 
     async def healthz(_: web.Request) -> web.Response:
+        problems = await health_problems(services)
+        if problems:
+            text = "".join(f"unhealthy: {line}\n" for line in problems)
+            return web.Response(status=503, text=text, content_type="text/plain", charset="utf-8")
         return web.Response(text="ok\n", content_type="text/plain", charset="utf-8")
 
     async def metrics(_: web.Request) -> web.Response:
-        text = await prometheus_text(services)
+        snapshot.families = await metric_families(services)
+        # No await between filling the snapshot and reading it: scrapes cannot mix.
+        body = generate_latest(registry)
         return web.Response(
-            text=text, content_type="text/plain", charset="utf-8", headers={"X-Version": "0.0.4"}
+            body=body,
+            content_type="text/plain",
+            charset="utf-8",
+            headers={"X-Version": "0.0.4"},
         )
 
     app.router.add_get("/healthz", healthz)
@@ -39,6 +65,22 @@ def make_app(services: Services, extra_routes: list[Route] | None = None) -> web
         else:
             app.router.add_route(method, path, handler)
     return app
+
+
+async def health_problems(services: Services) -> list[str]:
+    """Why the bot does not work (empty when it does): the database, then the scheduled jobs
+    (see :class:`bot.services.Health`). An orchestrator restarts the bot on the 503 this turns
+    into."""
+    problems: list[str] = []
+    try:
+        await services.store.check()
+    except StoreError as exc:
+        problems.append(str(exc))
+    return problems + services.health.problems()
+
+
+async def _server_header(_: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Server"] = SERVER_NAME
 
 
 @web.middleware
@@ -55,66 +97,160 @@ async def _plain_errors(
         return web.Response(status=500, text="internal error\n", content_type="text/plain")
 
 
-async def prometheus_text(services: Services) -> str:
+class _Snapshot(Collector):
+    """The registry's one collector: the families read from the store for this scrape (a
+    collector's ``collect`` cannot await the store itself)."""
+
+    def __init__(self) -> None:
+        self.families: list[Metric] = []
+
+    def collect(self) -> Iterable[Metric]:
+        return list(self.families)
+
+
+def _counter(
+    name: str, help_text: str, samples: Iterable[tuple[list[str], float]], labels: list[str]
+) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, help_text, labels=labels)
+    for values, value in samples:
+        family.add_metric(values, value)
+    return family
+
+
+def _gauge(
+    name: str, help_text: str, samples: Iterable[tuple[list[str], float]], labels: list[str]
+) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, help_text, labels=labels)
+    for values, value in samples:
+        family.add_metric(values, value)
+    return family
+
+
+async def metric_families(services: Services) -> list[Metric]:
+    """Every metric, read at scrape time; prometheus_client writes them (full precision)."""
     store = services.store
     now = datetime.now(UTC)
-    lines: list[str] = []
-
-    def metric(name: str, kind: str, help_text: str, samples: list[tuple[str, float]]) -> None:
-        lines.append(f"# HELP {name} {help_text}")
-        lines.append(f"# TYPE {name} {kind}")
-        for labels, value in samples:
-            lines.append(f"{name}{labels} {value:g}")
-
-    metric("arxiv_bot_info", "gauge", "Build information.", [(f'{{version="{__version__}"}}', 1)])
-    metric(
-        "arxiv_bot_uptime_seconds", "gauge", "Seconds since start.",
-        [("", (now - services.started_at).total_seconds())],
-    )  # fmt: skip
+    families: list[Metric] = [
+        _gauge("arxiv_bot_info", "Build information.", [([__version__], 1)], ["version"]),
+        _gauge(
+            "arxiv_bot_uptime_seconds", "Seconds since start.",
+            [([], (now - services.started_at).total_seconds())], [],
+        ),
+    ]  # fmt: skip
     delivery = services.delivery
     if delivery is not None:
         c = delivery.counters
-        metric(
-            "arxiv_bot_digests_total", "counter", "Digests by outcome since start.",
-            [('{outcome="delivered"}', c.delivered), ('{outcome="failed"}', c.failed),
-             ('{outcome="skipped"}', c.skipped)],
-        )  # fmt: skip
-        metric(
-            "arxiv_bot_digest_failures_total", "counter", "Failed digests by reason.",
-            [(f'{{reason="{k}"}}', v) for k, v in sorted(c.failures_by_reason.items())],
-        )  # fmt: skip
-        metric("arxiv_bot_messages_total", "counter", "Digest messages sent.", [("", c.messages)])
+        families += [
+            _counter(
+                "arxiv_bot_digests_total", "Digests by outcome since start.",
+                [(["delivered"], c.delivered), (["failed"], c.failed),
+                 (["skipped"], c.skipped)], ["outcome"],
+            ),
+            _counter(
+                "arxiv_bot_digest_failures_total", "Failed digests by reason.",
+                [([k], v) for k, v in sorted(c.failures_by_reason.items())], ["reason"],
+            ),
+            _counter("arxiv_bot_messages_total", "Digest messages sent.", [([], c.messages)], []),
+        ]  # fmt: skip
     pending = await store.pending_deliveries(now, limit=1_000_000)
-    metric("arxiv_bot_queue_depth", "gauge", "Digests due and not yet sent.", [("", len(pending))])
     usage = await store.llm_usage(usage_day(now))
-    metric("arxiv_bot_llm_calls_today", "gauge", "Model calls this UTC day.", [("", usage.calls)])
-    metric(
-        "arxiv_bot_llm_tokens_today", "gauge", "Model tokens this UTC day.",
-        [('{kind="prompt"}', usage.prompt_tokens),
-         ('{kind="completion"}', usage.completion_tokens)],
-    )  # fmt: skip
+    families += [
+        _gauge("arxiv_bot_queue_depth", "Digests due and not yet sent.", [([], len(pending))], []),
+        _gauge("arxiv_bot_llm_calls_today", "Model calls this UTC day.", [([], usage.calls)], []),
+        _gauge(
+            "arxiv_bot_llm_tokens_today", "Model tokens this UTC day.",
+            [(["prompt"], usage.prompt_tokens), (["completion"], usage.completion_tokens)],
+            ["kind"],
+        ),
+    ]  # fmt: skip
     batch = await store.latest_batch()
     if batch is not None:
-        metric(
-            "arxiv_bot_last_fetch_timestamp_seconds", "gauge",
-            "When the latest announcement was fetched.", [("", batch.fetched_at.timestamp())],
-        )  # fmt: skip
-    return "\n".join(lines) + "\n"
+        families.append(
+            _gauge(
+                "arxiv_bot_last_fetch_timestamp_seconds",
+                "When the latest announcement was fetched.",
+                [([], batch.fetched_at.timestamp())],
+                [],
+            )
+        )
+    return families
+
+
+class _Handler(web.RequestHandler):
+    """aiohttp's connection handler, for what it answers itself (a malformed request, a line
+    too long): no version in its ``Server`` header either, and one log line, not a traceback,
+    for what any client on the internet can send."""
+
+    def handle_error(
+        self,
+        request: BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        response = super().handle_error(request, status, exc, message)
+        response.headers["Server"] = SERVER_NAME
+        return response
+
+    def log_exception(self, *args: Any, **kw: Any) -> None:
+        error = kw.get("exc_info")
+        if isinstance(error, HttpProcessingError):
+            log.info("bad HTTP request: %s", " ".join(str(error).split())[:200])
+        else:
+            super().log_exception(*args, **kw)
 
 
 class HttpServer:
-    def __init__(self, app: web.Application, host: str, port: int) -> None:
+    """The port, hardened for the open internet: a connection has ``read_timeout`` seconds to
+    send its request (and may stay idle that long between requests), and at most
+    ``max_connections`` are open; a new one beyond closes the oldest, so slow or half-open
+    clients can neither exhaust the process's files nor starve /healthz."""
+
+    def __init__(
+        self,
+        app: web.Application,
+        host: str,
+        port: int,
+        *,
+        read_timeout: float = READ_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
         self._runner = web.AppRunner(app, access_log=None)
         self.host = host
         self.port = port
+        self.read_timeout = read_timeout
+        self.max_connections = max_connections
+        self._listener: asyncio.Server | None = None
 
     async def start(self) -> None:
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(self._connection, self.host, self.port)
         if self.port == 0:  # the system picked a free port: say which
-            self.port = int(self._runner.addresses[0][1])
+            self.port = int(self._listener.sockets[0].getsockname()[1])
         log.info("HTTP on http://%s:%d (/healthz, /metrics)", self.host, self.port)
 
+    def _connection(self) -> asyncio.Protocol:
+        """A handler for each accepted connection; at the cap, the oldest open one goes."""
+        server = self._runner.server
+        assert server is not None
+        open_ones = [
+            handler
+            for handler in server.connections
+            if handler.transport is not None and not handler.transport.is_closing()
+        ]
+        if len(open_ones) >= self.max_connections:
+            open_ones[0].force_close()
+        # aiohttp's keep-alive timer also runs from the moment a connection opens until its
+        # first request is complete: it is the header timeout too.
+        return _Handler(
+            server,
+            loop=asyncio.get_running_loop(),
+            keepalive_timeout=self.read_timeout,
+            access_log=None,  # type: ignore[arg-type]  # documented: None turns it off
+        )
+
     async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
         await self._runner.cleanup()

@@ -239,6 +239,12 @@ class Store(
     FeedTokenStore,
     Protocol,
 ):
-    """The whole store: every role, and closing it. Components ask for the roles they use."""
+    """The whole store: every role, its health, and closing it. Components ask for the roles
+    they use."""
+
+    async def check(self, *, thorough: bool = False) -> None:
+        """Raise StoreError (one line: the file, the fault, what to do) when the database can
+        no longer be used; ``thorough`` (at start) also reads every page and writes once."""
+        ...
 
     async def close(self) -> None: ...

@@ -4,17 +4,21 @@ scheduler that runs the delivery rounds."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.http.server import HttpServer, make_app
 from app.scheduler import make_scheduler
 from bot import __version__
 from bot.commands import CommandRouter
 from bot.contract.chats import ChatRef, CommandContext
+from bot.services import Health
 from tests.delivery.recording_sender import RecordingSender
 from tests.delivery.support import (
     TUESDAY,
@@ -133,14 +137,49 @@ async def test_healthz_and_metrics_on_the_http_port(busy_world: World) -> None:
     for name in METRICS:
         assert f"# TYPE {name} " in metrics.text, name
         assert any(line.startswith(name) for line in lines), name
-    assert f'arxiv_bot_info{{version="{__version__}"}} 1' in lines
-    assert 'arxiv_bot_digests_total{outcome="delivered"} 1' in lines
-    assert 'arxiv_bot_digests_total{outcome="failed"} 1' in lines
-    assert 'arxiv_bot_digest_failures_total{reason="gone"} 1' in lines
-    assert "arxiv_bot_messages_total 3" in lines  # "a": a header and two cards
-    assert "arxiv_bot_queue_depth 1" in lines  # "retrying"
+    values = samples(metrics.text)
+    assert values["arxiv_bot_info", (("version", __version__),)] == 1
+    assert values["arxiv_bot_digests_total", (("outcome", "delivered"),)] == 1
+    assert values["arxiv_bot_digests_total", (("outcome", "failed"),)] == 1
+    assert values["arxiv_bot_digest_failures_total", (("reason", "gone"),)] == 1
+    assert values["arxiv_bot_messages_total", ()] == 3  # "a": a header and two cards
+    assert values["arxiv_bot_queue_depth", ()] == 1  # "retrying"
     fetched = announced(TUESDAY).timestamp()
-    assert f"arxiv_bot_last_fetch_timestamp_seconds {fetched:g}" in lines
+    assert values["arxiv_bot_last_fetch_timestamp_seconds", ()] == fetched
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a /metrics answer, read by Prometheus's own parser."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_metrics_keep_full_precision(busy_world: World) -> None:
+    """Six significant digits put the last fetch up to ~5,000 s off, and counters past a
+    million lost their last digits."""
+    services = busy_world.services()
+    assert services.delivery is not None
+    services.delivery.counters.messages = 1_234_567_891
+    fetched_at = utc(TUESDAY, "01:00") + timedelta(seconds=4321.25)
+    batch = await busy_world.store.latest_batch()
+    assert batch is not None
+    await busy_world.store.save_batch(
+        batch.day + timedelta(days=1), list(batch.categories), [], fetched_at
+    )
+    server = HttpServer(make_app(services), "127.0.0.1", 0)
+    await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+            metrics = await client.get("/metrics")
+    finally:
+        await server.stop()
+    values = samples(metrics.text)
+    assert values["arxiv_bot_messages_total", ()] == 1_234_567_891
+    assert values["arxiv_bot_last_fetch_timestamp_seconds", ()] == fetched_at.timestamp()
+    assert "# TYPE arxiv_bot_messages_total counter" in metrics.text
 
 
 async def test_the_scheduler_runs_rounds_at_once_and_survives_a_failing_one() -> None:
@@ -169,3 +208,87 @@ async def test_the_scheduler_runs_rounds_at_once_and_survives_a_failing_one() ->
     finally:
         scheduler.shutdown(wait=False)
     assert rounds >= 2
+
+
+async def healthz_until(client: httpx.AsyncClient, status: int) -> httpx.Response:
+    """GET /healthz until it answers ``status`` (at most ``WAIT`` seconds)."""
+    async with asyncio.timeout(WAIT):
+        while True:
+            answer = await client.get("/healthz")
+            if answer.status_code == status:
+                return answer
+            await asyncio.sleep(0.02)  # polling another task's progress, bounded above
+
+
+async def test_healthz_is_503_while_scheduled_rounds_fail_and_ok_once_one_succeeds(
+    busy_world: World,
+) -> None:
+    services = busy_world.services()
+    failing = True
+
+    async def delivery_round() -> None:
+        if failing:
+            raise RuntimeError("database disk image is malformed")
+
+    scheduler = make_scheduler({"delivery": (delivery_round, 0.05)}, services.health)
+    server = HttpServer(make_app(services), "127.0.0.1", 0)
+    await server.start()
+    scheduler.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+            assert (await client.get("/healthz")).status_code == 200  # no round failed yet
+            sick = await healthz_until(client, 503)
+            assert sick.text.startswith("unhealthy: scheduled job delivery failed ")
+            assert "times in a row: database disk image is malformed" in sick.text
+            failing = False
+            well = await healthz_until(client, 200)
+            assert well.text == "ok\n"
+    finally:
+        scheduler.shutdown(wait=False)
+        await server.stop()
+
+
+async def test_healthz_is_503_when_the_scheduler_stops_running_rounds(busy_world: World) -> None:
+    now = [1000.0]
+    services = busy_world.services()
+    services.health = Health(clock=lambda: now[0])
+    services.health.register("delivery", 60.0)
+    server = HttpServer(make_app(services), "127.0.0.1", 0)
+    await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+            now[0] += 170  # two missed rounds: late, but not yet dead
+            assert (await client.get("/healthz")).status_code == 200
+            now[0] += 20
+            stale = await client.get("/healthz")
+            services.health.started("delivery")
+            now[0] += 3600  # a long round in progress is not a stalled scheduler
+            running = await client.get("/healthz")
+    finally:
+        await server.stop()
+    assert stale.status_code == 503
+    assert stale.text == (
+        "unhealthy: scheduled job delivery has not run for 190 s (every 60 s expected)\n"
+    )
+    assert running.status_code == 200
+
+
+async def test_healthz_is_503_when_the_database_is_deleted_while_running(
+    busy_world: World, db_path: Path
+) -> None:
+    services = busy_world.services()
+    server = HttpServer(make_app(services), "127.0.0.1", 0)
+    await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+            assert (await client.get("/healthz")).status_code == 200
+            os.unlink(db_path)
+            gone = await client.get("/healthz")
+    finally:
+        await server.stop()
+    assert gone.status_code == 503
+    assert gone.text == (
+        f"unhealthy: the database {db_path} was deleted or replaced while the bot ran, so "
+        "what it records now is lost: restore the file (or let a restart create an empty "
+        "one) and restart the bot\n"
+    )

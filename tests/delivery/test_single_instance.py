@@ -57,3 +57,52 @@ async def test_a_second_arxiv_bot_run_refuses_to_start(tmp_path: Path) -> None:
         finally:
             await first.ensure_stopped()
             await second.ensure_stopped()
+
+
+def another_path(tmp_path: Path, database: Path, how: str) -> str:
+    """The same database file, reached another way."""
+    if how == "symlinked folder":
+        link = tmp_path / "link"
+        link.symlink_to(database.parent, target_is_directory=True)
+        return str(link / database.name)
+    if how == "symlinked file":
+        link = tmp_path / "bot-link.db"
+        link.symlink_to(database)
+        return str(link)
+    assert how == "dot-dot"
+    return str(database.parent / ".." / database.parent.name / database.name)
+
+
+@pytest.mark.parametrize("how", ["symlinked folder", "symlinked file", "dot-dot"])
+def test_the_same_database_by_another_path_is_locked_too(tmp_path: Path, how: str) -> None:
+    database = tmp_path / "data" / "bot.db"
+    database.parent.mkdir()
+    database.touch()
+    with InstanceLock(str(database)):
+        second = InstanceLock(another_path(tmp_path, database, how))
+        with pytest.raises(StoreError, match="already using this database"):
+            second.acquire()
+
+
+async def test_a_second_run_through_a_symlink_refuses_to_start(tmp_path: Path) -> None:
+    """The symlink sits in another folder: a lock named after the path would be another
+    file there."""
+    database = tmp_path / "data" / "bot.db"
+    with FakeTelegramThread() as tg, FakeArxivThread() as arxiv:
+        first = await BotProcess(bot_env(database, tg, arxiv), tmp_path / "first.log").start()
+        second = BotProcess(
+            bot_env(Path(another_path(tmp_path, database, "symlinked file")), tg, arxiv),
+            tmp_path / "second.log",
+        )
+        try:
+            async with asyncio.timeout(WAIT):
+                await tg.wait_for_call("getUpdates")
+            await second.start()
+            assert await second.wait(WAIT) == 2, second.log()
+            assert f"another arxiv-bot run (pid {first.pid})" in second.log()
+            assert "Traceback" not in second.log()
+            assert len(tg.calls_of("getMe")) == 1
+            assert await first.stop() == 0, first.log()
+        finally:
+            await first.ensure_stopped()
+            await second.ensure_stopped()

@@ -206,6 +206,37 @@ async def test_conditional_get_answers_304_until_a_new_batch(world: World, day1:
     assert again.status == 304
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "W/{etag}",  # a proxy that compressed the feed made the tag weak
+        '"other", W/{etag}',
+        'W/"other",{etag}',
+        '"a,b", {etag}',  # a comma inside a quoted tag is not a separator
+        "*",
+    ],
+)
+async def test_if_none_match_compares_weakly_and_honours_lists_and_star(
+    world: World, day1: Batch, header: str
+) -> None:
+    first = await world.get("/rss")
+    etag = first.headers["ETag"]
+    answer = await world.get("/rss", **{"If-None-Match": header.format(etag=etag)})
+    assert answer.status == 304
+    assert answer.body == b""
+    assert answer.headers["ETag"] == etag
+
+
+@pytest.mark.parametrize("header", ['W/"other"', '"other", W/"another"', "garbage"])
+async def test_if_none_match_without_our_tag_gets_the_feed(
+    world: World, day1: Batch, header: str
+) -> None:
+    first = await world.get("/rss")
+    answer = await world.get("/rss", **{"If-None-Match": header})
+    assert answer.status == 200
+    assert answer.body == first.body
+
+
 async def test_feed_requests_make_no_outbound_request(world: World, day1: Batch) -> None:
     # A summary exists for the top paper: the feed shows it from the cache.
     top = await world.services.store.get_paper("2611.00001")

@@ -151,8 +151,10 @@ async def test_a_failed_upgrade_is_rolled_back(tmp_path: Path) -> None:
     finally:
         raw.close()
 
-    with pytest.raises(sqlite3.OperationalError, match="deliveries"):
+    # One line for the operator (no traceback), with SQLite's reason kept as the cause.
+    with pytest.raises(StoreError, match=f"the database {path} cannot be used .*deliveries") as e:
         await SqliteStore.open(path)
+    assert isinstance(e.value.__cause__, sqlite3.OperationalError)
 
     assert user_version(path) == 1
     assert "frequency" not in columns(path, "subscriptions")  # the ALTERs were undone
