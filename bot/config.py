@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -47,16 +54,34 @@ def _env(name: str, field_name: str) -> Any:
     return AliasChoices(field_name, name)
 
 
-def _split_list(value: Any) -> Any:
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
+def _split_list(value: Any, *, on_spaces: bool) -> Any:
+    """A list setting as the environment gives it: a JSON list, or items separated by commas
+    (and by whitespace too where no item can contain a space: ids, categories)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
             return json.loads(text)
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return value
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not a valid JSON list ({exc.msg}); or write a comma list") from exc
+    parts = text.replace(",", " ").split() if on_spaces else text.split(",")
+    return [part.strip() for part in parts if part.strip()]
 
 
-StrList = Annotated[list[str], NoDecode]
+def _words(value: Any) -> Any:
+    """Items that never hold a space: commas or whitespace separate them."""
+    return _split_list(value, on_spaces=True)
+
+
+def _phrases(value: Any) -> Any:
+    """Items that may be phrases (keywords): only commas separate them."""
+    return _split_list(value, on_spaces=False)
+
+
+WordList = Annotated[list[str], NoDecode, BeforeValidator(_words)]
+PhraseList = Annotated[list[str], NoDecode, BeforeValidator(_phrases)]
+IntList = Annotated[list[int], NoDecode, BeforeValidator(_words)]
 
 
 class Settings(BaseSettings):
@@ -70,9 +95,9 @@ class Settings(BaseSettings):
     )
 
     # --- digest defaults -----------------------------------------------------------------
-    categories: StrList = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
-    keywords: StrList = Field(default_factory=list)
-    exclude_keywords: StrList = Field(default_factory=list)
+    categories: WordList = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    keywords: PhraseList = Field(default_factory=list)
+    exclude_keywords: PhraseList = Field(default_factory=list)
     max_papers: int = Field(30, ge=1, le=200)
     chat_max_papers: int = Field(10, ge=1, le=50)
     """Papers per chat digest (a chat reads fewer than a README)."""
@@ -173,7 +198,7 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(
         None, validation_alias=_env("DISCORD_GATEWAY_URL", "discord_gateway_url")
     )
-    discord_guild_ids: Annotated[list[int], NoDecode] = Field(
+    discord_guild_ids: IntList = Field(
         default_factory=list, validation_alias=_env("DISCORD_GUILD_IDS", "discord_guild_ids")
     )
     """Sync slash commands to these servers only (instant, for development)."""
@@ -182,7 +207,7 @@ class Settings(BaseSettings):
     """How long a chat member's admin status is believed before Telegram is asked again."""
 
     # --- operations --------------------------------------------------------------------------
-    operators: StrList = Field(default_factory=list)
+    operators: WordList = Field(default_factory=list)
     """Who may use /status: ``platform:user_id`` entries (``telegram:12345,discord:678``)."""
     http_port: int | None = Field(None, ge=1, le=65535)
     """Opens /healthz, /metrics (and the feeds) on this port; off when unset."""
@@ -211,12 +236,18 @@ class Settings(BaseSettings):
         )
         return [s.get_secret_value() for s in secrets if s is not None]
 
-    @field_validator(
-        "categories", "keywords", "exclude_keywords", "discord_guild_ids", mode="before"
-    )
+    @field_validator("operators")
     @classmethod
-    def _lists_from_text(cls, value: Any) -> Any:
-        return _split_list(value)
+    def _platform_user_ids(cls, value: list[str]) -> list[str]:
+        out: list[str] = []
+        for raw in value:
+            platform, sep, user = raw.partition(":")
+            if not (sep and platform.strip().isalpha() and user.strip()):
+                raise ValueError(f"{raw!r} is not platform:user_id, e.g. telegram:123")
+            entry = f"{platform.strip().lower()}:{user.strip()}"
+            if entry not in out:
+                out.append(entry)
+        return out
 
     @field_validator("categories")
     @classmethod

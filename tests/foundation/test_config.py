@@ -366,3 +366,67 @@ def test_legacy_bad_value_is_reported_under_our_key(tmp_path: Path) -> None:
     message = config_error(config_path=write(tmp_path / "config.json", json.dumps(data)))
     assert "\n  categories: unknown arXiv category 'cs.C1' (did you mean cs.CL" in message
     assert "\n  summary_workers: " in message
+
+
+# --- every list setting accepts the documented forms from the environment -----------------
+
+LIST_FORMS = [
+    # (variable, as typed, expected setting value)
+    ("ARXIV_BOT_OPERATORS", "telegram:123,discord:456", ["telegram:123", "discord:456"]),
+    ("ARXIV_BOT_OPERATORS", "telegram:123, discord:456", ["telegram:123", "discord:456"]),
+    ("ARXIV_BOT_OPERATORS", "telegram:123 discord:456", ["telegram:123", "discord:456"]),
+    ("ARXIV_BOT_OPERATORS", '["telegram:123", "discord:456"]', ["telegram:123", "discord:456"]),
+    ("ARXIV_BOT_OPERATORS", "Telegram:123", ["telegram:123"]),
+    ("ARXIV_BOT_OPERATORS", "telegram:123", ["telegram:123"]),
+    ("ARXIV_BOT_CATEGORIES", "cs.AI cs.LG", ["cs.AI", "cs.LG"]),
+    ("ARXIV_BOT_CATEGORIES", "cs.AI,\ncs.LG", ["cs.AI", "cs.LG"]),
+    ("ARXIV_BOT_KEYWORDS", "LLM,mixture of experts", ["LLM", "mixture of experts"]),
+    ("ARXIV_BOT_KEYWORDS", '["LLM", "mixture of experts"]', ["LLM", "mixture of experts"]),
+    ("ARXIV_BOT_EXCLUDE_KEYWORDS", "survey , literature review", ["survey", "literature review"]),
+    ("ARXIV_BOT_EXCLUDE_KEYWORDS", '["survey"]', ["survey"]),
+    ("DISCORD_GUILD_IDS", "123,456", [123, 456]),
+    ("DISCORD_GUILD_IDS", "123 456", [123, 456]),
+    ("DISCORD_GUILD_IDS", "[123, 456]", [123, 456]),
+    ("DISCORD_GUILD_IDS", "123", [123]),
+]
+_FIELD_OF = {
+    "ARXIV_BOT_OPERATORS": "operators",
+    "ARXIV_BOT_CATEGORIES": "categories",
+    "ARXIV_BOT_KEYWORDS": "keywords",
+    "ARXIV_BOT_EXCLUDE_KEYWORDS": "exclude_keywords",
+    "DISCORD_GUILD_IDS": "discord_guild_ids",
+}
+
+
+def test_the_list_forms_cover_every_list_setting() -> None:
+    lists = {
+        name
+        for name, field in Settings.model_fields.items()
+        if str(field.annotation).startswith("list[")
+    }
+    assert lists == set(_FIELD_OF.values())
+
+
+@pytest.mark.parametrize(("variable", "value", "expected"), LIST_FORMS)
+def test_list_settings_accept_the_documented_forms(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: list[object]
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert getattr(load_settings(), _FIELD_OF[variable]) == expected
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("ARXIV_BOT_OPERATORS", "123", "platform:user_id"),
+        ("ARXIV_BOT_OPERATORS", '["telegram:1"', "JSON"),
+        ("DISCORD_GUILD_IDS", "12,abc", "discord_guild_ids"),
+    ],
+)
+def test_bad_list_settings_are_named(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, named: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    message = config_error()
+    assert named in message
+    assert "Traceback" not in message
