@@ -153,10 +153,15 @@ async def _summarize(args: argparse.Namespace) -> int:
             print(f"arxiv-bot: {exc}", file=sys.stderr)
             return EXIT_USAGE
         log.info("summarizing arXiv:%s", paper.versioned_id)
+        code = language_code(language) or "en"
         try:
-            summary = await services.summarizer.summary(paper, language_code(language) or "en")
+            summary = await services.summarizer.summary(paper, code)
         except SummaryUnavailable as exc:
+            # Whoever waits still gets the paper: its abstract, labelled, and why (exit 1).
             print(f"arxiv-bot: {exc}", file=sys.stderr)
+            extract = services.summarizer.extract(paper, code)
+            note = f"Extract of the abstract: no summary now. {exc}"
+            write_output(summary_document(paper, extract, args.format, note=note), args.output)
             return EXIT_UNAVAILABLE
     write_output(summary_document(paper, summary, args.format), args.output)
     return 0

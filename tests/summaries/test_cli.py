@@ -19,7 +19,7 @@ from bot.latex import readable
 from bot.markdown_out import markdown_escape
 from bot.summaries import parse_answer
 from tests.fakes.fake_arxiv import FakeArxiv, FakeArxivThread, FakePaper
-from tests.fakes.fake_openai import FAKE_MODEL, FakeOpenAI, FakeOpenAIThread
+from tests.fakes.fake_openai import FAKE_MODEL, MALFORMED_ANSWERS, FakeOpenAI, FakeOpenAIThread
 from tests.summaries.support import fake_paper
 
 _SCRIPT = Path(sys.executable).parent / "arxiv-bot"
@@ -160,9 +160,27 @@ def test_summarize_reports_a_refusal_on_stderr(env: Env) -> None:
     run = env.run("summarize", BEST.arxiv_id, ARXIV_BOT_LLM_DAILY_CALLS="0")
 
     assert run.returncode == 1
-    assert run.stdout == ""
     assert "budget" in run.stderr
     assert "Traceback" not in run.stderr
+    assert abstract_tldr(BEST.abstract) in run.stdout  # the abstract stands in, labelled
+    assert "Extract of the abstract: no summary now." in run.stdout
+
+
+@pytest.mark.parametrize("mode", sorted(MALFORMED_ANSWERS))
+def test_summarize_answers_with_the_extract_when_the_model_answer_is_not_a_completion(
+    env: Env, mode: str
+) -> None:
+    env.llm.malformed = mode
+
+    run = env.run("summarize", BEST.arxiv_id, "--format", "json")
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "could not be made" in run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["summary"]["source"] == "extract"
+    assert doc["summary"]["text"] == BEST.abstract
+    assert "could not be made" in doc["note"]
 
 
 # --- arxiv-bot digest -----------------------------------------------------------------------
@@ -228,3 +246,20 @@ def test_digest_without_a_key_has_no_summaries_and_no_database(env: Env) -> None
     assert env.llm.attempts == 0
     assert not env.db.exists()
     assert not env.db.parent.exists()
+
+
+@pytest.mark.parametrize("mode", ["html", "empty", "no_choices", "null_content", "not_json"])
+def test_digest_goes_out_with_abstracts_when_the_model_answer_is_not_a_completion(
+    env: Env, mode: str
+) -> None:
+    env.llm.malformed = mode
+
+    run = env.run("digest", "--format", "json", ARXIV_BOT_MAX_PAPERS_TO_SUMMARIZE="2")
+
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    papers = json.loads(run.stdout)["papers"]
+    assert [p["arxiv_id"] for p in papers] == [BEST.arxiv_id, SECOND.arxiv_id, THIRD.arxiv_id]
+    assert [p["summary"] for p in papers] == [None, None, None]
+    assert run.stderr.count("summary of ") == 2  # one line per paper, saying why
+    assert env.llm.attempts == 2
