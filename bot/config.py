@@ -18,6 +18,7 @@ import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -41,6 +42,15 @@ from bot.keywords import KeywordError, normalize_keywords
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
 CONFIG_ENV = "ARXIV_BOT_CONFIG"
+SECRET_ENV = (
+    "OPENAI_API_KEY",
+    "TELEGRAM_BOT_TOKEN",
+    "DISCORD_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "FEED_TOKEN_SECRET",
+)
+"""Variables whose values are secrets, known before the settings are read (a setting that
+fails to validate must not leak the others in its error)."""
 
 _FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("_FILE_DATA", default=None)
 
@@ -234,7 +244,12 @@ class Settings(BaseSettings):
             self.discord_bot_token,
             self.feed_token_secret,
         )
-        return [s.get_secret_value() for s in secrets if s is not None]
+        values = [s.get_secret_value() for s in secrets if s is not None]
+        password = urlsplit(self.database_url).password
+        if password:
+            values.append(unquote(password))
+            values.append(password)
+        return values
 
     @field_validator("operators")
     @classmethod

@@ -461,6 +461,9 @@ class FakeOpenAI(LocalServer):
     * ``default_retry_after_ms``: when set, added as ``retry-after-ms`` to injected failures
       that carry no ``retry-after``/``retry-after-ms`` of their own, so the client's retries
       take milliseconds instead of its 0.5 s, 1 s, ... backoff.
+    * ``key_echo``: how a 401 for a wrong key quotes it: ``"masked"`` (``sk-*****wxyz``),
+      ``"openai"`` (``sk-abc***...wxyz``, as OpenAI does) or ``"full"`` (as some compatible
+      servers do); a redaction test checks that none of them reaches the output.
     * ``malformed``: a :data:`MALFORMED_ANSWERS` name; while set, every request that passes
       the auth, body and failure checks is answered 200 with that body instead of a
       completion (an HTML error page, an empty body, a completion without content...).
@@ -505,6 +508,7 @@ class FakeOpenAI(LocalServer):
         self.default_retry_after_ms = default_retry_after_ms
         self.truncate_to_max_tokens = truncate_to_max_tokens
         self.malformed: str | None = None
+        self.key_echo: Literal["masked", "openai", "full"] = "masked"
         self.models: list[str] = [FAKE_MODEL]
         self.calls: list[ChatCall] = []
         self.received: list[ChatCall] = []
@@ -656,7 +660,12 @@ class FakeOpenAI(LocalServer):
                 "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
             )
         shown = token.strip()
-        shown = f"{shown[:3]}*****{shown[-4:]}" if len(shown) > 8 else "*****"
+        if self.key_echo == "full":
+            pass
+        elif self.key_echo == "openai" and len(shown) > 10:
+            shown = f"{shown[:6]}***...{shown[-4:]}"
+        else:
+            shown = f"{shown[:3]}*****{shown[-4:]}" if len(shown) > 8 else "*****"
         return _error_response(
             401,
             f"Incorrect API key provided: {shown}. You can find your API key at "

@@ -48,7 +48,9 @@ class Env:
     def db(self) -> Path:
         return self.tmp / "data" / "bot.db"
 
-    def run(self, *args: str, key: bool = True, **extra: str) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, key: bool = True, stdin: str = "", **extra: str
+    ) -> subprocess.CompletedProcess[str]:
         env = {
             **os.environ,  # already cleaned of ARXIV_*/OPENAI_*/DATABASE_URL
             "OPENAI_BASE_URL": self.llm.base_url,
@@ -71,6 +73,7 @@ class Env:
             env["OPENAI_API_KEY"] = "sk-test"
         result = subprocess.run(
             [*COMMAND, *args],
+            input=stdin.encode(),
             cwd=self.tmp,
             env=env,
             capture_output=True,
@@ -263,3 +266,40 @@ def test_digest_goes_out_with_abstracts_when_the_model_answer_is_not_a_completio
     assert [p["summary"] for p in papers] == [None, None, None]
     assert run.stderr.count("summary of ") == 2  # one line per paper, saying why
     assert env.llm.attempts == 2
+
+
+# --- secrets a provider echoes never reach the output --------------------------------------
+
+WRONG_KEY = "sk-proj-Zq8wV3nK7tR2mX9pL4sB6yH1cF5jD0gA"
+
+
+def _leaks(text: str) -> list[str]:
+    """Pieces of the wrong key (whole, or as a provider masks it) found in ``text``."""
+    pieces = [WRONG_KEY, WRONG_KEY[:12], WRONG_KEY[-10:], f"{WRONG_KEY[:6]}***"]
+    pieces += [f"{WRONG_KEY[:3]}*****{WRONG_KEY[-4:]}", f"...{WRONG_KEY[-4:]}"]
+    return [p for p in pieces if p in text]
+
+
+ENTRY_POINTS = {
+    "summarize": (("summarize", BEST.arxiv_id), ""),
+    "digest": (("digest", "--format", "json"), ""),
+    "chat": (("chat",), f"/summarize {BEST.arxiv_id}\n/digest\n"),
+}
+
+
+@pytest.mark.parametrize("echo", ["masked", "openai", "full"])
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_a_key_the_provider_echoes_is_redacted(env: Env, entry: str, echo: str) -> None:
+    env.llm.key_echo = echo  # type: ignore[assignment]
+    args, stdin = ENTRY_POINTS[entry]
+
+    run = env.run(
+        "-v", *args, key=False, stdin=stdin, OPENAI_API_KEY=WRONG_KEY,
+        ARXIV_BOT_MAX_PAPERS_TO_SUMMARIZE="1",
+    )  # fmt: skip
+
+    assert env.llm.attempts >= 1  # the provider was asked, and refused the key
+    assert "Traceback" not in run.stderr
+    assert "[REDACTED]" in run.stderr  # the echo was there, and was redacted
+    assert _leaks(run.stderr) == []
+    assert _leaks(run.stdout) == []
