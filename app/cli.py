@@ -17,7 +17,7 @@ from typing import Any
 from adapters.console import ConsoleAdapter
 from adapters.http.feed_routes import FeedRoutes
 from adapters.http.server import HttpServer, make_app
-from app.logs import setup_logging
+from app.logs import add_secrets, redact, setup_logging
 from app.scheduler import make_scheduler
 from app.settings import AppSettings, load_app_settings
 from app.wiring import (
@@ -32,7 +32,7 @@ from bot.arxiv.announcements import AnnouncementSource
 from bot.arxiv.ids import InvalidArxivId
 from bot.arxiv.lookup import PaperNotFound, find_paper
 from bot.commands import CommandRouter
-from bot.config import ConfigError, profile_from_settings
+from bot.config import SECRET_ENV, ConfigError, profile_from_settings
 from bot.errors import ArxivError, ConfigurationError, StorageError
 from bot.model.languages import language_code
 from bot.rendering.formats import FORMATS, SUMMARY_FORMATS, Format, render, summary_document
@@ -93,7 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace, **overrides: Any) -> AppSettings:
-    return load_app_settings(args.config, **overrides)
+    """The settings, with every secret they hold made known to the redaction first."""
+    settings = load_app_settings(args.config, **overrides)
+    add_secrets(settings.secret_values())
+    return settings
+
+
+def _fail(message: object) -> None:
+    """An error line for the operator: one line of ours, never an unredacted secret."""
+    print(redact(f"arxiv-bot: {message}"), file=sys.stderr)
 
 
 async def _digest(args: argparse.Namespace) -> int:
@@ -150,13 +158,18 @@ async def _summarize(args: argparse.Namespace) -> int:
         try:
             paper = await find_paper(services.store, services.papers, args.paper)
         except (InvalidArxivId, PaperNotFound) as exc:
-            print(f"arxiv-bot: {exc}", file=sys.stderr)
+            _fail(exc)
             return EXIT_USAGE
         log.info("summarizing arXiv:%s", paper.versioned_id)
+        code = language_code(language) or "en"
         try:
-            summary = await services.summarizer.summary(paper, language_code(language) or "en")
+            summary = await services.summarizer.summary(paper, code)
         except SummaryUnavailable as exc:
-            print(f"arxiv-bot: {exc}", file=sys.stderr)
+            # Whoever waits still gets the paper: its abstract, labelled, and why (exit 1).
+            _fail(exc)
+            extract = services.summarizer.extract(paper, code)
+            note = f"Extract of the abstract: no summary now. {exc}"
+            write_output(summary_document(paper, extract, args.format, note=note), args.output)
             return EXIT_UNAVAILABLE
     write_output(summary_document(paper, summary, args.format), args.output)
     return 0
@@ -189,6 +202,9 @@ def write_output(text: str, output: str | None) -> None:
 
 async def _chat(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    # UTF-8 as for every output of ours: an ASCII locale must not end the chat at the first
+    # non-ASCII character of a reply.
+    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
     async with open_services(settings) as services:
         await ConsoleAdapter(CommandRouter(services)).run()
     return 0
@@ -198,7 +214,7 @@ async def _run(args: argparse.Namespace) -> int:
     """The chat platforms whose tokens are set, the scheduler and the HTTP port, in one
     event loop, until SIGINT or SIGTERM."""
     settings = _settings(args)
-    setup_logging(logging.DEBUG if args.verbose else logging.INFO, settings.secret_values())
+    setup_logging(logging.DEBUG if args.verbose else logging.INFO)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -262,17 +278,24 @@ COMMANDS = {"digest": _digest, "summarize": _summarize, "chat": _chat, "run": _r
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet = logging.WARNING if args.command == "chat" else logging.INFO
-    setup_logging(logging.DEBUG if args.verbose else quiet)
+    environment_secrets = (os.environ.get(name, "") for name in SECRET_ENV)
+    setup_logging(logging.DEBUG if args.verbose else quiet, environment_secrets)
     try:
         return asyncio.run(COMMANDS[args.command](args))
     except (ConfigurationError, StorageError) as exc:
-        print(f"arxiv-bot: {exc}", file=sys.stderr)
+        _fail(exc)
         return EXIT_USAGE
     except ArxivError as exc:
-        print(f"arxiv-bot: {exc}", file=sys.stderr)
+        _fail(exc)
         return EXIT_UNAVAILABLE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # A fault we did not foresee: one redacted line (the traceback with -v, redacted by
+        # the log filter), never a raw traceback that may quote a key.
+        log.debug("unexpected error", exc_info=True)
+        _fail(f"unexpected error: {type(exc).__name__}: {exc} (run with -v for details)")
+        return EXIT_UNAVAILABLE
 
 
 if __name__ == "__main__":

@@ -18,9 +18,17 @@ import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -36,6 +44,15 @@ from bot.ranking.keywords import KeywordError, normalize_keywords
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
 CONFIG_ENV = "ARXIV_BOT_CONFIG"
+SECRET_ENV = (
+    "OPENAI_API_KEY",
+    "TELEGRAM_BOT_TOKEN",
+    "DISCORD_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "FEED_TOKEN_SECRET",
+)
+"""Variables whose values are secrets, known before the settings are read (a setting that
+fails to validate must not leak the others in its error)."""
 
 _FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("_FILE_DATA", default=None)
 
@@ -49,17 +66,34 @@ def env_alias(name: str, field_name: str) -> Any:
     return AliasChoices(field_name, name)
 
 
-def split_list(value: Any) -> Any:
-    """A list setting from the environment: JSON, or comma-separated."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
+def _split_list(value: Any, *, on_spaces: bool) -> Any:
+    """A list setting as the environment gives it: a JSON list, or items separated by commas
+    (and by whitespace too where no item can contain a space: ids, categories)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
             return json.loads(text)
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return value
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not a valid JSON list ({exc.msg}); or write a comma list") from exc
+    parts = text.replace(",", " ").split() if on_spaces else text.split(",")
+    return [part.strip() for part in parts if part.strip()]
 
 
-StrList = Annotated[list[str], NoDecode]
+def _words(value: Any) -> Any:
+    """Items that never hold a space: commas or whitespace separate them."""
+    return _split_list(value, on_spaces=True)
+
+
+def _phrases(value: Any) -> Any:
+    """Items that may be phrases (keywords): only commas separate them."""
+    return _split_list(value, on_spaces=False)
+
+
+WordList = Annotated[list[str], NoDecode, BeforeValidator(_words)]
+PhraseList = Annotated[list[str], NoDecode, BeforeValidator(_phrases)]
+IntList = Annotated[list[int], NoDecode, BeforeValidator(_words)]
 
 
 class Settings(BaseSettings):
@@ -73,9 +107,9 @@ class Settings(BaseSettings):
     )
 
     # --- digest defaults -----------------------------------------------------------------
-    categories: StrList = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
-    keywords: StrList = Field(default_factory=list)
-    exclude_keywords: StrList = Field(default_factory=list)
+    categories: WordList = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    keywords: PhraseList = Field(default_factory=list)
+    exclude_keywords: PhraseList = Field(default_factory=list)
     max_papers: int = Field(30, ge=1, le=200)
     chat_max_papers: int = Field(10, ge=1, le=50)
     """Papers per chat digest (a chat reads fewer than a README)."""
@@ -150,7 +184,7 @@ class Settings(BaseSettings):
     http_timeout: float = Field(30.0, gt=0)
 
     # --- operations --------------------------------------------------------------------------
-    operators: StrList = Field(default_factory=list)
+    operators: WordList = Field(default_factory=list)
     """Who may use /status: ``platform:user_id`` entries (``telegram:12345,discord:678``)."""
     http_port: int | None = Field(None, ge=1, le=65535)
     """Opens /healthz, /metrics (and the feeds) on this port; off when unset."""
@@ -174,15 +208,28 @@ class Settings(BaseSettings):
     )
 
     def secret_values(self) -> list[str]:
-        """Every secret (every ``SecretStr`` setting, the platforms' included), so logging
-        can redact it wherever it shows up."""
-        values = (getattr(self, name) for name in type(self).model_fields)
-        return [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v]
+        """Every secret (every ``SecretStr`` setting, the platforms' included, and the
+        database password), so logging can redact it wherever it shows up."""
+        fields = (getattr(self, name) for name in type(self).model_fields)
+        values = [v.get_secret_value() for v in fields if isinstance(v, SecretStr) and v]
+        password = urlsplit(self.database_url).password
+        if password:
+            values.append(unquote(password))
+            values.append(password)
+        return values
 
-    @field_validator("categories", "keywords", "exclude_keywords", mode="before")
+    @field_validator("operators")
     @classmethod
-    def _lists_from_text(cls, value: Any) -> Any:
-        return split_list(value)
+    def _platform_user_ids(cls, value: list[str]) -> list[str]:
+        out: list[str] = []
+        for raw in value:
+            platform, sep, user = raw.partition(":")
+            if not (sep and platform.strip().isalpha() and user.strip()):
+                raise ValueError(f"{raw!r} is not platform:user_id, e.g. telegram:123")
+            entry = f"{platform.strip().lower()}:{user.strip()}"
+            if entry not in out:
+                out.append(entry)
+        return out
 
     @field_validator("categories")
     @classmethod

@@ -3,12 +3,9 @@ core's settings (``app/settings.py``), so they load from the same environment an
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from pydantic import BaseModel, Field, SecretStr
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
-from pydantic_settings import NoDecode
-
-from bot.config import env_alias, split_list
+from bot.config import IntList, env_alias
 
 
 class DiscordSettings(BaseModel):
@@ -23,14 +20,9 @@ class DiscordSettings(BaseModel):
     discord_gateway_url: str | None = Field(
         None, validation_alias=env_alias("DISCORD_GATEWAY_URL", "discord_gateway_url")
     )
-    discord_guild_ids: Annotated[list[int], NoDecode] = Field(
+    discord_guild_ids: IntList = Field(
         default_factory=list,
         validation_alias=env_alias("DISCORD_GUILD_IDS", "discord_guild_ids"),
     )
     """Sync slash commands to these servers only (instant, for development)."""
     discord_sync_commands: bool = True
-
-    @field_validator("discord_guild_ids", mode="before")
-    @classmethod
-    def _ids_from_text(cls, value: Any) -> Any:
-        return split_list(value)

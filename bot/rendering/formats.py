@@ -175,8 +175,10 @@ def render(digest: Digest, fmt: Format) -> str:
     return renderers[fmt](digest)
 
 
-def summary_document(paper: Paper, summary: Summary, fmt: Format) -> str:
-    """One paper's summary for ``arxiv-bot summarize``."""
+def summary_document(paper: Paper, summary: Summary, fmt: Format, *, note: str = "") -> str:
+    """One paper's summary for ``arxiv-bot summarize``; ``note`` replaces the credit line
+    (an extract that stands in for a summary the model could not make says so)."""
+    credit = note or summary.credit()
     if fmt == "json":
         doc = {
             "arxiv_id": paper.arxiv_id,
@@ -188,16 +190,18 @@ def summary_document(paper: Paper, summary: Summary, fmt: Format) -> str:
             "pdf_url": paper.pdf_url,
             "summary": summary_json(summary),
         }
+        if note:
+            doc["note"] = note
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if fmt == "markdown":
         return (
             f"## [{markdown_escape(readable(paper.title))}]({paper.url})\n\n"
             f"**Authors**: {markdown_escape(readable(', '.join(paper.authors)))}  \n"
             f"**ArXiv ID**: {paper.versioned_id}\n\n"
-            f"{summary_markdown(summary)}\n\n*{markdown_escape(summary.credit())}*\n"
+            f"{summary_markdown(summary)}\n\n*{markdown_escape(credit)}*\n"
         )
     body = blocks_text(summary_body_blocks(summary))
     return (
         f"{readable(paper.title)}\n{readable(', '.join(paper.authors))}\n{paper.url}\n\n"
-        f"TL;DR: {readable(summary.tldr)}\n\n{body}\n\n{summary.credit()}\n"
+        f"TL;DR: {readable(summary.tldr)}\n\n{body}\n\n{credit}\n"
     )

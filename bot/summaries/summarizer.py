@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from bot.errors import ModelError
 from bot.model.papers import Paper
@@ -48,6 +49,51 @@ class SummaryUnavailable(ModelError, RuntimeError):
     def __init__(self, reason: Refusal, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class BadModelAnswer(ModelError, ValueError):
+    """The endpoint answered, but not with a usable chat completion (a proxy's HTML error
+    page, an empty body, no choices, no text). The message is one line, fit for users."""
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a model call failed, in a few words for whoever waits: never the provider's own
+    text, which can echo the API key."""
+    if isinstance(exc, BadModelAnswer):
+        return str(exc)
+    if isinstance(exc, openai.APITimeoutError):
+        return "the model service did not answer in time"
+    if isinstance(exc, openai.APIConnectionError):
+        return "the model service could not be reached"
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return "the model service refused the API key"
+    if isinstance(exc, openai.RateLimitError):
+        return "the model service is rate limiting us"
+    if isinstance(exc, openai.APIStatusError):
+        return f"the model service answered with an error (HTTP {exc.status_code})"
+    if isinstance(exc, ValueError):  # JSON that does not parse, text that does not decode
+        return "the model service's answer could not be read"
+    return "the model service failed"
+
+
+def completion_text(response: object) -> str:
+    """The answer's text, checked: the client hands back whatever the endpoint sent (a str
+    for an HTML page, a completion without choices or content), so nothing is assumed."""
+    if not isinstance(response, ChatCompletion):
+        raise BadModelAnswer("the model service did not answer with a chat completion")
+    choices = response.choices
+    if not isinstance(choices, list) or not choices:
+        raise BadModelAnswer("the model service's answer held no choices")
+    message = getattr(choices[0], "message", None)
+    content = getattr(message, "content", None)
+    if not isinstance(content, str) or not content.strip():
+        raise BadModelAnswer("the model answered with no text")
+    return content
+
+
+def _token_count(usage: object, name: str) -> int | None:
+    value = getattr(usage, name, None)
+    return value if isinstance(value, int) and value >= 0 else None
 
 
 class Summarizer:
@@ -167,6 +213,10 @@ class Summarizer:
 
     # --- internals -----------------------------------------------------------------------
 
+    def extract(self, paper: Paper, language: str) -> Summary:
+        """The labelled abstract extract that stands in for a summary."""
+        return self._extract(paper, language)
+
     def _extract(self, paper: Paper, language: str) -> Summary:
         return Summary(
             key=SummaryKey(paper.arxiv_id, paper.version, "extract", language, "extract"),
@@ -214,8 +264,8 @@ class Summarizer:
                     await self._record_failure(key, exc)
                     raise SummaryUnavailable(
                         "failed",
-                        "The summary could not be made just now; it will be retried "
-                        "automatically. Try again in a few minutes.",
+                        f"The summary could not be made just now ({failure_reason(exc)}); "
+                        "it will be retried automatically. Try again in a few minutes.",
                     ) from exc
                 day = usage_day(self.clock())
                 await self.store.add_llm_usage(
@@ -253,26 +303,27 @@ class Summarizer:
             temperature=self.temperature,
             **options,
         )
-        content = response.choices[0].message.content if response.choices else None
-        if not content or not content.strip():
-            raise ValueError("the model answered with no text")
-        tldr, body = parse_answer(content)
+        tldr, body = parse_answer(completion_text(response))
         if not tldr:
-            raise ValueError("the model's answer had no summary")
-        usage = response.usage
+            raise BadModelAnswer("the model's answer had no summary")
+        usage = getattr(response, "usage", None)
         return Summary(
             key=key,
             source=text.source,
             tldr=tldr,
             body=body,
-            prompt_tokens=usage.prompt_tokens if usage else None,
-            completion_tokens=usage.completion_tokens if usage else None,
+            prompt_tokens=_token_count(usage, "prompt_tokens"),
+            completion_tokens=_token_count(usage, "completion_tokens"),
             created_at=self.clock(),
         )
 
     async def _record_failure(self, key: SummaryKey, exc: BaseException) -> None:
-        reason = f"{type(exc).__name__}: {exc}"[:300]
-        log.warning("summary of %sv%d failed: %s", key.arxiv_id, key.version, reason)
+        # The log gets the provider's words (redacted by the log filter); the database, which
+        # /status reads, gets ours, which cannot echo a key.
+        log.warning(
+            "summary of %sv%d failed: %s: %s", key.arxiv_id, key.version, type(exc).__name__, exc
+        )
+        reason = f"{type(exc).__name__}: {failure_reason(exc)}"[:300]
         attempts = await self.store.record_summary_failure(key, reason, self.clock(), RETRY_BASE)
         if attempts >= MAX_ATTEMPTS:
             log.error(

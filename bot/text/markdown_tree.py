@@ -26,6 +26,28 @@ from bot.contract.messages import (
 from bot.text.latex import readable
 
 ALLOWED_LINK_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "doi.org", "dx.doi.org"})
+LINK_REMOVED = "[link removed]"
+
+_DOT = r"(?:\s*(?:\.|\[\.\]|\(\.\)|\[dot\]|\(dot\))\s*)"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# Top-level domains common enough that a bare "name.tld" is linkified by chat clients (a
+# "name.tld/path" is treated as a link whatever the TLD).
+_COMMON_TLDS = (
+    "com|net|org|edu|gov|io|ai|co|me|info|biz|xyz|app|dev|ly|gl|to|gg|sh|cc|tv|us|eu|uk|de|"
+    "ru|cn|site|online|top|club|shop|link|click|live|pro|ws|tk|ml|ga|cf|gq|page|zip|mov"
+)
+_BARE_URL = re.compile(
+    r"(?<![\w@.-])(?:"
+    # a scheme, also defanged or spaced: https://, hxxp://, http ://, javascript:, data:
+    r"(?:[a-z][a-z0-9+.-]{1,15}|h[tx]{2}ps?)\s*(?::|\[:\])\s*/\s*/\s*[^\s<>\"'`]*"
+    r"|(?:javascript|vbscript|data|file)\s*:[^\s<>\"'`]+"
+    rf"|www{_DOT}[^\s<>\"'`]+"
+    rf"|(?:{_LABEL}{_DOT})+[a-z]{{2,63}}/[^\s<>\"'`]*"
+    rf"|(?:{_LABEL}\.)+(?:{_COMMON_TLDS})(?![\w-])(?::\d+)?"
+    r")",
+    re.I,
+)
+_TRAILING = ".,;:!?)]}'\""
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -44,9 +66,39 @@ def safe_link(url: str) -> bool:
     return parts.scheme == "https" and (parts.hostname or "") in ALLOWED_LINK_HOSTS
 
 
+def _allowed_address(found: str) -> bool:
+    """An arXiv or DOI address, written any way (with or without a scheme, defanged)."""
+    text = re.sub(_DOT, ".", found, flags=re.I)
+    text = re.sub(r"^h[tx]{2}p(s?)\s*(?::|\[:\])\s*/\s*/", r"http\1://", text, flags=re.I)
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    host = (parts.hostname or "").lower()
+    allowed = host in ALLOWED_LINK_HOSTS or host.endswith(".arxiv.org")
+    return allowed and parts.scheme in ("http", "https") and not parts.username
+
+
+def unlinked(text: str) -> str:
+    """The model's text with every address that is not arXiv or DOI replaced by
+    :data:`LINK_REMOVED`: chat clients make bare URLs (``evil.example/x``, ``www.x.com``)
+    clickable, so they must not survive as text either."""
+
+    def replace(m: re.Match[str]) -> str:
+        found = core = m[0]
+        while core and core[-1] in _TRAILING:  # sentence punctuation, an unmatched bracket
+            if core[-1] == ")" and core.count("(") >= core.count(")"):
+                break
+            core = core[:-1]
+        rest = found[len(core) :]
+        return found if _allowed_address(core) else LINK_REMOVED + rest
+
+    return _BARE_URL.sub(replace, text)
+
+
 def _readable_text(text: str) -> str:
     """:func:`readable` for a run of text between inline nodes: the conversion trims, but the
     spaces that separate the run from its neighbours must stay."""
+    text = unlinked(text)
     out = readable(text)
     if out == text or not out:
         return out
@@ -62,7 +114,7 @@ def parse_inline(text: str) -> tuple[Inline, ...]:
         if m["code"]:
             out.append(Code(m["code"][1:-1]))
         elif m["ltext"]:
-            label = readable(m["ltext"])
+            label = readable(unlinked(m["ltext"]))
             out.append(Link(label, m["url"]) if safe_link(m["url"]) else Text(label))
         elif m["bold"]:
             out.append(Bold(parse_inline(m["bold"][2:-2])))

@@ -548,6 +548,30 @@ async def test_an_llm_outage_does_not_hold_the_digest_back(
         await world.close()
 
 
+@pytest.mark.parametrize("mode", ["html", "empty", "no_choices", "null_content"])
+async def test_a_model_answer_that_is_not_a_completion_does_not_hold_the_digest_back(
+    db_path: Path,
+    arxiv: FakeArxiv,
+    clock: Clock,
+    sender: RecordingSender,
+    llm: FakeOpenAI,
+    mode: str,
+) -> None:
+    world = await open_with_llm(db_path, arxiv, clock, sender, llm)
+    try:
+        await world.subscribe(subscription("a", categories=WIDE))
+        await world.at(announced(TUESDAY))
+        llm.malformed = mode
+        await world.at(utc(TUESDAY, "08:00"))
+        exactly_once(sender, "a", "daily:2026-11-24")
+        shown = tldrs(sender, "a")
+        assert len(shown) == 5
+        assert shown == {vid: ABSTRACT_TLDRS[vid] for vid in shown}
+        assert len(await world.store.due_summary_failures(utc(FRIDAY))) == 5
+    finally:
+        await world.close()
+
+
 async def test_a_slow_model_does_not_hold_the_digest_beyond_the_deadline(
     db_path: Path, arxiv: FakeArxiv, clock: Clock, sender: RecordingSender, llm: FakeOpenAI
 ) -> None:

@@ -59,6 +59,7 @@ from tests.fakes.server_thread import ServerThread
 __all__ = [
     "HOSTILE_FRAGMENTS",
     "LANGUAGE_NAMES",
+    "MALFORMED_ANSWERS",
     "SECTIONS",
     "ChatCall",
     "Failure",
@@ -303,6 +304,49 @@ def static_responder(content: str) -> Responder:
 
 
 # --------------------------------------------------------------------------------------------
+# Answers that are not chat completions
+
+_COMPLETION_HEAD = {"id": "chatcmpl-bad", "object": "chat.completion", "created": 0}
+
+
+def _completion_with(choices: Any) -> str:
+    return json.dumps({**_COMPLETION_HEAD, "model": FAKE_MODEL, "choices": choices})
+
+
+MALFORMED_ANSWERS: dict[str, tuple[str, str]] = {
+    "html": (
+        "<html><head><title>502 Bad Gateway</title></head>"
+        "<body><center><h1>502 Bad Gateway</h1></center><hr>nginx</body></html>",
+        "text/html",
+    ),
+    "plain_text": ("upstream connect error or disconnect/reset before headers", "text/plain"),
+    "empty": ("", "application/json"),
+    "empty_text": ("", "text/plain"),
+    "not_json": ('{"id": "chatcmpl-bad", "choices": [', "application/json"),
+    "json_string": ('"ok"', "application/json"),
+    "json_list": ("[]", "application/json"),
+    "no_choices": (json.dumps(_COMPLETION_HEAD), "application/json"),
+    "empty_choices": (_completion_with([]), "application/json"),
+    "choices_not_a_list": (_completion_with("stop"), "application/json"),
+    "no_message": (_completion_with([{"index": 0, "finish_reason": "stop"}]), "application/json"),
+    "null_content": (
+        _completion_with([{"index": 0, "message": {"role": "assistant", "content": None}}]),
+        "application/json",
+    ),
+    "empty_content": (
+        _completion_with([{"index": 0, "message": {"role": "assistant", "content": "  "}}]),
+        "application/json",
+    ),
+    "content_not_text": (
+        _completion_with([{"index": 0, "message": {"role": "assistant", "content": 42}}]),
+        "application/json",
+    ),
+}
+"""Bodies a broken endpoint (a proxy, a half-compatible server) answers with status 200, by
+name; set :attr:`FakeOpenAI.malformed` to one of the names."""
+
+
+# --------------------------------------------------------------------------------------------
 # Errors
 
 
@@ -417,6 +461,13 @@ class FakeOpenAI(LocalServer):
     * ``default_retry_after_ms``: when set, added as ``retry-after-ms`` to injected failures
       that carry no ``retry-after``/``retry-after-ms`` of their own, so the client's retries
       take milliseconds instead of its 0.5 s, 1 s, ... backoff.
+    * ``key_echo``: how a 401 for a wrong key quotes it: ``"masked"`` (``sk-*****wxyz``),
+      ``"openai"`` (``sk-abc***...wxyz``, as OpenAI does) or ``"full"`` (as some compatible
+      servers do); a redaction test checks that none of them reaches the output.
+    * ``malformed``: a :data:`MALFORMED_ANSWERS` name; while set, every request that passes
+      the auth, body and failure checks is answered 200 with that body instead of a
+      completion (an HTML error page, an empty body, a completion without content...).
+      Such answers are counted in ``attempts``, not recorded in ``calls``.
     * ``truncate_to_max_tokens``: when True, an answer longer than the request's
       ``max_completion_tokens``/``max_tokens`` (at 4 characters per token) is cut there and
       ends with ``finish_reason "length"``.
@@ -456,6 +507,8 @@ class FakeOpenAI(LocalServer):
         self.api_key = api_key
         self.default_retry_after_ms = default_retry_after_ms
         self.truncate_to_max_tokens = truncate_to_max_tokens
+        self.malformed: str | None = None
+        self.key_echo: Literal["masked", "openai", "full"] = "masked"
         self.models: list[str] = [FAKE_MODEL]
         self.calls: list[ChatCall] = []
         self.received: list[ChatCall] = []
@@ -607,7 +660,12 @@ class FakeOpenAI(LocalServer):
                 "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
             )
         shown = token.strip()
-        shown = f"{shown[:3]}*****{shown[-4:]}" if len(shown) > 8 else "*****"
+        if self.key_echo == "full":
+            pass
+        elif self.key_echo == "openai" and len(shown) > 10:
+            shown = f"{shown[:6]}***...{shown[-4:]}"
+        else:
+            shown = f"{shown[:3]}*****{shown[-4:]}" if len(shown) > 8 else "*****"
         return _error_response(
             401,
             f"Incorrect API key provided: {shown}. You can find your API key at "
@@ -701,6 +759,14 @@ class FakeOpenAI(LocalServer):
 
     async def _answer(self, call: ChatCall) -> web.Response:
         request_id = f"req_fake{call.attempt:06d}"
+        if self.malformed is not None:
+            body, content_type = MALFORMED_ANSWERS[self.malformed]
+            return web.Response(
+                body=body.encode(),
+                status=200,
+                content_type=content_type,
+                headers={"x-request-id": request_id},
+            )
         try:
             result = self.responder(call)
             content = await result if inspect.isawaitable(result) else result

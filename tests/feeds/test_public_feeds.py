@@ -8,8 +8,10 @@ import asyncio
 import json
 import logging
 import re
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from html.parser import HTMLParser
 
 import pytest
 
@@ -352,3 +354,82 @@ async def test_summaries_in_the_operators_language(open_world: OpenWorld) -> Non
             following, _ = visible(entry_html(entries[1]))
             assert english.tldr not in following
             assert "TL;DR" not in following
+
+
+SCRIPT_LINKS = (
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(2)",
+    " javascript:alert(3)",
+    "java\tscript:alert(4)",
+    "%6Aavascript:alert(5)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCg2KTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(7)",
+    "VBScript:msgbox(8)",
+    "javascript://evil.example/%0Aalert(9)",
+)
+SCRIPTED_MARKDOWN = "\n".join(f"- [click {n}]({url})" for n, url in enumerate(SCRIPT_LINKS))
+SCRIPTED = paper(
+    "2611.00077",
+    'LLM inference [click](javascript:alert(0)) <a href="javascript:alert(0)">x</a> '
+    "data:text/html,x",
+    "An LLM abstract with [a link](vbscript:msgbox(0)) and javascript:alert(0) in it.",
+    "cs.LG",
+)
+_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "data"}
+
+
+class _Attributes(HTMLParser):
+    """Every URL-carrying attribute of an HTML fragment, as a browser decodes it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [v or "" for k, v in attrs if k in _URL_ATTRIBUTES]
+
+
+def _addresses(body: bytes) -> list[str]:
+    """Every address a feed reader could follow: ``<link>`` elements and ``href``s in the
+    XML, and URL attributes in every item's HTML content."""
+    found: list[str] = []
+    for element in ET.fromstring(body).iter():
+        name = element.tag.rsplit("}", 1)[-1]
+        if name == "link":
+            found.append(element.get("href") or element.text or "")
+        elif name in ("description", "content", "summary") and element.text:
+            parser = _Attributes()
+            parser.feed(element.text)
+            parser.close()
+            found += parser.found
+    return found
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+async def test_script_links_in_a_title_or_summary_never_reach_a_feed(
+    world: World, fmt: str
+) -> None:
+    world.llm.responder = lambda call: (
+        f"TL;DR: see [this]({SCRIPT_LINKS[0]}).\n\n## Results\n" + (SCRIPTED_MARKDOWN)
+    )
+    await world.announce([*DAY1_PAPERS, SCRIPTED], DAY1, FETCHED1)
+    stored = await world.services.store.get_paper(SCRIPTED.arxiv_id)
+    assert stored is not None
+    await world.services.summarizer.summary(stored, "en")  # cached: the feed shows it
+
+    answer = await world.get(f"/{fmt}/cs.LG")
+
+    assert answer.status == 200
+    document = answer.body.decode("utf-8")
+    assert "click 1" in document  # the summary is in the feed
+    assert "click 8" in document
+    addresses = _addresses(answer.body)
+    assert addresses, "the feed has links (the papers' own)"
+    for address in addresses:
+        scheme = address.strip().split(":", 1)[0].lower()
+        assert scheme in ("http", "https"), address
+    entries = parse_feed(answer.body, fmt).entries
+    scripted = next(e for e in entries if e.id == f"arXiv:{SCRIPTED.arxiv_id}")
+    assert scripted.link == f"https://arxiv.org/abs/{SCRIPTED.arxiv_id}"
+    for link in (*(e.link for e in entries), *(ln.href for e in entries for ln in e.links)):
+        assert link.startswith(("https://", "http://")), link

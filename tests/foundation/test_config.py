@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from app.settings import load_app_settings
 from bot.config import CONFIG_ENV, DEFAULT_CATEGORIES, ConfigError, Settings, load_settings
 
 # The legacy script's config.json, exactly as /work/shared/reference/legacy-script.md shows it.
@@ -43,7 +44,7 @@ def write(path: Path, text: str) -> Path:
 
 def config_error(**kwargs: object) -> str:
     with pytest.raises(ConfigError) as info:
-        load_settings(**kwargs)  # type: ignore[arg-type]
+        load_app_settings(**kwargs)  # type: ignore[arg-type]
     return str(info.value)
 
 
@@ -392,3 +393,71 @@ def test_platform_settings_load_with_the_core_settings(
 
 def test_the_core_settings_hold_no_platform_setting() -> None:
     assert not [name for name in Settings.model_fields if name.startswith(("telegram", "discord"))]
+
+
+# --- every list setting accepts the documented forms from the environment -----------------
+
+LIST_FORMS = [
+    # (variable, as typed, expected setting value)
+    ("ARXIV_BOT_OPERATORS", "telegram:123,discord:456", ["telegram:123", "discord:456"]),
+    ("ARXIV_BOT_OPERATORS", "telegram:123, discord:456", ["telegram:123", "discord:456"]),
+    ("ARXIV_BOT_OPERATORS", "telegram:123 discord:456", ["telegram:123", "discord:456"]),
+    ("ARXIV_BOT_OPERATORS", '["telegram:123", "discord:456"]', ["telegram:123", "discord:456"]),
+    ("ARXIV_BOT_OPERATORS", "Telegram:123", ["telegram:123"]),
+    ("ARXIV_BOT_OPERATORS", "telegram:123", ["telegram:123"]),
+    ("ARXIV_BOT_CATEGORIES", "cs.AI cs.LG", ["cs.AI", "cs.LG"]),
+    ("ARXIV_BOT_CATEGORIES", "cs.AI,\ncs.LG", ["cs.AI", "cs.LG"]),
+    ("ARXIV_BOT_KEYWORDS", "LLM,mixture of experts", ["LLM", "mixture of experts"]),
+    ("ARXIV_BOT_KEYWORDS", '["LLM", "mixture of experts"]', ["LLM", "mixture of experts"]),
+    ("ARXIV_BOT_EXCLUDE_KEYWORDS", "survey , literature review", ["survey", "literature review"]),
+    ("ARXIV_BOT_EXCLUDE_KEYWORDS", '["survey"]', ["survey"]),
+    ("DISCORD_GUILD_IDS", "123,456", [123, 456]),
+    ("DISCORD_GUILD_IDS", "123 456", [123, 456]),
+    ("DISCORD_GUILD_IDS", "[123, 456]", [123, 456]),
+    ("DISCORD_GUILD_IDS", "123", [123]),
+]
+_FIELD_OF = {
+    "ARXIV_BOT_OPERATORS": "operators",
+    "ARXIV_BOT_CATEGORIES": "categories",
+    "ARXIV_BOT_KEYWORDS": "keywords",
+    "ARXIV_BOT_EXCLUDE_KEYWORDS": "exclude_keywords",
+    "DISCORD_GUILD_IDS": "discord_guild_ids",
+}
+
+
+def test_the_list_forms_cover_every_list_setting() -> None:
+    from app.settings import AppSettings
+
+    lists = {
+        name
+        for name, field in AppSettings.model_fields.items()
+        if str(field.annotation).startswith("list[")
+    }
+    assert lists == set(_FIELD_OF.values())
+
+
+@pytest.mark.parametrize(("variable", "value", "expected"), LIST_FORMS)
+def test_list_settings_accept_the_documented_forms(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: list[object]
+) -> None:
+    from app.settings import load_app_settings
+
+    monkeypatch.setenv(variable, value)
+    assert getattr(load_app_settings(), _FIELD_OF[variable]) == expected
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("ARXIV_BOT_OPERATORS", "123", "platform:user_id"),
+        ("ARXIV_BOT_OPERATORS", '["telegram:1"', "JSON"),
+        ("DISCORD_GUILD_IDS", "12,abc", "discord_guild_ids"),
+    ],
+)
+def test_bad_list_settings_are_named(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, named: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    message = config_error()
+    assert named in message
+    assert "Traceback" not in message

@@ -19,7 +19,7 @@ from bot.summaries.prompt import parse_answer
 from bot.text.excerpts import abstract_tldr
 from bot.text.latex import readable
 from tests.fakes.fake_arxiv import FakeArxiv, FakeArxivThread, FakePaper
-from tests.fakes.fake_openai import FAKE_MODEL, FakeOpenAI, FakeOpenAIThread
+from tests.fakes.fake_openai import FAKE_MODEL, MALFORMED_ANSWERS, FakeOpenAI, FakeOpenAIThread
 from tests.summaries.support import fake_paper
 
 _SCRIPT = Path(sys.executable).parent / "arxiv-bot"
@@ -48,7 +48,9 @@ class Env:
     def db(self) -> Path:
         return self.tmp / "data" / "bot.db"
 
-    def run(self, *args: str, key: bool = True, **extra: str) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, key: bool = True, stdin: str = "", **extra: str
+    ) -> subprocess.CompletedProcess[str]:
         env = {
             **os.environ,  # already cleaned of ARXIV_*/OPENAI_*/DATABASE_URL
             "OPENAI_BASE_URL": self.llm.base_url,
@@ -71,6 +73,7 @@ class Env:
             env["OPENAI_API_KEY"] = "sk-test"
         result = subprocess.run(
             [*COMMAND, *args],
+            input=stdin.encode(),
             cwd=self.tmp,
             env=env,
             capture_output=True,
@@ -160,9 +163,27 @@ def test_summarize_reports_a_refusal_on_stderr(env: Env) -> None:
     run = env.run("summarize", BEST.arxiv_id, ARXIV_BOT_LLM_DAILY_CALLS="0")
 
     assert run.returncode == 1
-    assert run.stdout == ""
     assert "budget" in run.stderr
     assert "Traceback" not in run.stderr
+    assert abstract_tldr(BEST.abstract) in run.stdout  # the abstract stands in, labelled
+    assert "Extract of the abstract: no summary now." in run.stdout
+
+
+@pytest.mark.parametrize("mode", sorted(MALFORMED_ANSWERS))
+def test_summarize_answers_with_the_extract_when_the_model_answer_is_not_a_completion(
+    env: Env, mode: str
+) -> None:
+    env.llm.malformed = mode
+
+    run = env.run("summarize", BEST.arxiv_id, "--format", "json")
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "could not be made" in run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["summary"]["source"] == "extract"
+    assert doc["summary"]["text"] == BEST.abstract
+    assert "could not be made" in doc["note"]
 
 
 # --- arxiv-bot digest -----------------------------------------------------------------------
@@ -228,3 +249,57 @@ def test_digest_without_a_key_has_no_summaries_and_no_database(env: Env) -> None
     assert env.llm.attempts == 0
     assert not env.db.exists()
     assert not env.db.parent.exists()
+
+
+@pytest.mark.parametrize("mode", ["html", "empty", "no_choices", "null_content", "not_json"])
+def test_digest_goes_out_with_abstracts_when_the_model_answer_is_not_a_completion(
+    env: Env, mode: str
+) -> None:
+    env.llm.malformed = mode
+
+    run = env.run("digest", "--format", "json", ARXIV_BOT_MAX_PAPERS_TO_SUMMARIZE="2")
+
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    papers = json.loads(run.stdout)["papers"]
+    assert [p["arxiv_id"] for p in papers] == [BEST.arxiv_id, SECOND.arxiv_id, THIRD.arxiv_id]
+    assert [p["summary"] for p in papers] == [None, None, None]
+    assert run.stderr.count("summary of ") == 2  # one line per paper, saying why
+    assert env.llm.attempts == 2
+
+
+# --- secrets a provider echoes never reach the output --------------------------------------
+
+WRONG_KEY = "sk-proj-Zq8wV3nK7tR2mX9pL4sB6yH1cF5jD0gA"
+
+
+def _leaks(text: str) -> list[str]:
+    """Pieces of the wrong key (whole, or as a provider masks it) found in ``text``."""
+    pieces = [WRONG_KEY, WRONG_KEY[:12], WRONG_KEY[-10:], f"{WRONG_KEY[:6]}***"]
+    pieces += [f"{WRONG_KEY[:3]}*****{WRONG_KEY[-4:]}", f"...{WRONG_KEY[-4:]}"]
+    return [p for p in pieces if p in text]
+
+
+ENTRY_POINTS = {
+    "summarize": (("summarize", BEST.arxiv_id), ""),
+    "digest": (("digest", "--format", "json"), ""),
+    "chat": (("chat",), f"/summarize {BEST.arxiv_id}\n/digest\n"),
+}
+
+
+@pytest.mark.parametrize("echo", ["masked", "openai", "full"])
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_a_key_the_provider_echoes_is_redacted(env: Env, entry: str, echo: str) -> None:
+    env.llm.key_echo = echo  # type: ignore[assignment]
+    args, stdin = ENTRY_POINTS[entry]
+
+    run = env.run(
+        "-v", *args, key=False, stdin=stdin, OPENAI_API_KEY=WRONG_KEY,
+        ARXIV_BOT_MAX_PAPERS_TO_SUMMARIZE="1",
+    )  # fmt: skip
+
+    assert env.llm.attempts >= 1  # the provider was asked, and refused the key
+    assert "Traceback" not in run.stderr
+    assert "[REDACTED]" in run.stderr  # the echo was there, and was redacted
+    assert _leaks(run.stderr) == []
+    assert _leaks(run.stdout) == []

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from bot.summaries.summarizer import MAX_ATTEMPTS, RETRY_BASE, SummaryUnavailable
-from tests.fakes.fake_openai import static_responder
+from tests.fakes.fake_openai import MALFORMED_ANSWERS, static_responder
 from tests.summaries.support import World, fake_paper
 
 WAIT = 10.0
@@ -187,3 +187,25 @@ async def test_retries_stop_after_the_last_attempt_and_say_so(
     assert world.llm.attempts == MAX_ATTEMPTS
     assert await world.failures() == []
     assert f"giving up on the summary of {paper.versioned_id}" in caplog.text
+
+
+@pytest.mark.parametrize("mode", sorted(MALFORMED_ANSWERS))
+async def test_an_answer_that_is_not_a_completion_is_a_recorded_failure(
+    world: World, mode: str
+) -> None:
+    paper = await world.paper(fake_paper(20))
+    summarizer = world.summarizer()
+    world.llm.malformed = mode
+
+    with pytest.raises(SummaryUnavailable) as refused:
+        await summarizer.summary(paper, "en")
+
+    assert refused.value.reason == "failed"
+    assert "model service" in str(refused.value) or "no text" in str(refused.value)
+    assert "\n" not in str(refused.value)
+    (failure,) = await world.failures()
+    assert failure.key.arxiv_id == paper.arxiv_id
+    world.llm.malformed = None  # the endpoint recovers: the recorded failure is retried
+    world.clock.advance(hours=1)
+    assert await summarizer.retry_failed(world.store.get_paper) == 1
+    assert await summarizer.cached(paper, "en") is not None

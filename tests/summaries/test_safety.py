@@ -8,6 +8,7 @@ import re
 
 from bot.model.summaries import Summary
 from bot.rendering.formats import summary_document, summary_markdown
+from bot.rendering.html import blocks_html
 from bot.rendering.markdown import blocks_markdown
 from bot.rendering.summary_blocks import summary_body_blocks
 from bot.rendering.text import blocks_text
@@ -234,3 +235,64 @@ def test_text_next_to_converted_latex_keeps_its_spaces() -> None:
     blocks = parse_markdown("- We get $\\alpha$ **better** and `code` after $\\beta$ too")
 
     assert blocks_text(blocks) == f"  - We get {ALPHA} better and `code` after {BETA} too"
+
+
+BARE_ADDRESSES = (
+    "https://evil.example/x",
+    "http://evil.example",
+    "www.evil.example",
+    "evil.example/path?to=x",
+    "hxxps://evil.example/x",
+    "http ://evil.example/x",
+    "https : // evil.example/x",
+    "evil[.]example/x",
+    "www[.]evil[.]example",
+    "phish.com",
+    "t.me/joinchat/abc",
+    "javascript:alert(1)",
+    "https://arxiv.org.evil.example/abs/1",
+)
+KEPT_ADDRESSES = ("https://arxiv.org/abs/2611.00001", "doi.org/10.1145/3600006", "arxiv.org/abs/1")
+# What chat clients make clickable in plain text: a scheme, www., a name.tld/path, a com.
+_CLICKABLE = re.compile(
+    r"[a-z][\w+.-]*\s*:\s*//\S+|www\.\S+|[\w-]+(?:\.[\w-]+)+/\S*|[\w-]+\.(?:com|me|example)\b",
+    re.I,
+)
+
+
+def _clickable(text: str) -> list[str]:
+    return [
+        m[0]
+        for m in _CLICKABLE.finditer(text)
+        if not re.match(r"(https://)?(arxiv\.org|doi\.org)/", m[0])
+    ]
+
+
+async def test_bare_addresses_from_the_model_never_survive_as_text(world: World) -> None:
+    lines = "\n".join(f"- see {a} for more" for a in (*BARE_ADDRESSES, *KEPT_ADDRESSES))
+    world.llm.responder = static_responder(
+        f"TL;DR: Code at https://evil.example/code and www.evil.example.\n\n## Results\n{lines}"
+    )
+    paper = await world.paper(fake_paper(5))
+
+    summary = await world.summarizer().summary(paper, "en")
+    blocks = summary_body_blocks(summary)
+
+    for shown in (
+        summary.tldr,
+        blocks_markdown(blocks),
+        blocks_html(blocks),
+        blocks_text(blocks),
+        summary_document(as_paper(fake_paper(5)), summary, "text"),
+        summary_document(as_paper(fake_paper(5)), summary, "markdown"),
+    ):
+        assert "evil" not in shown
+        assert "phish" not in shown
+        assert "t.me" not in shown
+        assert "javascript" not in shown.lower()
+        assert _clickable(shown) == [], shown
+    text = blocks_text(blocks)
+    assert text.count("[link removed]") == len(BARE_ADDRESSES)
+    for kept in KEPT_ADDRESSES:
+        assert kept in text
+    assert "[link removed]" in summary.tldr

@@ -3,6 +3,7 @@ card with the TL;DR visible and the rest folded; refusals show the abstract and 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,6 +212,41 @@ async def test_a_failed_summary_shows_the_abstract_and_promises_a_retry(
     assert "retried automatically" in note
     assert fp.abstract in _folded(_card(answer))[1]
     assert len(await world.failures()) == 1
+
+
+@pytest.mark.parametrize("mode", ["html", "empty", "no_choices", "null_content", "not_json"])
+async def test_an_answer_that_is_not_a_completion_shows_the_abstract_and_why(
+    world: World, open_chat: OpenChat, mode: str
+) -> None:
+    fp = _known_to_the_api(world, fake_paper(7))
+    chat = open_chat(max_retries=0)
+    world.llm.malformed = mode
+
+    async with asyncio.timeout(30):
+        answer = await chat.send(ALICE, f"/summarize {fp.arxiv_id}")
+
+    (note,) = _notes(answer)
+    assert "could not be made" in note
+    assert "model" in note
+    assert fp.abstract in _folded(_card(answer))[1]
+    assert len(await world.failures()) == 1
+
+
+async def test_digest_answers_with_abstracts_when_the_model_answer_is_not_a_completion(
+    world: World, open_chat: OpenChat
+) -> None:
+    papers = [await world.paper(fake_paper(n)) for n in (11, 12)]
+    chat = open_chat(max_retries=0)
+    world.llm.malformed = "html"
+
+    async with asyncio.timeout(30):
+        answer = await chat.send(ALICE, "/digest")
+
+    cards = [b for b in answer.blocks if isinstance(b, PaperCard)]
+    assert sorted(c.arxiv_id for c in cards) == sorted(p.versioned_id for p in papers)
+    assert {c.tldr for c in cards} == {abstract_tldr(p.abstract) for p in papers}
+    assert world.llm.attempts == 2
+    assert len(await world.failures()) == 2  # recorded, so they are retried later
 
 
 async def test_the_summary_button_of_a_card_works_too(world: World, open_chat: OpenChat) -> None:

@@ -239,3 +239,42 @@ async def test_link_previews_are_off_in_digests_and_summaries(
     assert len(tg.sent) >= 4
     assert all(m.links for m in tg.sent if re.search(r"<a href", m.html))
     assert_accepted(tg)
+
+
+# What Telegram clients turn into url entities in plain text: a scheme, www., name.tld/path.
+_AUTO_URL = re.compile(
+    r"[a-z][\w+.-]*\s*:\s*//\S+|www\.\S+|[\w-]+(?:\.[\w-]+)+/\S*|[\w-]+\.(?:com|me|example)\b",
+    re.I,
+)
+_SAFE = re.compile(r"(https?://)?(arxiv\.org|doi\.org)/")
+
+
+def url_entities(message: SentMessage) -> list[str]:
+    """The addresses Telegram would make clickable: ``text_link`` entities, and the bare
+    URLs its clients linkify (the fake leaves those automatic entities out)."""
+    bare = [m[0] for m in _AUTO_URL.finditer(message.text)]
+    return [*message.links, *bare]
+
+
+async def test_bare_urls_from_the_model_are_never_clickable(
+    bot: TgBot, tg: FakeTelegram, arxiv: FakeArxiv, llm: FakeOpenAI
+) -> None:
+    arxiv.papers.append(HOSTILE)
+    llm.responder = static_responder(
+        "TL;DR: Code at https://evil.example/x and www.evil.example.\n\n"
+        "## Results\n"
+        "- Mirror: evil.example/path and hxxp://evil.example/y, http ://evil.example/z\n"
+        "- Also phish.com, t.me/joinchat/abc and [a link](https://evil.example/md)\n"
+        "- The paper: https://arxiv.org/abs/2611.06666 and doi.org/10.1145/3600006\n"
+    )
+
+    messages = await bot.exchange(USER, "/summarize 2611.06666")
+
+    summary = messages[-1]
+    urls = url_entities(summary)
+    assert [u for u in urls if not _SAFE.match(u)] == [], urls
+    assert "https://arxiv.org/abs/2611.06666" in summary.text
+    assert "doi.org/10.1145/3600006" in summary.text
+    assert "[link removed]" in summary.text
+    assert "evil" not in summary.text
+    assert_accepted(tg)
