@@ -2,22 +2,43 @@
 
 A :class:`Scorer` indexes the papers once (word -> papers, category -> papers); each profile
 then costs a few set operations on the postings of its own keywords and categories, which keeps
-10,000 profiles over 2,000 papers within seconds (``python -m benchmarks.scoring``). The score
-is the legacy one: ``keyword_weight`` for each keyword found in title or abstract, plus
-``title_bonus`` when it is in the title.
+10,000 profiles over 2,000 papers within seconds (``python -m benchmarks.scoring``).
+
+Each keyword found in title or abstract adds ``keyword_weight``, plus ``title_bonus`` when it
+is in the title, times how specific the keyword is on the day (its *specificity*): a keyword
+that half the day's papers contain tells a reader little about any one of them. With ``N``
+papers in the day and ``df`` of them containing the keyword::
+
+    specificity = clamp(log2(N / df) / log2(64), 0.1, 1)
+
+A keyword in at most 1/64 of the papers counts fully, in 1/8 of them half, in half of them
+1/6, in every paper 0.1: never 0, so a paper with one keyword still scores. A batch of fewer
+than 64 papers is too small to tell a broad keyword from a rare one: there every keyword
+counts fully, as does every keyword in the legacy ``substring`` mode (the legacy score).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from math import log2
 from typing import Literal
 
 from bot.model.papers import AnnounceType, Paper, announce_type_in
 from bot.model.profile import Profile
-from bot.ranking.keywords import compounds, contains_sequence, is_substring_keyword, tokens
+from bot.ranking.keywords import (
+    Needle,
+    compounds,
+    contains_sequence,
+    is_substring_keyword,
+    needles,
+    phrase_tokens,
+)
 
 ScoringMode = Literal["words", "substring"]
+
+FULL_WEIGHT_SHARE = 64  # a keyword in at most 1/64 of the day's papers counts fully
+MIN_SPECIFICITY = 0.1  # a keyword in every paper still counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +67,8 @@ class ScoredPaper:
 class _Indexed:
     title_tokens: list[str]
     abstract_tokens: list[str]
+    title_parts: dict[int, frozenset[str]]
+    abstract_parts: dict[int, frozenset[str]]
     title_words: frozenset[str]
     title_lower: str
     text_lower: str
@@ -54,11 +77,13 @@ class _Indexed:
 @dataclass(frozen=True, slots=True)
 class _Found:
     """The papers that contain one keyword: ``{paper index: found in title}``, and the same
-    papers as two sets, which a profile intersects with its own at C speed."""
+    papers as two sets, which a profile intersects with its own at C speed; and the keyword's
+    specificity on the day (see the module's docstring)."""
 
     papers: dict[int, bool]
     title: frozenset[int]
     abstract_only: frozenset[int]
+    specificity: float
 
 
 @dataclass(slots=True)
@@ -91,19 +116,26 @@ class Scorer:
                 kind = announce_type_in(paper, frozenset({feed}))
                 if kind is not None:
                     self._feeds.setdefault((feed, kind), set()).add(i)
-            title_tokens = tokens(paper.title)
-            abstract_tokens = tokens(paper.abstract)
-            title_words = frozenset(title_tokens) | compounds(paper.title)
+            title_tokens, title_parts = phrase_tokens(paper.title)
+            abstract_tokens, abstract_parts = phrase_tokens(paper.abstract)
+            title_words = frozenset(title_tokens).union(
+                compounds(paper.title), *title_parts.values()
+            )
             self._docs.append(
                 _Indexed(
                     title_tokens,
                     abstract_tokens,
+                    title_parts,
+                    abstract_parts,
                     title_words,
                     paper.title.casefold(),
                     f"{paper.title} {paper.abstract}".casefold(),
                 )
             )
-            for word in title_words | frozenset(abstract_tokens) | compounds(paper.abstract):
+            abstract_words = frozenset(abstract_tokens).union(
+                compounds(paper.abstract), *abstract_parts.values()
+            )
+            for word in title_words | abstract_words:
                 self._index.setdefault(word, []).append(i)
 
     def postings(self, keyword: str) -> tuple[tuple[int, bool], ...]:
@@ -111,40 +143,57 @@ class Scorer:
         return tuple(self._lookup(keyword).papers.items())
 
     def _lookup(self, keyword: str) -> _Found:
-        key = keyword.casefold()
+        # Case matters in words mode: ``LLM`` is an acronym, ``llm`` a word.
+        key = keyword.casefold() if self.mode == "substring" else keyword
         found = self._found.get(key)
         if found is None:
-            papers = dict(self._find(key))
+            papers = self._find(key)
             found = self._found[key] = _Found(
                 papers,
                 frozenset(i for i, in_title in papers.items() if in_title),
                 frozenset(i for i, in_title in papers.items() if not in_title),
+                self._specificity(len(papers)),
             )
         return found
 
-    def _find(self, key: str) -> list[tuple[int, bool]]:
+    def _specificity(self, df: int) -> float:
+        if self.mode == "substring" or df == 0 or len(self.papers) < FULL_WEIGHT_SHARE:
+            return 1.0
+        share = df / len(self.papers)
+        return min(1.0, max(MIN_SPECIFICITY, log2(1 / share) / log2(FULL_WEIGHT_SHARE)))
+
+    def _find(self, keyword: str) -> dict[int, bool]:
+        """``{paper index: found in title}`` for every paper the keyword is found in."""
+        key = keyword.casefold()
         if self.mode == "substring" or is_substring_keyword(key):
-            return [
-                (i, key in doc.title_lower)
+            return {
+                i: key in doc.title_lower
                 for i, doc in enumerate(self._docs)
                 if key in doc.text_lower
-            ]
-        needle = tuple(tokens(key))
-        if not needle:
-            return []
+            }
+        found: dict[int, bool] = {}
+        for needle in needles(keyword):
+            for i, in_title in self._find_needle(needle):
+                found[i] = found.get(i, False) or in_title
+        return dict(sorted(found.items()))
+
+    def _find_needle(self, needle: Needle) -> list[tuple[int, bool]]:
+        postings = [self._postings(forms) for forms in needle]
         if len(needle) == 1:
-            word = needle[0]
-            return [(i, word in self._docs[i].title_words) for i in self._index.get(word, ())]
-        candidates = set(self._index.get(needle[0], ()))
-        for word in needle[1:]:
-            candidates.intersection_update(self._index.get(word, ()))
+            forms = needle[0]
+            return [(i, not forms.isdisjoint(self._docs[i].title_words)) for i in postings[0]]
+        candidates = postings[0].intersection(*postings[1:])
         found = []
         for i in sorted(candidates):
             doc = self._docs[i]
-            in_title = contains_sequence(doc.title_tokens, needle)
-            if in_title or contains_sequence(doc.abstract_tokens, needle):
+            in_title = contains_sequence(doc.title_tokens, doc.title_parts, needle)
+            if in_title or contains_sequence(doc.abstract_tokens, doc.abstract_parts, needle):
                 found.append((i, in_title))
         return found
+
+    def _postings(self, forms: frozenset[str]) -> set[int]:
+        """The papers containing any of the forms."""
+        return set[int]().union(*(self._index.get(form, ()) for form in forms))
 
     def score(self, profile: Profile) -> list[ScoredPaper]:
         """The profile's digest: best first (score, then id), at most ``max_papers``."""
@@ -161,7 +210,7 @@ class Scorer:
         return [
             ScoredPaper(
                 self.papers[i],
-                scores[i],
+                round(scores[i], 2),  # for readers; the legacy sums, in halves, are exact
                 tuple(
                     in_title if where[i] else elsewhere
                     for where, in_title, elsewhere in matches
@@ -196,18 +245,13 @@ def _scores(profile: Profile, found: list[_Found], allowed: set[int]) -> dict[in
     """The score of every ``allowed`` paper a keyword found, where at least ``min_score``."""
     if not found:  # no keywords: every paper of the categories
         return dict.fromkeys(allowed, 0)
-    # How each paper matched, keyword by keyword: "t" in its title, "a" in its abstract only.
-    # Strings rather than lists of weights leave the garbage collector nothing to track.
-    matched: dict[int, str] = {}
+    # The weights summed in keyword order, as ever (specificity 1 gives the legacy sums).
+    totals: dict[int, float] = {}
     for papers in found:
+        in_title = (profile.keyword_weight + profile.title_bonus) * papers.specificity
+        in_abstract = profile.keyword_weight * papers.specificity
         for i in papers.title & allowed:
-            matched[i] = matched.get(i, "") + "t"
+            totals[i] = totals.get(i, 0) + in_title
         for i in papers.abstract_only & allowed:
-            matched[i] = matched.get(i, "") + "a"
-    weight = {
-        "t": profile.keyword_weight + profile.title_bonus,
-        "a": profile.keyword_weight + 0.0,
-    }
-    # The weights summed in keyword order, as ever, once for each way of matching.
-    totals = {m: sum(weight[c] for c in m) for m in set(matched.values())}
-    return {i: totals[m] for i, m in matched.items() if totals[m] >= profile.min_score}
+            totals[i] = totals.get(i, 0) + in_abstract
+    return {i: total for i, total in totals.items() if total >= profile.min_score}
