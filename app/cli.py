@@ -25,6 +25,7 @@ from app.wiring import (
     build_adapters,
     make_delivery,
     make_http,
+    make_planner,
     open_services,
     summaries_configured,
 )
@@ -43,7 +44,8 @@ from storage.instance_lock import InstanceLock
 
 log = logging.getLogger("arxiv-bot")
 
-TICK_SECONDS = 60.0
+TICK_SECONDS = 5.0
+"""The scheduler's resolution: a digest leaves within this long of its due time."""
 SUMMARY_RETRY_SECONDS = 600.0
 EXIT_UNAVAILABLE = 1
 EXIT_USAGE = 2
@@ -231,6 +233,7 @@ async def _run(args: argparse.Namespace) -> int:
                 )
             delivery = make_delivery(services, adapters)
             services.delivery = delivery
+            planner = make_planner(services, delivery)
             components: list[Component] = list(adapters)
             if settings.http_port is not None:
                 app = make_app(services, FeedRoutes(services).routes())
@@ -246,6 +249,7 @@ async def _run(args: argparse.Namespace) -> int:
             scheduler = make_scheduler(
                 {
                     "delivery": (delivery.tick, TICK_SECONDS),
+                    "completions": (delivery.complete, TICK_SECONDS),
                     "summary-retries": (
                         lambda: services.summarizer.retry_failed(services.store.get_paper),
                         SUMMARY_RETRY_SECONDS,
@@ -259,12 +263,14 @@ async def _run(args: argparse.Namespace) -> int:
                     await component.start()
                     started.append(component)
                 scheduler.start()
+                planner.start()
                 log.info("running; stop with Ctrl-C or SIGTERM")
                 await stop.wait()
             finally:
                 # First, and before the scheduler's shutdown cancels it: the fan-out in
                 # progress stops after the messages in flight, with their progress recorded.
                 await delivery.stop()
+                await planner.stop()
                 if scheduler.running:
                     scheduler.shutdown(wait=False)
                 for component in reversed(started):

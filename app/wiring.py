@@ -17,6 +17,7 @@ from bot.commands import CommandRouter
 from bot.config import Settings
 from bot.contract.adapter import Adapter
 from bot.delivery.chat_events import ChatEvents
+from bot.delivery.planner import SummaryPlanner
 from bot.delivery.service import DeliveryService
 from bot.feeds.tokens import load_or_create_secret
 from bot.model.store import Store
@@ -171,3 +172,19 @@ def make_delivery(services: Services, adapters: Sequence[Adapter]) -> DeliverySe
         senders={a.platform: a for a in adapters},
         clock=services.clock,
     )
+
+
+def make_planner(services: Services, delivery: DeliveryService) -> SummaryPlanner:
+    """Summaries made ahead of the digests: replanned when a batch is stored, a command
+    saves a subscription or a /digest waits for summaries (completed in place, as the
+    digests are); ``arxiv-bot run`` starts and stops it."""
+    planner = SummaryPlanner(
+        settings=services.settings,
+        store=services.store,
+        summarizer=services.summarizer,
+        clock=services.clock,
+    )
+    delivery.batch_stored = planner.replan
+    services.replan = planner.replan
+    services.live = delivery.live
+    return planner

@@ -15,7 +15,11 @@ from typing import Protocol
 from bot.arxiv.announcements import AnnouncementProvider
 from bot.arxiv.lookup import PaperLookup
 from bot.config import Settings
+from bot.contract.chats import ChatRef
+from bot.contract.messages import OnMessage, Reply
 from bot.model.store import Store
+from bot.model.summaries import Summary
+from bot.ranking.digest import Digest
 from bot.summaries.summarizer import Summarizer
 
 
@@ -32,6 +36,21 @@ class DeliveryCounters:
     skipped: int = 0
     messages: int = 0
     failures_by_reason: dict[str, int] = field(default_factory=dict)
+
+
+class LiveReplies(Protocol):
+    """Digests sent before all their summaries were made and completed in place later
+    (:class:`bot.delivery.live.LiveDigests`)."""
+
+    def editable(self, platform: str) -> bool:
+        """Whether that platform's messages can be completed in place."""
+        ...
+
+    async def ready(self, digest: Digest, language: str) -> dict[str, Summary]: ...
+
+    async def begin(
+        self, chat: ChatRef, ref: str, language: str, digest: Digest, *, heading: str
+    ) -> tuple[Reply, OnMessage | None]: ...
 
 
 class DeliveryStatus(Protocol):
@@ -135,3 +154,10 @@ class Services:
     """Key of private feed tokens (see :mod:`bot.feeds.tokens`)."""
     health: Health = field(default_factory=Health)
     """The scheduled jobs' outcomes, for /healthz."""
+    replan: Callable[[], None] | None = None
+    """Told when what the summary planner plans changed: a command saved a subscription, a
+    /digest went out waiting for summaries."""
+    live: LiveReplies | None = None
+    """Set by ``arxiv-bot run``: replies completed in place on platforms that edit."""
+    digests_running: set[str] = field(default_factory=set)
+    """Chats (keys) whose /digest is being made: another one joins it."""

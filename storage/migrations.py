@@ -129,6 +129,30 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE subscriptions ADD COLUMN feed_token_hash TEXT;
     CREATE UNIQUE INDEX subscriptions_feed ON subscriptions (feed_token_hash);
     """,
+    # On time (#17): digests sent before all their summaries were ready, completed in place
+    # when the summaries land: what the digest showed, which papers still wait, and which
+    # platform message carries which paper.
+    """
+    CREATE TABLE live_digests (
+        platform   TEXT NOT NULL,
+        chat_id    TEXT NOT NULL,
+        ref        TEXT NOT NULL,
+        language   TEXT NOT NULL,
+        snapshot   TEXT NOT NULL,
+        pending    TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id, ref)
+    );
+    CREATE TABLE live_messages (
+        platform   TEXT    NOT NULL,
+        chat_id    TEXT    NOT NULL,
+        ref        TEXT    NOT NULL,
+        idx        INTEGER NOT NULL,
+        message_id TEXT    NOT NULL,
+        papers     TEXT    NOT NULL,
+        PRIMARY KEY (platform, chat_id, ref, idx)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,7 +22,16 @@ from typing import Any
 import aiosqlite
 
 from bot.model.papers import Paper
-from bot.model.store import Batch, Delivery, DeliveryState, LlmUsage, StoreError, SummaryFailure
+from bot.model.store import (
+    Batch,
+    Delivery,
+    DeliveryState,
+    LiveDigest,
+    LiveMessage,
+    LlmUsage,
+    StoreError,
+    SummaryFailure,
+)
 from bot.model.subscriptions import Subscription, utcnow
 from bot.model.summaries import Summary, SummaryKey
 from storage.files import create_private_file, make_private_folder
@@ -576,6 +585,69 @@ class SqliteStore:
         )
         return _subscription(rows[0]) if rows else None
 
+    # --- digests completed in place -------------------------------------------------------
+
+    async def save_live_digest(self, live: LiveDigest) -> None:
+        async with self._transaction() as db:
+            key = (live.platform, live.chat_id, live.ref)
+            await db.execute(
+                "DELETE FROM live_messages WHERE platform = ? AND chat_id = ? AND ref = ?", key
+            )
+            await db.execute(
+                "INSERT OR REPLACE INTO live_digests "
+                "(platform, chat_id, ref, language, snapshot, pending, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*key, live.language, live.snapshot, json.dumps(live.pending),
+                 _iso(live.created_at)),
+            )  # fmt: skip
+
+    async def add_live_message(
+        self, platform: str, chat_id: str, ref: str, message: LiveMessage
+    ) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO live_messages "
+                "(platform, chat_id, ref, idx, message_id, papers) VALUES (?, ?, ?, ?, ?, ?)",
+                (platform, chat_id, ref, message.index, message.message_id,
+                 json.dumps(message.papers)),
+            )  # fmt: skip
+
+    async def live_digests(self, limit: int = 1000) -> list[LiveDigest]:
+        rows = await self._fetchall(
+            "SELECT * FROM live_digests ORDER BY created_at LIMIT ?", (limit,)
+        )
+        found = []
+        for row in rows:
+            parts = await self._fetchall(
+                "SELECT * FROM live_messages WHERE platform = ? AND chat_id = ? AND ref = ? "
+                "ORDER BY idx",
+                (row["platform"], row["chat_id"], row["ref"]),
+            )
+            messages = tuple(
+                LiveMessage(int(m["idx"]), m["message_id"], tuple(json.loads(m["papers"])))
+                for m in parts
+            )
+            found.append(_live_digest(row, messages))
+        return found
+
+    async def set_live_pending(
+        self, platform: str, chat_id: str, ref: str, pending: tuple[str, ...]
+    ) -> None:
+        key = (platform, chat_id, ref)
+        async with self._transaction() as db:
+            if pending:
+                await db.execute(
+                    "UPDATE live_digests SET pending = ? "
+                    "WHERE platform = ? AND chat_id = ? AND ref = ?",
+                    (json.dumps(pending), *key),
+                )
+                return
+            for table in ("live_messages", "live_digests"):
+                await db.execute(
+                    f"DELETE FROM {table} WHERE platform = ? AND chat_id = ? AND ref = ?",
+                    key,
+                )
+
     # --- operational state -----------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:
@@ -712,6 +784,19 @@ def _subscription(row: aiosqlite.Row) -> Subscription:
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         next_due_at=_from_iso(row["next_due_at"]),
+    )
+
+
+def _live_digest(row: aiosqlite.Row, messages: tuple[LiveMessage, ...]) -> LiveDigest:
+    return LiveDigest(
+        platform=row["platform"],
+        chat_id=row["chat_id"],
+        ref=row["ref"],
+        language=row["language"],
+        snapshot=row["snapshot"],
+        pending=tuple(json.loads(row["pending"])),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        messages=messages,
     )
 
 

@@ -39,7 +39,7 @@ from bot.commands import CommandRouter, CommandSpec
 from bot.commands.completion import COMPLETERS, Completion, complete
 from bot.contract.chats import ChatRef, CommandContext
 from bot.contract.messages import Button, Reply
-from bot.contract.outbound import DeliveryError, Gate, OnSent
+from bot.contract.outbound import DeliveryError, Gate, OnMessage, OnSent
 from bot.delivery.chat_events import ChatEvents
 
 log = logging.getLogger(__name__)
@@ -274,12 +274,21 @@ class DiscordAdapter:
             log.info("could not answer an interaction: %s", exc)
 
     async def _respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
-        for message in render(reply):
+        """Each message of the reply; a reply completed in place later learns the ids of
+        its messages (the first follow-up of a deferred answer replaces the deferral)."""
+        for index, message in enumerate(render(reply)):
             kwargs = _message_kwargs(message)
+            message_id: int | None
             if not interaction.response.is_done():
-                await interaction.response.send_message(ephemeral=reply.private, **kwargs)
+                done = await interaction.response.send_message(ephemeral=reply.private, **kwargs)
+                message_id = done.message_id
             else:
-                await interaction.followup.send(ephemeral=reply.private, **kwargs)
+                sent = await interaction.followup.send(
+                    ephemeral=reply.private, wait=True, **kwargs
+                )
+                message_id = sent.id
+            if reply.on_message is not None and message_id is not None:
+                await reply.on_message(index, str(message_id), tuple(message.papers))
 
     # --- outbound ------------------------------------------------------------------------
 
@@ -292,9 +301,10 @@ class DiscordAdapter:
         key: str | None = None,
         on_sent: OnSent | None = None,
         gate: Gate | None = None,
+        on_message: OnMessage | None = None,
     ) -> int:
         """Post ``reply`` in a channel or DM (digests). ``key`` names the delivery: with it,
-        each message carries a nonce Discord uses to drop a resend. See :class:`Sender`."""
+        each message carries a nonce Discord uses to drop a resend. See :class:`Editor`."""
         messages = render(reply)
         channel = self.client.get_partial_messageable(int(chat.chat_id))
         for index, message in enumerate(messages):
@@ -302,7 +312,13 @@ class DiscordAdapter:
                 continue
             nonce = _nonce(key, chat, index) if key else None
 
-            async def record(done: int = index + 1) -> None:
+            async def record(
+                message_id: int,
+                done: int = index + 1,
+                papers: tuple[str, ...] = tuple(message.papers),
+            ) -> None:
+                if on_message is not None:
+                    await on_message(done - 1, str(message_id), papers)
                 if on_sent is not None:
                     await on_sent(done)
 
@@ -315,15 +331,38 @@ class DiscordAdapter:
                 raise
         return len(messages)
 
+    async def edit(self, chat: ChatRef, reply: Reply, *, index: int, message_id: str) -> None:
+        """PATCH the message with message ``index`` of ``reply``: its embeds and buttons
+        (the content too when it has one), paced like a send."""
+        messages = render(reply)
+        if not 0 <= index < len(messages):
+            raise DeliveryError("rejected", f"the reply has no message {index}")
+        channel = self.client.get_partial_messageable(int(chat.chat_id))
+
+        async def recorded(_: int) -> None:
+            return None
+
+        try:
+            await self._post(
+                channel, messages[index], None, None, recorded, edit_id=int(message_id)
+            )
+        except DeliveryError as exc:
+            if exc.kind == "uncertain":  # an edit is idempotent: the next round repeats it
+                raise DeliveryError("transient", exc.reason) from None
+            raise
+
     async def _post(
         self,
         channel: discord.PartialMessageable,
         message: DiscordMessage,
         nonce: str | None,
         gate: Gate | None,
-        record: Callable[[], Awaitable[None]],
+        record: Callable[[int], Awaitable[None]],
+        *,
+        edit_id: int | None = None,
     ) -> None:
-        """``record`` runs inside ``gate`` right after the message went out."""
+        """``record`` runs inside ``gate`` right after the message went out, with its id.
+        With ``edit_id``, that message is edited instead."""
         attempts = 0
         while True:
             await self._per_channel.get(str(channel.id)).acquire()
@@ -333,8 +372,12 @@ class DiscordAdapter:
                 if nonce is not None:
                     kwargs["nonce"] = nonce
                 async with gate or contextlib.nullcontext():
-                    await channel.send(**kwargs)
-                    await record()
+                    if edit_id is None:
+                        sent = await channel.send(**kwargs)
+                        await record(sent.id)
+                    else:
+                        await channel.get_partial_message(edit_id).edit(**kwargs)
+                        await record(edit_id)
                 return
             except discord.HTTPException as exc:
                 if exc.code in _GONE_CODES:

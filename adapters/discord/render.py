@@ -67,6 +67,20 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _within_room(escaped: str, room: int) -> str:
+    """Escaped text cut to a card's ``tldr_room`` (never leaving half an escape)."""
+    if not room or len(escaped) <= room:
+        return escaped
+    return escaped[: room - 1].rstrip("\\") + "…"
+
+
+def _reserved(card: PaperCard) -> int:
+    """Characters a card's embed keeps free for the longer TL;DR an edit may bring."""
+    if not card.tldr_room:
+        return 0
+    return max(card.tldr_room - len(_within_room(safe(card.tldr), card.tldr_room)), 0)
+
+
 def inline_md(nodes: tuple[Inline, ...]) -> str:
     out = []
     for node in nodes:
@@ -111,7 +125,7 @@ def paper_embed(card: PaperCard, *, with_body: bool = False) -> discord.Embed:
     if card.authors:
         lines.append(f"*{safe(', '.join(card.authors))}*")
     if card.tldr:
-        lines.append(safe(card.tldr))
+        lines.append(_within_room(safe(card.tldr), card.tldr_room))
     description = "\n\n".join(lines)
     embed = discord.Embed(
         title=_cut(safe(card.title), MAX_TITLE),
@@ -170,9 +184,13 @@ class DiscordMessage:
     content: str = ""
     embeds: list[discord.Embed] = field(default_factory=list)
     buttons: list[Button] = field(default_factory=list)
+    papers: list[str] = field(default_factory=list)
+    """The paper cards in it (versioned ids), for edits that complete their summaries."""
+    reserved: int = 0
 
-    def room_for(self, embed: discord.Embed) -> bool:
+    def room_for(self, embed: discord.Embed, reserve: int = 0) -> bool:
         total = sum(_embed_size(e) for e in self.embeds) + _embed_size(embed)
+        total += self.reserved + reserve
         return len(self.embeds) < MAX_EMBEDS and total <= MAX_EMBED_TOTAL
 
 
@@ -187,9 +205,12 @@ def render(reply: Reply) -> list[DiscordMessage]:
             if isinstance(block, PaperCard):
                 cards += 1
                 embed = paper_embed(block)
-                if not messages[-1].room_for(embed):
+                reserve = _reserved(block)
+                if not messages[-1].room_for(embed, reserve):
                     messages.append(DiscordMessage())
                 messages[-1].embeds.append(embed)
+                messages[-1].reserved += reserve
+                messages[-1].papers.append(block.arxiv_id)
                 messages[-1].buttons.extend(
                     Button(_cut(f"{a.label}: {block.title}", MAX_LABEL), a.action)
                     for a in block.actions

@@ -61,7 +61,7 @@ from adapters.telegram.render import TelegramMessage, render
 from bot.commands import CommandRouter
 from bot.contract.chats import ChatKind, ChatRef, CommandContext
 from bot.contract.messages import Reply
-from bot.contract.outbound import DeliveryError, Gate, OnSent
+from bot.contract.outbound import DeliveryError, Gate, OnMessage, OnSent
 from bot.delivery.chat_events import ChatEvents
 
 log = logging.getLogger(__name__)
@@ -347,7 +347,7 @@ class TelegramAdapter:
 
     async def _answer(self, chat: ChatRef, reply: Reply) -> None:
         try:
-            await self.send(chat, reply)
+            await self.send(chat, reply, on_message=reply.on_message)
         except DeliveryError as exc:
             log.info("reply to %s not delivered (%s): %s", chat.key, exc.kind, exc.reason)
 
@@ -371,8 +371,9 @@ class TelegramAdapter:
         key: str | None = None,
         on_sent: OnSent | None = None,
         gate: Gate | None = None,
+        on_message: OnMessage | None = None,
     ) -> int:
-        """Send every message of ``reply`` after the first ``skip``; see :class:`Sender`
+        """Send every message of ``reply`` after the first ``skip``; see :class:`Editor`
         (Telegram has no idempotency key, so ``key`` is not used)."""
         messages = render(reply)
         chat_id = int(chat.chat_id)
@@ -380,7 +381,11 @@ class TelegramAdapter:
             if index < skip:
                 continue
 
-            async def record(done: int = index + 1) -> None:
+            async def record(
+                message_id: int, done: int = index + 1, papers: tuple[str, ...] = message.papers
+            ) -> None:
+                if on_message is not None:
+                    await on_message(done - 1, str(message_id), papers)
                 if on_sent is not None:
                     await on_sent(done)
 
@@ -391,16 +396,33 @@ class TelegramAdapter:
                 raise
         return len(messages)
 
+    async def edit(self, chat: ChatRef, reply: Reply, *, index: int, message_id: str) -> None:
+        """editMessageText with message ``index`` of ``reply`` and its buttons (an edit
+        without ``reply_markup`` would remove them), paced like a send."""
+        messages = render(reply)
+        if not 0 <= index < len(messages):
+            raise DeliveryError("rejected", f"the reply has no message {index}")
+
+        async def recorded(_: int) -> None:
+            return None
+
+        await self._send_one(
+            chat, int(chat.chat_id), messages[index], None, recorded, edit_id=int(message_id)
+        )
+
     async def _send_one(
         self,
         chat: ChatRef,
         chat_id: int,
         message: TelegramMessage,
         gate: Gate | None,
-        record: Callable[[], Awaitable[None]],
+        record: Callable[[int], Awaitable[None]],
+        *,
+        edit_id: int | None = None,
     ) -> int:
         """Returns the chat id it was finally sent to (it changes when a group migrates).
-        ``record`` runs inside ``gate`` right after the message went out."""
+        ``record`` runs inside ``gate`` right after the message went out, with its id.
+        With ``edit_id``, that message is edited instead."""
         markup = (
             InlineKeyboardMarkup(
                 [
@@ -427,13 +449,19 @@ class TelegramAdapter:
                 await window.acquire()
             try:
                 async with gate or contextlib.nullcontext():
-                    await self.app.bot.send_message(
-                        chat_id=chat_id,
-                        text=message.html if html_mode else message.plain,
-                        parse_mode=ParseMode.HTML if html_mode else None,
-                        reply_markup=markup,
-                    )
-                    await record()
+                    text = message.html if html_mode else message.plain
+                    mode = ParseMode.HTML if html_mode else None
+                    if edit_id is None:
+                        sent = await self.app.bot.send_message(
+                            chat_id=chat_id, text=text, parse_mode=mode, reply_markup=markup
+                        )
+                        await record(sent.message_id)
+                    else:
+                        await self.app.bot.edit_message_text(
+                            text, chat_id=chat_id, message_id=edit_id, parse_mode=mode,
+                            reply_markup=markup,
+                        )  # fmt: skip
+                        await record(edit_id)
                 return chat_id
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)
@@ -460,6 +488,8 @@ class TelegramAdapter:
                 raise DeliveryError("gone", str(exc)) from None
             except BadRequest as exc:
                 text = str(exc).lower()
+                if edit_id is not None and "message is not modified" in text:
+                    return chat_id  # it already shows this
                 if any(marker in text for marker in _GONE):
                     await self.events.gone(replace(chat, chat_id=str(chat_id)), str(exc))
                     raise DeliveryError("gone", str(exc)) from None

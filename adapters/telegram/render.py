@@ -10,7 +10,7 @@ UTF-16 code units, split between paragraphs, never inside a tag or an entity.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from bot.contract.messages import (
@@ -49,21 +49,37 @@ class TelegramMessage:
     plain: str
     """The same message without markup, sent if Telegram ever refuses the HTML."""
     buttons: tuple[tuple[Button, ...], ...] = ()
+    papers: tuple[str, ...] = ()
+    """The paper cards whose TL;DR this message shows (versioned ids): what an edit that
+    completes a summary changes."""
 
 
 @dataclass(slots=True)
 class _Piece:
-    """A self-contained fragment (balanced tags): ``size`` is its visible UTF-16 length."""
+    """A self-contained fragment (balanced tags): ``size`` is its visible UTF-16 length, or
+    the room it keeps for a longer text to come (``reserve``)."""
 
     html: str
     plain: str
     sep: str = "\n\n"
     quoted: bool = False
     buttons: tuple[Button, ...] = ()
+    reserve: int = 0
+    paper: str = ""
 
     @property
     def size(self) -> int:
-        return utf16_len(self.plain)
+        return max(utf16_len(self.plain), self.reserve)
+
+
+def fit_units(text: str, units: int) -> str:
+    """``text`` cut to at most ``units`` UTF-16 code units (with an ellipsis when cut)."""
+    if utf16_len(text) <= units:
+        return text
+    cut = text[: max(units - 1, 0)]
+    while cut and utf16_len(cut) + 1 > units:
+        cut = cut[:-1]
+    return cut.rstrip() + "…"
 
 
 def inline_html(nodes: tuple[Inline, ...]) -> tuple[str, str]:
@@ -135,7 +151,11 @@ def _card(card: PaperCard, *, quoted: bool) -> list[_Piece]:
     head.buttons = tuple(Button(f"{b.label}: {short}", b.action) for b in card.actions)
     out = [head]
     if card.tldr:
-        out.append(_Piece(_esc(card.tldr), card.tldr, sep="\n", quoted=True))
+        room = card.tldr_room
+        tldr = fit_units(card.tldr, room) if room else card.tldr
+        out.append(
+            _Piece(_esc(tldr), tldr, sep="\n", quoted=True, reserve=room, paper=card.arxiv_id)
+        )
     for block in card.body:
         out.extend(_pieces(block, quoted=True))
     return out
@@ -172,6 +192,7 @@ class _Draft:
     size: int = 0
     in_quote: bool = False
     buttons: list[Button] = field(default_factory=list)
+    papers: list[str] = field(default_factory=list)
 
     def close_quote(self) -> None:
         if self.in_quote:
@@ -192,6 +213,8 @@ class _Draft:
         self.parts_plain.append(sep + piece.plain)
         self.size += utf16_len(sep) + piece.size
         self.buttons.extend(piece.buttons)
+        if piece.paper:
+            self.papers.append(piece.paper)
 
     def cost(self, piece: _Piece) -> int:
         return (utf16_len(piece.sep) if self.parts_plain else 0) + piece.size
@@ -210,7 +233,7 @@ def render(reply: Reply, *, limit: int = MAX_TEXT) -> list[TelegramMessage]:
             if drafts[-1].parts_plain and drafts[-1].size + drafts[-1].cost(piece) > limit:
                 drafts[-1].close_quote()
                 drafts.append(_Draft())
-                piece = _Piece(piece.html, piece.plain, "", piece.quoted, piece.buttons)
+                piece = replace(piece, sep="")
             drafts[-1].add(piece)
         for i, draft in enumerate(drafts):
             draft.close_quote()
@@ -221,7 +244,10 @@ def render(reply: Reply, *, limit: int = MAX_TEXT) -> list[TelegramMessage]:
                 rows += part.buttons
             messages.append(
                 TelegramMessage(
-                    "".join(draft.parts_html), "".join(draft.parts_plain), rows[:MAX_BUTTONS]
+                    "".join(draft.parts_html),
+                    "".join(draft.parts_plain),
+                    rows[:MAX_BUTTONS],
+                    tuple(draft.papers),
                 )
             )
     return messages

@@ -44,6 +44,8 @@ async def save(call: Call, subscription: Subscription) -> None:
     store = call.services.store
     old = await store.get_subscription(subscription.platform, subscription.chat_id)
     await store.save_subscription(rescheduled(old, subscription, call.services.clock()))
+    if call.services.replan is not None:
+        call.services.replan()
 
 
 def category_label(category: str) -> str:

@@ -17,7 +17,9 @@ from bot.contract.outbound import Sender
 @runtime_checkable
 class Adapter(Sender, Protocol):
     """A chat platform: its name (``platform``), ``send`` for messages the bot sends on its
-    own (see :class:`Sender`), and a lifecycle."""
+    own (see :class:`Sender`), and a lifecycle. Platforms that can edit their messages
+    (Telegram, Discord) are also :class:`~bot.contract.outbound.Editor`s: delivery then
+    sends a digest on time and completes its summaries in place."""
 
     async def start(self) -> None:
         """Connect and begin taking updates; return once the platform can be used."""

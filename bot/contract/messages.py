@@ -7,7 +7,7 @@ own format (Telegram HTML, Discord Markdown and embeds, plain terminal text).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -92,6 +92,10 @@ class PaperCard:
     tldr: str = ""
     body: tuple[Block, ...] = ()
     actions: tuple[Button, ...] = ()
+    tldr_room: int = 0
+    """Room (characters) kept for a TL;DR that replaces this one later, when the message
+    is edited in place: renderers lay the card out as if its TL;DR were that long and cut a
+    longer one there, so the edited reply splits into the same messages."""
 
 
 Block = Paragraph | Heading | BulletList | CodeBlock | Collapsible | PaperCard
@@ -113,6 +117,9 @@ class Button:
 MAX_ACTION_BYTES = 64
 
 Tone = Literal["info", "error"]
+OnMessage = Callable[[int, str, tuple[str, ...]], Awaitable[None]]
+"""``on_message(index, message_id, papers)``: message ``index`` of a reply went out as the
+platform's ``message_id``, carrying the paper cards ``papers`` (versioned ids)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +133,9 @@ class Reply:
     tone: Tone = "info"
     extra: tuple[Reply, ...] = field(default=())
     """Follow-up messages sent after this one (a digest longer than one message)."""
+    on_message: OnMessage | None = field(default=None, compare=False, repr=False)
+    """Set on a reply that is completed in place later (a /digest whose summaries are still
+    being made): the adapter that sends it reports where each of its messages went."""
 
 
 # --- builders -------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from contextlib import AbstractAsyncContextManager
 from typing import Literal, Protocol, runtime_checkable
 
 from bot.contract.chats import ChatRef
-from bot.contract.messages import Reply
+from bot.contract.messages import OnMessage, Reply
+
+__all__ = ["DeliveryError", "Editor", "Gate", "OnMessage", "OnSent", "Sender"]
 
 OnSent = Callable[[int], Awaitable[None]]
 Gate = AbstractAsyncContextManager[object]
@@ -70,4 +72,32 @@ class Sender(Protocol):
         ledger can record progress. ``gate`` is held from the moment a message leaves until
         ``on_sent`` has recorded it (after any pacing wait): shared by a fan-out, it bounds
         how many messages a crash can catch in flight. Raises :class:`DeliveryError`."""
+        ...
+
+
+@runtime_checkable
+class Editor(Sender, Protocol):
+    """A sender that can also complete a message it sent, in place (a digest sent with an
+    abstract's extract gets its summary when it lands; nothing is sent twice)."""
+
+    async def send(
+        self,
+        chat: ChatRef,
+        reply: Reply,
+        *,
+        skip: int = 0,
+        key: str | None = None,
+        on_sent: OnSent | None = None,
+        gate: Gate | None = None,
+        on_message: OnMessage | None = None,
+    ) -> int:
+        """As :meth:`Sender.send`; ``on_message`` is awaited after each message with its
+        index, the platform's id for it and the papers it carries, for :meth:`edit`."""
+        ...
+
+    async def edit(self, chat: ChatRef, reply: Reply, *, index: int, message_id: str) -> None:
+        """Replace message ``message_id`` with message ``index`` of ``reply`` (rendered as
+        :meth:`send` renders it: a reply whose cards keep their ``tldr_room`` splits into
+        the same messages). Editing to the same content is a success. Raises
+        :class:`DeliveryError`."""
         ...

@@ -9,10 +9,13 @@ The pipeline, run by the scheduler every minute (and at start, to catch up):
    next-due time) get a ledger row for the latest batch they have not had, in the same
    transaction that moves their next-due time: the outbox. A digest missed beyond the grace
    period (the bot was down all day) is recorded as skipped, never sent days late.
-3. :meth:`DeliveryService.deliver` - every pending ledger row is scored, summarized (each
-   paper once per language, within a deadline) and sent through its platform's adapter, with
-   progress recorded after each message. After a crash or restart it resumes at the first
-   unsent message: nothing is lost, and at most the message in flight is sent twice.
+3. :meth:`DeliveryService.deliver` - every pending ledger row is scored and sent through its
+   platform's adapter, with progress recorded after each message. After a crash or restart it
+   resumes at the first unsent message: nothing is lost, and at most the message in flight is
+   sent twice. Summaries are made ahead by :mod:`bot.delivery.planner`; on platforms that edit
+   their messages a digest leaves at once with those that are ready and
+   :meth:`DeliveryService.complete` fills in the rest in place (:mod:`bot.delivery.live`);
+   elsewhere it waits for them (each paper once per language) within a deadline.
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ from datetime import date, datetime, timedelta
 from bot.arxiv.announcements import AnnouncementProvider
 from bot.arxiv.transport import ArxivRequestError, ArxivUnavailable
 from bot.config import Settings
-from bot.contract.outbound import DeliveryError, Sender
+from bot.contract.outbound import DeliveryError, Editor, Sender
+from bot.delivery.live import LiveDigests
 from bot.delivery.schedule import latest_announcement, local_day_end, next_due
 from bot.model.papers import Paper, announce_type_in
-from bot.model.store import Batch, Delivery, Store
+from bot.model.profile import Profile
+from bot.model.store import Batch, BatchStore, Delivery, Store
 from bot.model.subscriptions import Subscription
 from bot.model.summaries import Summary
 from bot.ranking.digest import Digest, rank
@@ -77,8 +82,18 @@ class DeliveryService:
         # between "sent" and "recorded" at once: what a crash can duplicate.
         self._in_flight = asyncio.Semaphore(settings.delivery_in_flight)
         self._lock = asyncio.Lock()
+        self._completing = asyncio.Lock()
         self._round: asyncio.Task[object] | None = None
         self._stopping = False
+        self.live = LiveDigests(
+            store=store,
+            summarizer=summarizer,
+            senders=self.senders,
+            clock=clock,
+            limit=settings.max_papers_to_summarize,
+        )
+        self.batch_stored: Callable[[], None] | None = None
+        """Told when a new announcement is stored (the summary planner starts on it)."""
 
     # --- 1. fetching -----------------------------------------------------------------------
 
@@ -116,6 +131,8 @@ class DeliveryService:
         await self.store.save_batch(day, categories, announcement.papers, now)
         await self.store.set_meta(FETCHED_FOR, expected.isoformat())
         log.info("stored the %s announcement: %d papers", day, len(announcement.papers))
+        if self.batch_stored is not None:
+            self.batch_stored()
         return await self.store.latest_batch()
 
     # --- 2. scheduling ---------------------------------------------------------------------
@@ -179,6 +196,14 @@ class DeliveryService:
             await self.schedule()
             await self.deliver()
 
+    async def complete(self) -> int:
+        """A scheduler job of its own: edits the digests whose summaries landed (a round
+        busy with a fan-out must not hold them up, nor they a due digest). Returns edits."""
+        if self._completing.locked() or self._stopping:
+            return 0
+        async with self._completing:
+            return await self.live.complete()
+
     async def stop(self, wait_seconds: float = 10.0) -> None:
         """For a clean shutdown: no new message starts, and the round in progress ends once
         the messages in flight are sent and recorded (so a restart resends nothing). A round
@@ -203,7 +228,10 @@ class DeliveryService:
         if not pending:
             return 0
         plans = await self._plan(pending)
-        summaries = await self._summaries(plans.values())
+        # A platform that edits its messages gets the digest on the minute, with the
+        # summaries made ahead; the others wait for summaries up to the deadline.
+        waiting = [p for p in plans.values() if not isinstance(self._sender(p), Editor)]
+        summaries = await self._summaries(waiting)
         slots = asyncio.Semaphore(self.parallel)
 
         async def run(delivery: Delivery) -> bool:
@@ -228,36 +256,18 @@ class DeliveryService:
             key = tuple(b.day for b in batches)
             scorer = scorers.get(key)
             if scorer is None:
-                papers: list[Paper] = []
-                for batch in batches:
-                    papers.extend(await self.store.batch_papers(batch))
-                scorer = scorers[key] = Scorer(
-                    _as_first_announced(papers), mode=self.settings.scoring
-                )
-            digest = rank(
-                scorer,
-                sub.profile(),
-                day=delivery.day,
-                announced=_announced(scorer, sub),
-                now=self.clock(),
-            )
+                scorer = scorers[key] = await batch_scorer(self.store, batches, self.settings)
+            digest = digest_for(scorer, sub, day=delivery.day, now=self.clock())
             plans[delivery.chat_key] = _Plan(sub, batches, digest)
         return plans
 
     async def _batches_for(
         self, delivery: Delivery, sub: Subscription, spans: dict[tuple[date, date], list[Batch]]
     ) -> list[Batch]:
-        """The digest's batches, read once per span and shared by every digest of it (a
-        batch lists each of its papers: one copy per digest would cost 10,000 subscribers
-        over a gigabyte)."""
-        if delivery.kind != "weekly":
-            span = (delivery.day - timedelta(days=1), delivery.day)
-        else:
-            last = await self.store.last_delivery(sub.platform, sub.chat_id)
-            span = (last.day if last else delivery.day - WEEKLY_LOOKBACK, delivery.day)
-        if span not in spans:
-            spans[span] = await self.store.batches_since(*span)
-        return spans[span] if delivery.kind == "weekly" else spans[span][-1:]
+        return await digest_batches(self.store, sub, delivery.day, delivery.kind, spans)
+
+    def _sender(self, plan: _Plan) -> Sender:
+        return self.senders[plan.sub.platform]
 
     async def _summaries(self, plans: Iterable[_Plan]) -> dict[tuple[str, str], Summary]:
         """Each paper shown anywhere is summarized once per language, and no digest waits
@@ -307,18 +317,31 @@ class DeliveryService:
             self.counters.skipped += 1
             return False
         language = plan.sub.language
-        digest = replace(
-            plan.digest,
-            generated_at=self.clock(),
-            summaries={
+        sender = self.senders[delivery.platform]
+        if isinstance(sender, Editor):
+            ready = await self.live.ready(plan.digest, language)
+        else:
+            ready = {
                 s.paper.versioned_id: summaries[(language, s.paper.versioned_id)]
                 for s in plan.digest.papers
                 if (language, s.paper.versioned_id) in summaries
-            },
-        )
+            }
+        digest = replace(plan.digest, generated_at=self.clock(), summaries=ready)
         heading = "arXiv weekly digest" if delivery.kind == "weekly" else "arXiv digest"
-        reply = digest_reply(digest, heading=heading)
-        sender = self.senders[delivery.platform]
+        on_message = None
+        if not isinstance(sender, Editor):
+            reply = digest_reply(digest, heading=heading)
+        else:
+            live = None
+            if delivery.messages_sent:
+                live = await self.live.resumed(
+                    plan.sub.chat, delivery.key, digest, heading=heading
+                )
+            if live is None:
+                live = await self.live.begin(
+                    plan.sub.chat, delivery.key, language, digest, heading=heading
+                )
+            reply, on_message = live
         if delivery.state == "due":
             await self.store.update_delivery(delivery, state="in_progress")
 
@@ -328,14 +351,25 @@ class DeliveryService:
                 raise _Stopping  # the rest of this digest goes out after the restart
 
         try:
-            total = await sender.send(
-                plan.sub.chat,
-                reply,
-                skip=delivery.messages_sent,
-                key=delivery.key,
-                on_sent=progress,
-                gate=self._in_flight,
-            )
+            if isinstance(sender, Editor):
+                total = await sender.send(
+                    plan.sub.chat,
+                    reply,
+                    skip=delivery.messages_sent,
+                    key=delivery.key,
+                    on_sent=progress,
+                    gate=self._in_flight,
+                    on_message=on_message,
+                )
+            else:
+                total = await sender.send(
+                    plan.sub.chat,
+                    reply,
+                    skip=delivery.messages_sent,
+                    key=delivery.key,
+                    on_sent=progress,
+                    gate=self._in_flight,
+                )
         except DeliveryError as exc:
             await self._failed(delivery, exc)
             return False
@@ -385,6 +419,40 @@ class _Stopping(Exception):
     """Raised through an adapter's ``send`` after a message is recorded, at shutdown."""
 
 
+async def digest_batches(
+    store: Store,
+    sub: Subscription,
+    day: date,
+    kind: str,
+    spans: dict[tuple[date, date], list[Batch]],
+) -> list[Batch]:
+    """The batches of a digest of ``day``, read once per span and shared by every digest of
+    it (a batch lists each of its papers: one copy per digest would cost 10,000 subscribers
+    over a gigabyte). A weekly digest has every batch since the chat's last one."""
+    if kind != "weekly":
+        span = (day - timedelta(days=1), day)
+    else:
+        last = await store.last_delivery(sub.platform, sub.chat_id)
+        span = (last.day if last else day - WEEKLY_LOOKBACK, day)
+    if span not in spans:
+        spans[span] = await store.batches_since(*span)
+    return spans[span] if kind == "weekly" else spans[span][-1:]
+
+
+async def batch_scorer(store: BatchStore, batches: list[Batch], settings: Settings) -> Scorer:
+    """The papers of ``batches`` indexed once for every digest that shows them."""
+    papers: list[Paper] = []
+    for batch in batches:
+        papers.extend(await store.batch_papers(batch))
+    return Scorer(_as_first_announced(papers), mode=settings.scoring)
+
+
+def digest_for(scorer: Scorer, sub: Subscription, *, day: date, now: datetime) -> Digest:
+    """A subscription's digest of the scored batches: what delivery sends and what the
+    planner summarizes ahead."""
+    return rank(scorer, sub.profile(), day=day, announced=announced_in(scorer, sub), now=now)
+
+
 def _as_first_announced(papers: list[Paper]) -> list[Paper]:
     """Papers of several batches (oldest first: a weekly digest), every version announced as
     its paper first was. The scorer keeps each paper's latest version only: a paper new on
@@ -400,7 +468,7 @@ def _as_first_announced(papers: list[Paper]) -> list[Paper]:
     ]  # fmt: skip
 
 
-def _announced(scorer: Scorer, sub: Subscription) -> int:
+def announced_in(scorer: Scorer, sub: Subscription | Profile) -> int:
     """How many of the batch's papers were announced in the subscriber's own categories."""
     wanted = frozenset(sub.categories)
     kinds = {"new", "cross"} if sub.include_cross else {"new"}

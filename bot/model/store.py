@@ -207,6 +207,53 @@ class DeliveryLedger(Protocol):
     async def delivery_failures(self, day: date, limit: int = 20) -> list[Delivery]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class LiveMessage:
+    """One platform message of a live digest and the papers it carries (versioned ids)."""
+
+    index: int
+    message_id: str
+    papers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveDigest:
+    """A digest sent before all its summaries were made, to be completed in place.
+
+    ``ref`` names it in the chat (a delivery's key, or a /digest request's); ``snapshot``
+    is what it showed, as the core encodes it; ``pending`` the papers (versioned ids) whose
+    summary it still lacks."""
+
+    platform: str
+    chat_id: str
+    ref: str
+    language: str
+    snapshot: str
+    pending: tuple[str, ...]
+    created_at: datetime
+    messages: tuple[LiveMessage, ...] = ()
+
+
+class LiveDigestStore(Protocol):
+    """Digests completed in place, and which message carries which paper."""
+
+    async def save_live_digest(self, live: LiveDigest) -> None:
+        """Insert or replace it (its messages are added by :meth:`add_live_message`)."""
+
+    async def add_live_message(
+        self, platform: str, chat_id: str, ref: str, message: LiveMessage
+    ) -> None: ...
+
+    async def live_digests(self, limit: int = 1000) -> list[LiveDigest]:
+        """Live digests with papers still pending, oldest first, with their messages."""
+
+    async def set_live_pending(
+        self, platform: str, chat_id: str, ref: str, pending: tuple[str, ...]
+    ) -> None:
+        """Record what is still pending; with nothing left the digest and its messages are
+        forgotten."""
+
+
 class MetaStore(Protocol):
     """Small operational state (last fetch, ...)."""
 
@@ -237,6 +284,7 @@ class Store(
     DeliveryLedger,
     MetaStore,
     FeedTokenStore,
+    LiveDigestStore,
     Protocol,
 ):
     """The whole store: every role, its health, and closing it. Components ask for the roles

@@ -3,6 +3,8 @@ delivery. LaTeX becomes readable here, where paper text turns into something peo
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from bot.contract.messages import Block, Button, Collapsible, PaperCard, Reply, bold, italic, para
 from bot.model.papers import Paper
 from bot.model.summaries import Summary
@@ -13,6 +15,11 @@ from bot.text.excerpts import abstract_tldr
 from bot.text.latex import readable
 
 MAX_AUTHORS = 5
+TLDR_ROOM = 360
+"""Characters kept for a model's TL;DR in a card sent with its abstract's extract (the
+extract is at most ~280; a model's TL;DR is one or two sentences, and a longer one is cut
+there: the full summary stays one button away). More room costs messages: each card of a
+digest sent before its summary takes this much of Telegram's 4,096."""
 
 
 def authors_line(authors: tuple[str, ...]) -> tuple[str, ...]:
@@ -38,6 +45,7 @@ def paper_card(
     summary: Summary | None = None,
     body: tuple[Block, ...] = (),
     summary_button: bool = True,
+    tldr_room: int = 0,
 ) -> PaperCard:
     return PaperCard(
         arxiv_id=paper.versioned_id,
@@ -50,12 +58,18 @@ def paper_card(
         tldr=readable(summary.tldr if summary else abstract_tldr(paper.abstract)),
         body=body,
         actions=(summary_action(paper),) if summary_button else (),
+        tldr_room=tldr_room,
     )
 
 
-def digest_reply(digest: Digest, *, heading: str = "arXiv digest") -> Reply:
+def digest_reply(
+    digest: Digest, *, heading: str = "arXiv digest", completed_later: Collection[str] = ()
+) -> Reply:
     """Compact cards: title, authors, categories, score and why, and the TL;DR; the full
-    summary is one button away."""
+    summary is one button away. Cards of the papers in ``completed_later`` (versioned ids)
+    keep room for a TL;DR that arrives after the message is sent (see
+    :attr:`PaperCard.tldr_room`): built again with the same set, the reply splits into the
+    same messages, whatever summaries it holds by then."""
     day = digest.announcement_day.strftime("%a %d %b %Y") if digest.announcement_day else "today"
     cats = ", ".join(digest.categories)
     if not digest.papers:
@@ -71,7 +85,13 @@ def digest_reply(digest: Digest, *, heading: str = "arXiv digest") -> Reply:
         f" · {cats} · {len(digest.papers)} of {digest.announced} papers",
     )
     cards = tuple(
-        paper_card(s.paper, scored=s, summary=digest.summary_of(s)) for s in digest.papers
+        paper_card(
+            s.paper,
+            scored=s,
+            summary=digest.summary_of(s),
+            tldr_room=TLDR_ROOM if s.paper.versioned_id in completed_later else 0,
+        )
+        for s in digest.papers
     )
     return Reply((header, *cards))
 

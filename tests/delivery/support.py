@@ -21,6 +21,7 @@ from bot.arxiv.announcements import AnnouncementSource
 from bot.arxiv.api import ArxivApi
 from bot.arxiv.transport import ArxivHttp
 from bot.config import Settings
+from bot.delivery.planner import SummaryPlanner
 from bot.delivery.schedule import rescheduled
 from bot.delivery.service import DeliveryService
 from bot.model.subscriptions import Subscription
@@ -193,6 +194,7 @@ class World:
             client=self.client,
             model=FAKE_MODEL,
             workers=self.settings.summary_workers,
+            daily_calls=self.settings.llm_daily_calls,
             clock=self.clock,
         )
         self.service = DeliveryService(
@@ -204,6 +206,13 @@ class World:
             clock=self.clock,
             parallel=self.parallel,
         )
+        self.planner = SummaryPlanner(
+            settings=self.settings,
+            store=self.store,
+            summarizer=self.summarizer,
+            clock=self.clock,
+        )
+        self.service.batch_stored = self.planner.replan
         self.api: ArxivApi | None = None
         self._opened = True
         return self
@@ -227,6 +236,7 @@ class World:
         if not self._opened:
             return
         self._opened = False
+        await self.planner.stop()
         if self.api is not None:
             self.api.close()
         if self.client is not None:

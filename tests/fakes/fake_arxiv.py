@@ -35,6 +35,7 @@ import html
 import re
 import textwrap
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -120,6 +121,7 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     route: str = "other"  # "rss" | "atom" | "api" | "pdf" | "html" | "other" (extra field)
+    at: float = 0.0  # time.monotonic() when it arrived (extra field: checks the pacing)
 
 
 # --------------------------------------------------------------------------------------------
@@ -840,6 +842,7 @@ class FakeArxiv(LocalServer):
                 query=dict(request.query),
                 headers=dict(request.headers),
                 route=route,
+                at=time.monotonic(),
             )
         )
         delay = self.delay

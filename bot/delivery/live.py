@@ -1,0 +1,233 @@
+"""Digests completed in place: sent on time with the summaries that are ready, the others
+showing their abstract's extract, and edited when the missing summaries land.
+
+What a digest showed is kept as a snapshot (its ranked papers, not its text), with the papers
+it still waits for and, per platform message, the papers that message carries. Rebuilt from
+the snapshot with the summaries made since, the reply splits into the same messages (cards of
+pending papers keep room for their TL;DR: :attr:`~bot.contract.messages.PaperCard.tldr_room`),
+so each message whose paper got its summary is edited, and nothing is sent again. A message
+the platform no longer lets us edit keeps its extract; the summary stays one button away.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bot.contract.chats import ChatRef
+from bot.contract.messages import Reply
+from bot.contract.outbound import DeliveryError, Editor, OnMessage, Sender
+from bot.model.papers import Paper
+from bot.model.store import LiveDigest, LiveMessage, Store
+from bot.model.summaries import Summary
+from bot.ranking.digest import Digest
+from bot.ranking.scoring import Match, ScoredPaper
+from bot.rendering.paper_cards import digest_reply
+from bot.summaries.summarizer import Summarizer
+
+log = logging.getLogger(__name__)
+
+LIVE_FOR = timedelta(days=2)
+"""How long a digest waits for its missing summaries before it is left as sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What a live digest showed: enough to build its reply again."""
+
+    chat: ChatRef
+    heading: str
+    digest: Digest
+    completed_later: frozenset[str]
+
+
+def encode(snapshot: Snapshot) -> str:
+    d = snapshot.digest
+    return json.dumps(
+        {
+            "chat_kind": snapshot.chat.kind,
+            "heading": snapshot.heading,
+            "generated_at": d.generated_at.isoformat(),
+            "categories": list(d.categories),
+            "day": d.announcement_day.isoformat() if d.announcement_day else None,
+            "announced": d.announced,
+            "papers": [
+                [
+                    s.paper.arxiv_id,
+                    s.paper.version,
+                    s.score,
+                    s.announce_type,
+                    [[m.keyword, m.in_title] for m in s.matched],
+                ]
+                for s in d.papers
+            ],
+            "completed_later": sorted(snapshot.completed_later),
+        },
+        ensure_ascii=False,
+    )
+
+
+async def decode(live: LiveDigest, papers: Callable[[str, int], Any]) -> Snapshot | None:
+    """The snapshot, its papers read back from the store (None when one is gone)."""
+    data = json.loads(live.snapshot)
+    scored: list[ScoredPaper] = []
+    for arxiv_id, version, score, announce_type, matched in data["papers"]:
+        paper: Paper | None = await papers(arxiv_id, version)
+        if paper is None:
+            return None
+        matches = tuple(Match(k, bool(t)) for k, t in matched)
+        scored.append(ScoredPaper(paper, float(score), matches, announce_type))
+    day = data["day"]
+    digest = Digest(
+        generated_at=datetime.fromisoformat(data["generated_at"]),
+        categories=tuple(data["categories"]),
+        announcement_day=date.fromisoformat(day) if day else None,
+        announced=int(data["announced"]),
+        papers=tuple(scored),
+    )
+    chat = ChatRef(live.platform, live.chat_id, data["chat_kind"])
+    return Snapshot(chat, data["heading"], digest, frozenset(data["completed_later"]))
+
+
+class LiveDigests:
+    """Starts live digests (:meth:`begin`) and completes them (:meth:`complete`)."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        summarizer: Summarizer,
+        senders: Mapping[str, Sender],
+        clock: Callable[[], datetime],
+        limit: int,
+    ) -> None:
+        self.store = store
+        self.summarizer = summarizer
+        self.senders = senders
+        self.clock = clock
+        self.limit = limit
+        """Only a digest's top ``limit`` papers get summaries (``max_papers_to_summarize``)."""
+
+    def editable(self, platform: str) -> bool:
+        return isinstance(self.senders.get(platform), Editor)
+
+    async def ready(self, digest: Digest, language: str) -> dict[str, Summary]:
+        """The summaries of the digest's top papers that exist now (never waits)."""
+        found: dict[str, Summary] = {}
+        for scored in digest.papers[: self.limit]:
+            summary = await self.summarizer.cached(scored.paper, language)
+            if summary is not None:
+                found[scored.paper.versioned_id] = summary
+        return found
+
+    def missing(self, digest: Digest) -> tuple[str, ...]:
+        """The top papers the digest shows without their summary."""
+        if not self.summarizer.enabled:
+            return ()
+        top = digest.papers[: self.limit]
+        return tuple(
+            s.paper.versioned_id for s in top if s.paper.versioned_id not in digest.summaries
+        )
+
+    async def begin(
+        self, chat: ChatRef, ref: str, language: str, digest: Digest, *, heading: str
+    ) -> tuple[Reply, OnMessage | None]:
+        """The digest's reply, and (when papers still wait for their summary) what records
+        its messages for the completion. A digest resumed after a restart keeps the layout
+        it was first sent with."""
+        pending = self.missing(digest)
+        if not pending:
+            return digest_reply(digest, heading=heading), None
+        snapshot = Snapshot(chat, heading, digest, frozenset(pending))
+        await self.store.save_live_digest(
+            LiveDigest(
+                platform=chat.platform,
+                chat_id=chat.chat_id,
+                ref=ref,
+                language=language,
+                snapshot=encode(replace(snapshot, digest=replace(digest, summaries={}))),
+                pending=pending,
+                created_at=self.clock(),
+            )
+        )
+
+        async def record(index: int, message_id: str, papers: tuple[str, ...]) -> None:
+            message = LiveMessage(index, message_id, papers)
+            await self.store.add_live_message(chat.platform, chat.chat_id, ref, message)
+
+        reply = digest_reply(digest, heading=heading, completed_later=pending)
+        return reply, record
+
+    async def resumed(
+        self, chat: ChatRef, ref: str, digest: Digest, *, heading: str
+    ) -> tuple[Reply, OnMessage | None] | None:
+        """For a digest whose first messages went out before a restart: its reply in the
+        layout it was sent with, or None when it was not live."""
+        for live in await self.store.live_digests(limit=100_000):
+            if (live.platform, live.chat_id, live.ref) != (chat.platform, chat.chat_id, ref):
+                continue
+            snapshot = await decode(live, self.store.get_paper)
+            if snapshot is None:
+                return None
+
+            async def record(index: int, message_id: str, papers: tuple[str, ...]) -> None:
+                message = LiveMessage(index, message_id, papers)
+                await self.store.add_live_message(chat.platform, chat.chat_id, ref, message)
+
+            reply = digest_reply(digest, heading=heading, completed_later=snapshot.completed_later)
+            return reply, record
+        return None
+
+    async def complete(self) -> int:
+        """Edit every sent message whose papers got their summaries; returns the edits."""
+        edits = 0
+        for live in await self.store.live_digests():
+            key = (live.platform, live.chat_id, live.ref)
+            if self.clock() - live.created_at > LIVE_FOR:
+                await self.store.set_live_pending(*key, ())
+                continue
+            sender = self.senders.get(live.platform)
+            if not isinstance(sender, Editor) or not live.messages:
+                continue
+            snapshot = await decode(live, self.store.get_paper)
+            if snapshot is None:
+                await self.store.set_live_pending(*key, ())
+                continue
+            done = await self._complete_one(sender, live, snapshot)
+            if done is None:
+                continue  # the platform asks to wait: the next round tries again
+            edits += done[0]
+            await self.store.set_live_pending(*key, done[1])
+        return edits
+
+    async def _complete_one(
+        self, sender: Editor, live: LiveDigest, snapshot: Snapshot
+    ) -> tuple[int, tuple[str, ...]] | None:
+        summaries = await self.ready(snapshot.digest, live.language)
+        sent = {p for m in live.messages for p in m.papers}
+        landed = {vid for vid in live.pending if vid in summaries and vid in sent}
+        if not landed:
+            return 0, live.pending
+        digest = replace(snapshot.digest, summaries=summaries)
+        reply = digest_reply(
+            digest, heading=snapshot.heading, completed_later=snapshot.completed_later
+        )
+        edits = 0
+        for message in live.messages:
+            if not landed & set(message.papers):
+                continue
+            try:
+                await sender.edit(
+                    snapshot.chat, reply, index=message.index, message_id=message.message_id
+                )
+                edits += 1
+            except DeliveryError as exc:
+                if exc.kind in ("rate_limited", "transient", "uncertain"):
+                    log.info("completing a digest in %s waits: %s", snapshot.chat.key, exc)
+                    return None
+                log.info("a digest message in %s cannot be completed: %s", snapshot.chat.key, exc)
+        return edits, tuple(v for v in live.pending if v not in landed)
