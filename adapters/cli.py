@@ -235,13 +235,17 @@ async def _run(args: argparse.Namespace) -> int:
                 log.info("running; stop with Ctrl-C or SIGTERM")
                 await stop.wait()
             finally:
-                # First, and before the scheduler's shutdown cancels it: the fan-out in
-                # progress stops after the messages in flight, with their progress recorded.
+                # Within seconds (Docker kills after ten), whatever the bot waits for. First,
+                # and before the scheduler's shutdown cancels it: the fan-out in progress
+                # stops after the messages in flight, with their progress recorded. Then the
+                # jobs and the platforms' commands in progress are cancelled, and last the
+                # model calls they were waiting for.
                 await delivery.stop()
                 if scheduler.running:
                     scheduler.shutdown(wait=False)
                 for component in reversed(started):
                     await component.stop()
+                await services.summarizer.cancel()
     return 0
 
 

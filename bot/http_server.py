@@ -104,7 +104,8 @@ async def prometheus_text(services: Services) -> str:
 
 class HttpServer:
     def __init__(self, app: web.Application, host: str, port: int) -> None:
-        self._runner = web.AppRunner(app, access_log=None)
+        # At shutdown, requests in progress get two seconds (aiohttp's default is a minute).
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         self.host = host
         self.port = port
 

@@ -34,6 +34,7 @@ import yarl
 from discord import app_commands
 
 from adapters.discord.render import DiscordMessage, render
+from adapters.inflight import InFlight
 from bot import taxonomy
 from bot.chat_events import ChatEvents
 from bot.chats import ChatRef, CommandContext
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 NO_MENTIONS = discord.AllowedMentions.none()
+STOP_STEP_SECONDS = 2.0
+"""At shutdown, the longest wait for each step (cancelled commands; closing the gateway)."""
 DEFER_AFTER = 2.0
 """Seconds a command may run before its interaction is deferred (Discord allows 3)."""
 _GONE_CODES = {
@@ -134,6 +137,7 @@ class DiscordAdapter:
         self._overall = SlidingWindow(1, 1.0 / global_per_second, clock=clock)
         self._per_channel = KeyedWindows(lambda _: SlidingWindow(5, 5.0, clock=clock))
         self._task: asyncio.Task[None] | None = None
+        self._busy = InFlight()
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -142,8 +146,17 @@ class DiscordAdapter:
         self._task = asyncio.create_task(self.client.connect(), name="discord")
 
     async def stop(self) -> None:
-        await self.client.close()
+        """Within seconds: commands in progress are cancelled (they may wait minutes for the
+        model or arXiv), and closing the gateway gets a bounded time (Discord may be down)."""
+        self._busy.close()
+        await self._busy.cancel(STOP_STEP_SECONDS)
+        try:
+            async with asyncio.timeout(STOP_STEP_SECONDS):
+                await self.client.close()
+        except TimeoutError:
+            log.warning("Discord: the connection did not close in time")
         if self._task is not None:
+            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
@@ -268,17 +281,24 @@ class DiscordAdapter:
         async def progress(_: Reply) -> None:
             await _defer(interaction, ephemeral=private)
 
-        task = asyncio.ensure_future(work(progress))
-        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-        if not done:
-            await _defer(interaction, ephemeral=private)
-        reply = await task
-        if private:
-            reply = replace(reply, private=True)
-        try:
-            await self._respond(interaction, reply)
-        except discord.HTTPException as exc:
-            log.info("could not answer an interaction: %s", exc)
+        if self._busy.closed:
+            return  # shutting down
+        with self._busy.tracking():
+            task = asyncio.ensure_future(work(progress))
+            try:
+                done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+                if not done:
+                    await _defer(interaction, ephemeral=private)
+                reply = await task
+            except asyncio.CancelledError:
+                task.cancel()  # shutdown: the command's own wait too
+                raise
+            if private:
+                reply = replace(reply, private=True)
+            try:
+                await self._respond(interaction, reply)
+            except discord.HTTPException as exc:
+                log.info("could not answer an interaction: %s", exc)
 
     async def _respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
         for message in render(reply):

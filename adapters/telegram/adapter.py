@@ -56,6 +56,7 @@ from telegram.ext import (
     filters,
 )
 
+from adapters.inflight import InFlight
 from adapters.telegram.render import TelegramMessage, render
 from bot.chat_events import ChatEvents
 from bot.chats import ChatKind, ChatRef, CommandContext
@@ -71,6 +72,8 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 PLATFORM = "telegram"
+STOP_STEP_SECONDS = 2.0
+"""At shutdown, the longest wait for each step (the last poll; cancelled commands)."""
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "channel_post"]
 
 
@@ -150,6 +153,7 @@ class TelegramAdapter:
         self._per_chat = KeyedWindows(self._window_for)
         self._per_group = KeyedWindows(self._group_window_for)
         self.username = ""
+        self._busy = InFlight()
         self.app: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(token)
@@ -194,9 +198,19 @@ class TelegramAdapter:
         await self.app.start()
 
     async def stop(self) -> None:
+        """Within seconds, whatever the handlers wait for: no new update is taken, the
+        commands in progress are cancelled (a slow model or arXiv would hold the shutdown for
+        minutes), and the last poll, which confirms the fetched updates, gets a bounded time
+        (Telegram may be down)."""
+        self._busy.close()
         updater = self.app.updater
         if updater is not None and updater.running:
-            await updater.stop()
+            try:
+                async with asyncio.timeout(STOP_STEP_SECONDS):
+                    await updater.stop()
+            except TimeoutError:
+                log.warning("Telegram: the last poll did not finish; updates may come again")
+        await self._busy.cancel(STOP_STEP_SECONDS)
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
@@ -215,18 +229,21 @@ class TelegramAdapter:
         names = self.router.registry.names()
         # PTB's CommandHandler skips channel posts unless asked: commands in channels too.
         posts = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
-        self.app.add_handler(CommandHandler(names, self._on_text, filters=posts))
-        self.app.add_handler(MessageHandler(filters.COMMAND, self._on_unknown_command))
+        busy = self._busy.tracked
+        self.app.add_handler(CommandHandler(names, busy(self._on_text), filters=posts))
+        self.app.add_handler(MessageHandler(filters.COMMAND, busy(self._on_unknown_command)))
         self.app.add_handler(
             MessageHandler(
-                filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, self._on_text
+                filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, busy(self._on_text)
             )
         )
-        self.app.add_handler(CallbackQueryHandler(self._on_button))
+        self.app.add_handler(CallbackQueryHandler(busy(self._on_button)))
         self.app.add_handler(
-            ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+            ChatMemberHandler(busy(self._on_membership), ChatMemberHandler.MY_CHAT_MEMBER)
         )
-        self.app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migration))
+        self.app.add_handler(
+            MessageHandler(filters.StatusUpdate.MIGRATE, busy(self._on_migration))
+        )
         self.app.add_error_handler(self._on_error)
 
     async def _context(self, update: Update) -> CommandContext | None:
