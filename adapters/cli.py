@@ -10,11 +10,12 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from adapters.console import ConsoleAdapter
+from adapters.platform_starter import PlatformStarter
 from adapters.wiring import (
     Component,
     build_adapters,
@@ -34,8 +35,11 @@ from bot.formats import FORMATS, SUMMARY_FORMATS, Format, render, summary_docume
 from bot.http_server import HttpServer, make_app
 from bot.languages import language_code
 from bot.logs import setup_logging
+from bot.outbound import Sender
 from bot.paper_lookup import PaperNotFound, find_paper
-from bot.scheduler import make_scheduler
+from bot.platforms import PlatformStatus
+from bot.scheduler import make_scheduler, run_soon
+from bot.services import Services
 from bot.store import StoreError
 from bot.summarizer import SummaryUnavailable
 from storage import sqlite_path
@@ -211,12 +215,9 @@ async def _run(args: argparse.Namespace) -> int:
                     "nothing to run: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN, or "
                     "ARXIV_BOT_HTTP_PORT for feeds alone (or try `arxiv-bot chat`)"
                 )
-            delivery = make_delivery(services, adapters)
+            # A platform's digests go out once it is up (it may be unreachable at start).
+            delivery = make_delivery(services, [])
             services.delivery = delivery
-            components: list[Component] = list(adapters)
-            if settings.http_port is not None:
-                app = make_app(services, FeedRoutes(services).routes())
-                components.append(HttpServer(app, settings.http_host, settings.http_port))
             scheduler = make_scheduler(
                 {
                     "delivery": (delivery.tick, TICK_SECONDS),
@@ -226,6 +227,19 @@ async def _run(args: argparse.Namespace) -> int:
                     ),
                 }
             )
+
+            def platform_up(adapter: Component) -> None:
+                if isinstance(adapter, Sender):
+                    delivery.senders[adapter.platform] = adapter
+                    run_soon(scheduler, "delivery")
+
+            components: list[Component] = [
+                start_in_background(settings, services, adapter, platform_up)
+                for adapter in adapters
+            ]
+            if settings.http_port is not None:
+                app = make_app(services, FeedRoutes(services).routes())
+                components.append(HttpServer(app, settings.http_host, settings.http_port))
             started: list[Component] = []
             try:
                 for component in components:
@@ -247,6 +261,26 @@ async def _run(args: argparse.Namespace) -> int:
                     await component.stop()
                 await services.summarizer.cancel()
     return 0
+
+
+def start_in_background(
+    settings: Settings,
+    services: Services,
+    adapter: Component,
+    on_up: Callable[[Component], None],
+) -> PlatformStarter:
+    """The platform is retried until it answers; its status is shown by /healthz and
+    /status, and ``on_up`` gives it its digests once it is up."""
+    platform = str(getattr(adapter, "platform", type(adapter).__name__))
+    status = services.platforms[platform] = PlatformStatus(platform, since=services.clock())
+    return PlatformStarter(
+        adapter,
+        status,
+        on_up=lambda: on_up(adapter),
+        clock=services.clock,
+        first_delay=settings.platform_retry_seconds,
+        max_delay=settings.platform_retry_max_seconds,
+    )
 
 
 COMMANDS = {"digest": _digest, "summarize": _summarize, "chat": _chat, "run": _run}

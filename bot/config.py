@@ -178,6 +178,10 @@ class Settings(BaseSettings):
     )
     """Sync slash commands to these servers only (instant, for development)."""
     discord_sync_commands: bool = True
+    platform_retry_seconds: float = Field(5.0, gt=0)
+    """First pause before a chat platform unreachable at start is tried again; the pauses
+    double (with jitter) up to ``platform_retry_max_seconds``."""
+    platform_retry_max_seconds: float = Field(300.0, gt=0)
     admin_cache_seconds: float = Field(60.0, ge=0)
     """How long a chat member's admin status is believed before Telegram is asked again."""
 

@@ -23,6 +23,13 @@ def make_app(services: Services, extra_routes: list[Route] | None = None) -> web
     app = web.Application(middlewares=[_plain_errors])
 
     async def healthz(_: web.Request) -> web.Response:
+        # A chat platform still unreachable after its first retries is an outage: its
+        # digests are not going out, so the bot is not healthy (503, with the reason), even
+        # though the feeds and the other platform keep running.
+        down = [p.describe() for p in services.platforms.values() if not p.healthy]
+        if down:
+            text = "".join(f"{line}\n" for line in down)
+            return web.Response(status=503, text=text, content_type="text/plain", charset="utf-8")
         return web.Response(text="ok\n", content_type="text/plain", charset="utf-8")
 
     async def metrics(_: web.Request) -> web.Response:

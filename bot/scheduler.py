@@ -48,3 +48,10 @@ def _logged(name: str, func: Callable[[], Awaitable[object]]) -> Callable[[], Aw
             log.exception("scheduled job %s failed", name)
 
     return job
+
+
+def run_soon(scheduler: AsyncIOScheduler, name: str) -> None:
+    """Run job ``name`` now rather than at its next interval (a platform that just came up
+    should not wait a minute for its digests)."""
+    if scheduler.running:
+        scheduler.modify_job(name, next_run_time=datetime.now(UTC))

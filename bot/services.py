@@ -16,6 +16,7 @@ from bot.announcements import Announcement
 from bot.arxiv_ids import ArxivId
 from bot.config import Settings
 from bot.papers import Paper
+from bot.platforms import PlatformStatus
 from bot.store import Store
 from bot.summarizer import Summarizer
 
@@ -70,3 +71,6 @@ class Services:
     started_at: datetime = field(default_factory=utc_now)
     feed_secret: bytes | None = None
     """Key of private feed tokens (see :mod:`bot.feed_tokens`)."""
+    platforms: dict[str, PlatformStatus] = field(default_factory=dict)
+    """The chat platforms ``arxiv-bot run`` starts, and whether each is up (/healthz,
+    /status)."""

@@ -43,6 +43,7 @@ from bot.languages import LANGUAGES
 from bot.local_time import available_zones
 from bot.messages import Button, Reply
 from bot.outbound import DeliveryError, Gate, OnSent
+from bot.platforms import PlatformRefused
 from bot.ratelimit import KeyedWindows, SlidingWindow
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ class DiscordAdapter:
             discord.http.Route.BASE = api_url.rstrip("/")
         if gateway_url:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+        self._client_options = client_options
         self.client = _Client(self, **client_options)
         self._clock = clock
         # Evenly spaced rather than a burst each second: a burst delayed on its way would
@@ -142,7 +144,18 @@ class DiscordAdapter:
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.client.login(self.token)  # runs setup_hook
+        """Signs in (and syncs the commands), then connects the gateway in a task, which
+        discord.py reconnects by itself. A failed sign-in leaves a fresh client, so that a
+        later call can try again; a token Discord refuses raises :class:`PlatformRefused`."""
+        try:
+            await self.client.login(self.token)  # runs setup_hook
+        except BaseException as exc:
+            failed, self.client = self.client, _Client(self, **self._client_options)
+            with contextlib.suppress(Exception):
+                await failed.close()
+            if isinstance(exc, discord.LoginFailure):
+                raise PlatformRefused(f"Discord refused the token: {exc}") from None
+            raise
         self._task = asyncio.create_task(self.client.connect(), name="discord")
 
     async def stop(self) -> None:

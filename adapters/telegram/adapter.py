@@ -39,6 +39,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -63,6 +64,7 @@ from bot.chats import ChatKind, ChatRef, CommandContext
 from bot.commands import CommandRouter
 from bot.messages import Reply
 from bot.outbound import DeliveryError, Gate, OnSent
+from bot.platforms import PlatformRefused
 from bot.ratelimit import KeyedWindows, SlidingWindow
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,25 @@ log = logging.getLogger(__name__)
 # PTB's documented opt-in: retry_after as a timedelta (the next major's type) instead of an
 # int plus a deprecation warning on every 429. _seconds() reads both.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+
+class _OutageWithoutTraceback(logging.Filter):
+    """PTB logs every error page of an unreachable Telegram (a proxy's HTML 502, a failed
+    poll) with a traceback: an outage is not a bug, and the adapter and the platform starter
+    report it in one line. The message stays; the traceback of a network error goes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, TelegramError | ValueError):
+            record.exc_info = None
+            record.exc_text = None
+            if record.levelno > logging.WARNING:
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+for _name in ("telegram.request.BaseRequest", "telegram.ext.Updater", "telegram.ext"):
+    logging.getLogger(_name).addFilter(_OutageWithoutTraceback())
 
 PLATFORM = "telegram"
 STOP_STEP_SECONDS = 2.0
@@ -174,6 +195,29 @@ class TelegramAdapter:
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Signs in, publishes the command menu and starts receiving updates. A failure
+        undoes what was started, so that a later call can try again from the beginning;
+        a token Telegram refuses raises :class:`PlatformRefused`."""
+        try:
+            await self._start()
+        except BaseException as exc:
+            await self._undo_start()
+            if isinstance(exc, InvalidToken):
+                raise PlatformRefused(f"Telegram refused the token: {exc}") from None
+            raise
+
+    async def _undo_start(self) -> None:
+        with contextlib.suppress(Exception):
+            updater = self.app.updater
+            if updater is not None and updater.running:
+                async with asyncio.timeout(STOP_STEP_SECONDS):
+                    await updater.stop()
+        with contextlib.suppress(Exception):
+            if self.app.running:
+                await self.app.stop()
+            await self.app.shutdown()
+
+    async def _start(self) -> None:
         await self.app.initialize()
         me = self.app.bot.bot
         self.username = me.username or ""
