@@ -22,6 +22,7 @@ import inspect
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from typing import Any
@@ -52,8 +53,13 @@ PLATFORM = "discord"
 NO_MENTIONS = discord.AllowedMentions.none()
 STOP_STEP_SECONDS = 2.0
 """At shutdown, the longest wait for each step (cancelled commands; closing the gateway)."""
-DEFER_AFTER = 2.0
-"""Seconds a command may run before its interaction is deferred (Discord allows 3)."""
+SEEN_INTERACTIONS = 10_000
+"""Interaction ids remembered to drop a replay."""
+DEFER_AFTER = 1.0
+"""Seconds a command may run before its interaction is deferred. Discord allows 3 for the
+first answer, and that answer may meet a 429 that discord.py waits out: a reply made later
+than this could not get through in time, so the interaction is deferred first (the reply
+then follows up, on a token valid for 15 minutes)."""
 _GONE_CODES = {
     10003: "unknown channel",
     50001: "missing access",
@@ -140,6 +146,7 @@ class DiscordAdapter:
         self._per_channel = KeyedWindows(lambda _: SlidingWindow(5, 5.0, clock=clock))
         self._task: asyncio.Task[None] | None = None
         self._busy = InFlight()
+        self._seen = SeenIds(SEEN_INTERACTIONS)
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -291,17 +298,30 @@ class DiscordAdapter:
         answer is ephemeral (Discord keeps its flag for the first follow-up), so it must
         already know."""
 
+        # One first answer: a deferral still waiting out a 429 must not be overtaken by
+        # another deferral or by the reply (Discord refuses a second first answer).
+        first_answer = asyncio.Lock()
+
+        async def defer() -> None:
+            async with first_answer:
+                await _defer(interaction, ephemeral=private)
+
         async def progress(_: Reply) -> None:
-            await _defer(interaction, ephemeral=private)
+            await defer()
 
         if self._busy.closed:
             return  # shutting down
+        if not self._seen.first_time(interaction.id):
+            # Discord (or a resumed gateway session) delivered it again: once is enough
+            # (a replayed /feed reset would rotate the address twice).
+            log.info("Discord: interaction %s delivered again; ignored", interaction.id)
+            return
         with self._busy.tracking():
             task = asyncio.ensure_future(work(progress))
             try:
                 done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
                 if not done:
-                    await _defer(interaction, ephemeral=private)
+                    await defer()
                 reply = await task
             except asyncio.CancelledError:
                 task.cancel()  # shutdown: the command's own wait too
@@ -309,7 +329,8 @@ class DiscordAdapter:
             if private:
                 reply = replace(reply, private=True)
             try:
-                await self._respond(interaction, reply)
+                async with first_answer:
+                    await self._respond(interaction, reply)
             except discord.HTTPException as exc:
                 log.info("could not answer an interaction: %s", exc)
 
@@ -394,6 +415,23 @@ class DiscordAdapter:
             if attempts > 3:
                 raise DeliveryError("transient", problem)
             await asyncio.sleep(2.0**attempts)
+
+
+class SeenIds:
+    """The last ``limit`` ids seen, oldest forgotten first: bounded memory for dropping
+    replays (a replay comes within seconds, not after thousands of other interactions)."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def first_time(self, item: int) -> bool:
+        if item in self._ids:
+            return False
+        self._ids[item] = None
+        if len(self._ids) > self._limit:
+            self._ids.popitem(last=False)
+        return True
 
 
 def _message_kwargs(message: DiscordMessage) -> dict[str, Any]:
