@@ -18,6 +18,7 @@ from bot.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from bot.chats import CommandContext
 from bot.commands import feed_cmds, help_cmds, paper_cmds, status_cmds, subscription_cmds
 from bot.commands.args import BadInput, check_text
+from bot.commands.common import stopped_text
 from bot.commands.registry import Call, CommandSpec, Handler, Param, Progress, Registry
 from bot.messages import Button, Reply, error, reply
 from bot.services import Services
@@ -33,6 +34,8 @@ ADMIN_ONLY_TEXT = (
 
 # Open to everyone, yet may change the subscription (/start turns a stopped chat back on).
 _WRITES_TOO = frozenset({"start"})
+_SHOWS_STATE = frozenset({"start", "resume", "settings"})
+"""Commands whose answer describes the chat's state, a stopped one included."""
 
 
 def default_registry() -> Registry:
@@ -275,7 +278,7 @@ class CommandRouter:
             answer = await spec.handler(call)
         if spec.replies_privately:
             answer = replace(answer, private=True)
-        if spec.name not in ("start", "resume"):
+        if spec.name not in _SHOWS_STATE:
             answer = await self._with_stopped_note(ctx, answer)
         return answer
 
@@ -285,12 +288,7 @@ class CommandRouter:
         sub = await self.services.store.get_subscription(ctx.chat.platform, ctx.chat.chat_id)
         if sub is None or sub.active:
             return answer
-        reason = f" ({sub.inactive_reason})" if sub.inactive_reason else ""
-        note = reply(
-            f"Digests to this chat are stopped: the platform refused delivery{reason}. "
-            "Fix the bot's access here, then use /resume."
-        )
-        return replace(answer, extra=(*answer.extra, note))
+        return replace(answer, extra=(*answer.extra, reply(stopped_text(sub))))
 
     async def handle_action(
         self, ctx: CommandContext, action: str, progress: Progress = None
