@@ -53,6 +53,10 @@ PLATFORM = "discord"
 NO_MENTIONS = discord.AllowedMentions.none()
 STOP_STEP_SECONDS = 2.0
 """At shutdown, the longest wait for each step (cancelled commands; closing the gateway)."""
+ANSWERED_PRIVATELY = "Answered privately."
+"""What a public "thinking" message says for the moment before it is deleted, when the
+answer turned out to be an error for the asker only."""
+_DEFERRED = discord.InteractionResponseType.deferred_channel_message
 SEEN_INTERACTIONS = 10_000
 """Interaction ids remembered to drop a replay."""
 DEFER_AFTER = 1.0
@@ -330,7 +334,11 @@ class DiscordAdapter:
                 reply = replace(reply, private=True)
             try:
                 async with first_answer:
-                    await self._respond(interaction, reply)
+                    deferred = interaction.response.type is _DEFERRED
+                    if reply.tone == "error" and deferred and not private:
+                        await self._respond_privately_after_public_deferral(interaction, reply)
+                    else:
+                        await self._respond(interaction, reply)
             except discord.HTTPException as exc:
                 log.info("could not answer an interaction: %s", exc)
 
@@ -341,6 +349,18 @@ class DiscordAdapter:
                 await interaction.response.send_message(ephemeral=reply.private, **kwargs)
             else:
                 await interaction.followup.send(ephemeral=reply.private, **kwargs)
+
+    async def _respond_privately_after_public_deferral(
+        self, interaction: discord.Interaction[Any], reply: Reply
+    ) -> None:
+        """An error is for whoever asked, but a public deferral makes the first follow-up
+        public (Discord keeps the deferral's flag for it). So the "thinking" message is
+        settled and removed, and the error follows up privately (later follow-ups choose
+        their own flag)."""
+        await interaction.edit_original_response(content=ANSWERED_PRIVATELY)
+        await self._respond(interaction, replace(reply, private=True))
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.delete_original_response()
 
     # --- outbound ------------------------------------------------------------------------
 

@@ -7,9 +7,9 @@ import asyncio
 import copy
 
 from tests.discord.conftest import Bot
-from tests.discord.support import ATTENTION, CHAN, TIMEOUT, all_text
+from tests.discord.support import ATTENTION, CHAN, TIMEOUT, all_text, messages_of, text_of
 from tests.fakes.fake_arxiv import FakeArxiv
-from tests.fakes.fake_discord import FakeDiscord, InteractionCallback
+from tests.fakes.fake_discord import MEMBER_PERMS, FakeDiscord, InteractionCallback
 
 
 def feed_address(text: str) -> str:
@@ -59,3 +59,30 @@ async def test_a_slow_answer_meeting_a_429_still_reaches_the_member(
     assert callback.type == 5  # deferred: the answer followed up
     statuses = [r.status for r in fake.requests if r.path.startswith(f"/interactions/{iid}/")]
     assert statuses == [429, 200]
+
+
+async def test_an_error_after_a_public_deferral_is_shown_only_to_the_asker(
+    bot: Bot, fake: FakeDiscord, arxiv: FakeArxiv
+) -> None:
+    """/digest answers the channel, so its "thinking" message is public; arXiv being down
+    is news for the asker only: the error follows up privately and nothing stays public."""
+    await bot.start()
+    arxiv.fail_next("rss", *[503] * 5)
+    iid = fake.slash("digest", channel_id=CHAN, permissions=MEMBER_PERMS)
+    async with asyncio.timeout(TIMEOUT):
+        await fake.wait_for(lambda: "arXiv is not answering" in all_text(fake.responses_for(iid)))
+    [callback, *_] = fake.responses_for(iid)
+    assert isinstance(callback, InteractionCallback)
+    assert callback.type == 5
+    assert not callback.flags & 64  # a public deferral
+    errors = [m for m in messages_of(fake.responses_for(iid)) if "arXiv is not" in text_of(m)]
+    assert [m.ephemeral for m in errors] == [True]
+    # The public "thinking" message was settled, then deleted: nothing public is left.
+    async with asyncio.timeout(TIMEOUT):
+        await fake.wait_for(
+            lambda: any(r.method == "DELETE" and r.status == 204 for r in fake.requests)
+        )
+    public = [m for m in fake.messages if m.interaction_id == iid and not m.ephemeral]
+    assert public, "the deferral's placeholder"
+    assert all(fake.message(m.message_id) is None for m in public)
+    assert all("arXiv" not in text_of(m) for m in public)
