@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,8 @@ from adapters.console import ConsoleAdapter
 from adapters.http.feed_routes import FeedRoutes
 from adapters.http.server import HttpServer, make_app
 from app.logs import add_secrets, redact, setup_logging
-from app.scheduler import make_scheduler
+from app.platform_starter import PlatformStarter
+from app.scheduler import make_scheduler, run_soon
 from app.settings import AppSettings, load_app_settings
 from app.wiring import (
     Component,
@@ -32,10 +33,13 @@ from bot.arxiv.announcements import AnnouncementSource
 from bot.arxiv.ids import InvalidArxivId
 from bot.arxiv.lookup import PaperNotFound, find_paper
 from bot.commands import CommandRouter
-from bot.config import SECRET_ENV, ConfigError, profile_from_settings
+from bot.config import SECRET_ENV, ConfigError, Settings, profile_from_settings
+from bot.contract.adapter import Adapter
 from bot.errors import ArxivError, ConfigurationError, StorageError
 from bot.model.languages import language_code
 from bot.rendering.formats import FORMATS, SUMMARY_FORMATS, Format, render, summary_document
+from bot.services import Services
+from bot.services.health import PlatformStatus
 from bot.summaries.digests import build_digest
 from bot.summaries.summarizer import SummaryUnavailable
 from storage import sqlite_path
@@ -229,9 +233,28 @@ async def _run(args: argparse.Namespace) -> int:
                     "nothing to run: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN, or "
                     "ARXIV_BOT_HTTP_PORT for feeds alone (or try `arxiv-bot chat`)"
                 )
-            delivery = make_delivery(services, adapters)
+            # A platform's digests go out once it is up (it may be unreachable at start).
+            delivery = make_delivery(services, [])
             services.delivery = delivery
-            components: list[Component] = list(adapters)
+            scheduler = make_scheduler(
+                {
+                    "delivery": (delivery.tick, TICK_SECONDS),
+                    "summary-retries": (
+                        lambda: services.summarizer.retry_failed(services.store.get_paper),
+                        SUMMARY_RETRY_SECONDS,
+                    ),
+                },
+                services.health,
+            )
+
+            def platform_up(adapter: Adapter) -> None:
+                delivery.senders[adapter.platform] = adapter
+                run_soon(scheduler, "delivery")
+
+            components: list[Component] = [
+                start_in_background(settings, services, adapter, platform_up)
+                for adapter in adapters
+            ]
             if settings.http_port is not None:
                 app = make_app(services, FeedRoutes(services).routes())
                 components.append(
@@ -243,16 +266,6 @@ async def _run(args: argparse.Namespace) -> int:
                         max_connections=settings.http_max_connections,
                     )
                 )
-            scheduler = make_scheduler(
-                {
-                    "delivery": (delivery.tick, TICK_SECONDS),
-                    "summary-retries": (
-                        lambda: services.summarizer.retry_failed(services.store.get_paper),
-                        SUMMARY_RETRY_SECONDS,
-                    ),
-                },
-                services.health,
-            )
             started: list[Component] = []
             try:
                 for component in components:
@@ -262,14 +275,38 @@ async def _run(args: argparse.Namespace) -> int:
                 log.info("running; stop with Ctrl-C or SIGTERM")
                 await stop.wait()
             finally:
-                # First, and before the scheduler's shutdown cancels it: the fan-out in
-                # progress stops after the messages in flight, with their progress recorded.
+                # Within seconds (Docker kills after ten), whatever the bot waits for. First,
+                # and before the scheduler's shutdown cancels it: the fan-out in progress
+                # stops after the messages in flight, with their progress recorded. Then the
+                # jobs and the platforms' commands in progress are cancelled, and last the
+                # model calls they were waiting for.
                 await delivery.stop()
                 if scheduler.running:
                     scheduler.shutdown(wait=False)
                 for component in reversed(started):
                     await component.stop()
+                await services.summarizer.cancel()
     return 0
+
+
+def start_in_background(
+    settings: Settings,
+    services: Services,
+    adapter: Adapter,
+    on_up: Callable[[Adapter], None],
+) -> PlatformStarter:
+    """The platform is retried until it answers; its status is shown by /healthz and
+    /status, and ``on_up`` gives it its digests once it is up."""
+    platform = adapter.platform
+    status = services.platforms[platform] = PlatformStatus(platform, since=services.clock())
+    return PlatformStarter(
+        adapter,
+        status,
+        on_up=lambda: on_up(adapter),
+        clock=services.clock,
+        first_delay=settings.platform_retry_seconds,
+        max_delay=settings.platform_retry_max_seconds,
+    )
 
 
 COMMANDS = {"digest": _digest, "summarize": _summarize, "chat": _chat, "run": _run}

@@ -183,6 +183,10 @@ class Settings(BaseSettings):
     """First back-off delay; doubled on every retry, capped at 120 s."""
     http_timeout: float = Field(30.0, gt=0)
 
+    platform_retry_seconds: float = Field(5.0, gt=0)
+    """First pause before a chat platform unreachable at start is tried again; the pauses
+    double (with jitter) up to ``platform_retry_max_seconds``."""
+    platform_retry_max_seconds: float = Field(300.0, gt=0)
     # --- operations --------------------------------------------------------------------------
     operators: WordList = Field(default_factory=list)
     """Who may use /status: ``platform:user_id`` entries (``telegram:12345,discord:678``)."""

@@ -22,6 +22,7 @@ import inspect
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from typing import Any
@@ -34,6 +35,7 @@ import yarl
 from discord import app_commands
 
 from adapters.discord.render import DiscordMessage, render
+from adapters.inflight import InFlight
 from adapters.pacing import KeyedWindows, SlidingWindow
 from bot.commands import CommandRouter, CommandSpec
 from bot.commands.completion import COMPLETERS, Completion, complete
@@ -41,13 +43,25 @@ from bot.contract.chats import ChatRef, CommandContext
 from bot.contract.messages import Button, Reply
 from bot.contract.outbound import DeliveryError, Gate, OnSent
 from bot.delivery.chat_events import ChatEvents
+from bot.services.health import PlatformRefused
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 NO_MENTIONS = discord.AllowedMentions.none()
-DEFER_AFTER = 2.0
-"""Seconds a command may run before its interaction is deferred (Discord allows 3)."""
+STOP_STEP_SECONDS = 2.0
+"""At shutdown, the longest wait for each step (cancelled commands; closing the gateway)."""
+ANSWERED_PRIVATELY = "Answered privately."
+"""What a public "thinking" message says for the moment before it is deleted, when the
+answer turned out to be an error for the asker only."""
+_DEFERRED = discord.InteractionResponseType.deferred_channel_message
+SEEN_INTERACTIONS = 10_000
+"""Interaction ids remembered to drop a replay."""
+DEFER_AFTER = 1.0
+"""Seconds a command may run before its interaction is deferred. Discord allows 3 for the
+first answer, and that answer may meet a 429 that discord.py waits out: a reply made later
+than this could not get through in time, so the interaction is deferred first (the reply
+then follows up, on a token valid for 15 minutes)."""
 _GONE_CODES = {
     10003: "unknown channel",
     50001: "missing access",
@@ -125,6 +139,7 @@ class DiscordAdapter:
             discord.http.Route.BASE = api_url.rstrip("/")
         if gateway_url:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+        self._client_options = client_options
         self.client = _Client(self, **client_options)
         self._clock = clock
         # Evenly spaced rather than a burst each second: a burst delayed on its way would
@@ -132,16 +147,38 @@ class DiscordAdapter:
         self._overall = SlidingWindow(1, 1.0 / global_per_second, clock=clock)
         self._per_channel = KeyedWindows(lambda _: SlidingWindow(5, 5.0, clock=clock))
         self._task: asyncio.Task[None] | None = None
+        self._busy = InFlight()
+        self._seen = SeenIds(SEEN_INTERACTIONS)
 
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.client.login(self.token)  # runs setup_hook
+        """Signs in (and syncs the commands), then connects the gateway in a task, which
+        discord.py reconnects by itself. A failed sign-in leaves a fresh client, so that a
+        later call can try again; a token Discord refuses raises :class:`PlatformRefused`."""
+        try:
+            await self.client.login(self.token)  # runs setup_hook
+        except BaseException as exc:
+            failed, self.client = self.client, _Client(self, **self._client_options)
+            with contextlib.suppress(Exception):
+                await failed.close()
+            if isinstance(exc, discord.LoginFailure):
+                raise PlatformRefused(f"Discord refused the token: {exc}") from None
+            raise
         self._task = asyncio.create_task(self.client.connect(), name="discord")
 
     async def stop(self) -> None:
-        await self.client.close()
+        """Within seconds: commands in progress are cancelled (they may wait minutes for the
+        model or arXiv), and closing the gateway gets a bounded time (Discord may be down)."""
+        self._busy.close()
+        await self._busy.cancel(STOP_STEP_SECONDS)
+        try:
+            async with asyncio.timeout(STOP_STEP_SECONDS):
+                await self.client.close()
+        except TimeoutError:
+            log.warning("Discord: the connection did not close in time")
         if self._task is not None:
+            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
@@ -258,20 +295,45 @@ class DiscordAdapter:
         answer is ephemeral (Discord keeps its flag for the first follow-up), so it must
         already know."""
 
-        async def progress(_: Reply) -> None:
-            await _defer(interaction, ephemeral=private)
+        # One first answer: a deferral still waiting out a 429 must not be overtaken by
+        # another deferral or by the reply (Discord refuses a second first answer).
+        first_answer = asyncio.Lock()
 
-        task = asyncio.ensure_future(work(progress))
-        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-        if not done:
-            await _defer(interaction, ephemeral=private)
-        reply = await task
-        if private:
-            reply = replace(reply, private=True)
-        try:
-            await self._respond(interaction, reply)
-        except discord.HTTPException as exc:
-            log.info("could not answer an interaction: %s", exc)
+        async def defer() -> None:
+            async with first_answer:
+                await _defer(interaction, ephemeral=private)
+
+        async def progress(_: Reply) -> None:
+            await defer()
+
+        if self._busy.closed:
+            return  # shutting down
+        if not self._seen.first_time(interaction.id):
+            # Discord (or a resumed gateway session) delivered it again: once is enough
+            # (a replayed /feed reset would rotate the address twice).
+            log.info("Discord: interaction %s delivered again; ignored", interaction.id)
+            return
+        with self._busy.tracking():
+            task = asyncio.ensure_future(work(progress))
+            try:
+                done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+                if not done:
+                    await defer()
+                reply = await task
+            except asyncio.CancelledError:
+                task.cancel()  # shutdown: the command's own wait too
+                raise
+            if private:
+                reply = replace(reply, private=True)
+            try:
+                async with first_answer:
+                    deferred = interaction.response.type is _DEFERRED
+                    if reply.tone == "error" and deferred and not private:
+                        await self._respond_privately_after_public_deferral(interaction, reply)
+                    else:
+                        await self._respond(interaction, reply)
+            except discord.HTTPException as exc:
+                log.info("could not answer an interaction: %s", exc)
 
     async def _respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
         for message in render(reply):
@@ -280,6 +342,18 @@ class DiscordAdapter:
                 await interaction.response.send_message(ephemeral=reply.private, **kwargs)
             else:
                 await interaction.followup.send(ephemeral=reply.private, **kwargs)
+
+    async def _respond_privately_after_public_deferral(
+        self, interaction: discord.Interaction[Any], reply: Reply
+    ) -> None:
+        """An error is for whoever asked, but a public deferral makes the first follow-up
+        public (Discord keeps the deferral's flag for it). So the "thinking" message is
+        settled and removed, and the error follows up privately (later follow-ups choose
+        their own flag)."""
+        await interaction.edit_original_response(content=ANSWERED_PRIVATELY)
+        await self._respond(interaction, replace(reply, private=True))
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.delete_original_response()
 
     # --- outbound ------------------------------------------------------------------------
 
@@ -354,6 +428,23 @@ class DiscordAdapter:
             if attempts > 3:
                 raise DeliveryError("transient", problem)
             await asyncio.sleep(2.0**attempts)
+
+
+class SeenIds:
+    """The last ``limit`` ids seen, oldest forgotten first: bounded memory for dropping
+    replays (a replay comes within seconds, not after thousands of other interactions)."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def first_time(self, item: int) -> bool:
+        if item in self._ids:
+            return False
+        self._ids[item] = None
+        if len(self._ids) > self._limit:
+            self._ids.popitem(last=False)
+        return True
 
 
 def _message_kwargs(message: DiscordMessage) -> dict[str, Any]:

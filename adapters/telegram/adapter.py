@@ -39,6 +39,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -56,6 +57,7 @@ from telegram.ext import (
     filters,
 )
 
+from adapters.inflight import InFlight
 from adapters.pacing import KeyedWindows, SlidingWindow
 from adapters.telegram.render import TelegramMessage, render
 from bot.commands import CommandRouter
@@ -63,6 +65,7 @@ from bot.contract.chats import ChatKind, ChatRef, CommandContext
 from bot.contract.messages import Reply
 from bot.contract.outbound import DeliveryError, Gate, OnSent
 from bot.delivery.chat_events import ChatEvents
+from bot.services.health import PlatformRefused
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +73,28 @@ log = logging.getLogger(__name__)
 # int plus a deprecation warning on every 429. _seconds() reads both.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+
+class _OutageWithoutTraceback(logging.Filter):
+    """PTB logs every error page of an unreachable Telegram (a proxy's HTML 502, a failed
+    poll) with a traceback: an outage is not a bug, and the adapter and the platform starter
+    report it in one line. The message stays; the traceback of a network error goes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, TelegramError | ValueError):
+            record.exc_info = None
+            record.exc_text = None
+            if record.levelno > logging.WARNING:
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+for _name in ("telegram.request.BaseRequest", "telegram.ext.Updater", "telegram.ext"):
+    logging.getLogger(_name).addFilter(_OutageWithoutTraceback())
+
 PLATFORM = "telegram"
+STOP_STEP_SECONDS = 2.0
+"""At shutdown, the longest wait for each step (the last poll; cancelled commands)."""
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "channel_post"]
 
 
@@ -150,6 +174,7 @@ class TelegramAdapter:
         self._per_chat = KeyedWindows(self._window_for)
         self._per_group = KeyedWindows(self._group_window_for)
         self.username = ""
+        self._busy = InFlight()
         self.app: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(token)
@@ -170,6 +195,29 @@ class TelegramAdapter:
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Signs in, publishes the command menu and starts receiving updates. A failure
+        undoes what was started, so that a later call can try again from the beginning;
+        a token Telegram refuses raises :class:`PlatformRefused`."""
+        try:
+            await self._start()
+        except BaseException as exc:
+            await self._undo_start()
+            if isinstance(exc, InvalidToken):
+                raise PlatformRefused(f"Telegram refused the token: {exc}") from None
+            raise
+
+    async def _undo_start(self) -> None:
+        with contextlib.suppress(Exception):
+            updater = self.app.updater
+            if updater is not None and updater.running:
+                async with asyncio.timeout(STOP_STEP_SECONDS):
+                    await updater.stop()
+        with contextlib.suppress(Exception):
+            if self.app.running:
+                await self.app.stop()
+            await self.app.shutdown()
+
+    async def _start(self) -> None:
         await self.app.initialize()
         me = self.app.bot.bot
         self.username = me.username or ""
@@ -194,9 +242,19 @@ class TelegramAdapter:
         await self.app.start()
 
     async def stop(self) -> None:
+        """Within seconds, whatever the handlers wait for: no new update is taken, the
+        commands in progress are cancelled (a slow model or arXiv would hold the shutdown for
+        minutes), and the last poll, which confirms the fetched updates, gets a bounded time
+        (Telegram may be down)."""
+        self._busy.close()
         updater = self.app.updater
         if updater is not None and updater.running:
-            await updater.stop()
+            try:
+                async with asyncio.timeout(STOP_STEP_SECONDS):
+                    await updater.stop()
+            except TimeoutError:
+                log.warning("Telegram: the last poll did not finish; updates may come again")
+        await self._busy.cancel(STOP_STEP_SECONDS)
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
@@ -215,18 +273,21 @@ class TelegramAdapter:
         names = self.router.registry.names()
         # PTB's CommandHandler skips channel posts unless asked: commands in channels too.
         posts = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
-        self.app.add_handler(CommandHandler(names, self._on_text, filters=posts))
-        self.app.add_handler(MessageHandler(filters.COMMAND, self._on_unknown_command))
+        busy = self._busy.tracked
+        self.app.add_handler(CommandHandler(names, busy(self._on_text), filters=posts))
+        self.app.add_handler(MessageHandler(filters.COMMAND, busy(self._on_unknown_command)))
         self.app.add_handler(
             MessageHandler(
-                filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, self._on_text
+                filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, busy(self._on_text)
             )
         )
-        self.app.add_handler(CallbackQueryHandler(self._on_button))
+        self.app.add_handler(CallbackQueryHandler(busy(self._on_button)))
         self.app.add_handler(
-            ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+            ChatMemberHandler(busy(self._on_membership), ChatMemberHandler.MY_CHAT_MEMBER)
         )
-        self.app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migration))
+        self.app.add_handler(
+            MessageHandler(filters.StatusUpdate.MIGRATE, busy(self._on_migration))
+        )
         self.app.add_error_handler(self._on_error)
 
     async def _context(self, update: Update) -> CommandContext | None:

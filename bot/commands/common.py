@@ -72,12 +72,21 @@ def quoted(words: tuple[str, ...]) -> str:
     return ", ".join(f'"{w}"' if " " in w else w for w in words) or "none"
 
 
+def stopped_text(sub: Subscription) -> str:
+    """The one wording for a chat the platform stopped us delivering to (every command
+    shows it there, and /settings, /start and /resume in the chat's state)."""
+    reason = f" ({sub.inactive_reason})" if sub.inactive_reason else ""
+    return (
+        f"Digests to this chat are stopped: the platform refused delivery{reason}. "
+        "Fix the bot's access here, then use /resume."
+    )
+
+
 def describe(call: Call, sub: Subscription) -> list[Block]:
     """Everything about a chat's subscription, for /settings, /start and confirmations."""
     state: list[Inline] = []
     if not sub.active:
-        reason = f" ({sub.inactive_reason})" if sub.inactive_reason else ""
-        state = [bold("Stopped"), Text(f": the platform refused delivery{reason}. Use /start.")]
+        state = [bold("Stopped: "), Text(stopped_text(sub))]
     elif sub.paused:
         state = [bold("Paused"), Text(": no digests until /resume.")]
     elif not sub.categories:

@@ -17,6 +17,7 @@ from typing import Any
 from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from bot.commands import feed_cmds, help_cmds, paper_cmds, status_cmds, subscription_cmds
 from bot.commands.args import BadInput, check_text
+from bot.commands.common import stopped_text
 from bot.commands.registry import Access, Call, CommandSpec, Progress, Registry
 from bot.contract.chats import CommandContext
 from bot.contract.messages import Button, Reply, error, reply
@@ -110,7 +111,7 @@ class CommandRouter:
             answer = await spec.handler(call)
         if spec.replies_privately:
             answer = replace(answer, private=True)
-        if not spec.turns_chat_on:
+        if not spec.shows_chat_state:
             answer = await self._with_stopped_note(ctx, answer)
         return answer
 
@@ -120,12 +121,7 @@ class CommandRouter:
         sub = await self.services.store.get_subscription(ctx.chat.platform, ctx.chat.chat_id)
         if sub is None or sub.active:
             return answer
-        reason = f" ({sub.inactive_reason})" if sub.inactive_reason else ""
-        note = reply(
-            f"Digests to this chat are stopped: the platform refused delivery{reason}. "
-            "Fix the bot's access here, then use /resume."
-        )
-        return replace(answer, extra=(*answer.extra, note))
+        return replace(answer, extra=(*answer.extra, reply(stopped_text(sub))))
 
     async def handle_action(
         self, ctx: CommandContext, action: str, progress: Progress = None

@@ -34,6 +34,7 @@ async def status(call: Call) -> Reply:
             f"fetched {batch.fetched_at.isoformat(timespec='minutes')}"
         )
     rows.append(f"Last fetch attempt: {last_fetch or 'never'}")
+    rows.extend(p.describe() for p in services.platforms.values())
     failures: list[str] = []
     if batch is not None:
         counts = await store.delivery_counts(batch.day)

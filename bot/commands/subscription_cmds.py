@@ -404,6 +404,7 @@ async def set_frequency(call: Call) -> Reply:
     example="/settings",
     private_reply=True,
     aliases=("list",),
+    shows_chat_state=True,
 )
 async def settings(call: Call) -> Reply:
     sub = await load(call)
@@ -425,7 +426,7 @@ async def pause(call: Call) -> Reply:
     usage="resume",
     example="/resume",
     access="admin",
-    turns_chat_on=True,
+    shows_chat_state=True,
 )
 async def resume(call: Call) -> Reply:
     sub = await load(call)

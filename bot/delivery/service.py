@@ -18,9 +18,11 @@ The pipeline, run by the scheduler every minute (and at start, to catch up):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -48,6 +50,9 @@ GIVE_UP_AFTER = timedelta(hours=10)
 the day is taken as one without announcements (a holiday)."""
 RETRY_DELAY = timedelta(minutes=5)
 WEEKLY_LOOKBACK = timedelta(days=7)
+SETTLE_SECONDS = 0.5
+"""At shutdown, how long a round that can send nothing more may take to end by itself
+before it is cancelled."""
 QUEUE_SLACK = timedelta(hours=3)
 """A digest queued in time keeps at least this long to get through rate limits and retries,
 even when the grace period (say, the local midnight) ends sooner."""
@@ -75,7 +80,7 @@ class DeliveryService:
         self.counters = DeliveryCounters()
         # Digests are prepared and paced in parallel, but at most this many messages are
         # between "sent" and "recorded" at once: what a crash can duplicate.
-        self._in_flight = asyncio.Semaphore(settings.delivery_in_flight)
+        self._in_flight = _InFlight(settings.delivery_in_flight)
         self._lock = asyncio.Lock()
         self._round: asyncio.Task[object] | None = None
         self._stopping = False
@@ -179,16 +184,21 @@ class DeliveryService:
             await self.schedule()
             await self.deliver()
 
-    async def stop(self, wait_seconds: float = 10.0) -> None:
-        """For a clean shutdown: no new message starts, and the round in progress ends once
-        the messages in flight are sent and recorded (so a restart resends nothing). A round
-        still busy after ``wait_seconds`` (waiting for summaries) is cancelled, as a crash
-        would be."""
+    async def stop(self, wait_seconds: float = 3.0) -> None:
+        """For a clean shutdown, within seconds (Docker kills after ten): no new message
+        starts, the messages in flight are sent and recorded (so a restart resends nothing),
+        and whatever else the round waits for (summaries, arXiv, a platform's retry pause)
+        is cancelled: the ledger lets the next start resume it. Only a message still in
+        flight after ``wait_seconds`` is cut short, as a crash would."""
         self._stopping = True
+        self._in_flight.close()
         task = self._round
         if task is None or task.done() or not self._lock.locked():
             return
-        done, _ = await asyncio.wait({task}, timeout=wait_seconds)
+        await self._in_flight.wait_idle(wait_seconds)
+        # Nothing can be sent any more: a round that does not end by itself at once is
+        # waiting for something it no longer needs.
+        done, _ = await asyncio.wait({task}, timeout=SETTLE_SECONDS)
         if not done:
             task.cancel()
             await asyncio.wait({task})
@@ -382,7 +392,42 @@ class DeliveryService:
 
 
 class _Stopping(Exception):
-    """Raised through an adapter's ``send`` after a message is recorded, at shutdown."""
+    """Raised through an adapter's ``send`` at shutdown: after a message is recorded, or
+    instead of starting a new one."""
+
+
+class _InFlight(AbstractAsyncContextManager[None]):
+    """The fan-out's gate (:class:`Sender`'s ``gate``): at most ``limit`` messages between
+    "sent" and "recorded". Once closed, no new message passes, and :meth:`wait_idle` tells
+    when the last one in flight is recorded."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._closed = False
+
+    def close(self) -> None:
+        self._closed = True
+
+    async def wait_idle(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), seconds)
+
+    async def __aenter__(self) -> None:
+        await self._slots.acquire()
+        if self._closed:
+            self._slots.release()
+            raise _Stopping
+        self._count += 1
+        self._idle.clear()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._count -= 1
+        if self._count == 0:
+            self._idle.set()
+        self._slots.release()
 
 
 def _as_first_announced(papers: list[Paper]) -> list[Paper]:

@@ -189,6 +189,16 @@ class Summarizer:
                 out[vid] = task.result()
         return out
 
+    async def cancel(self) -> None:
+        """At shutdown: the model calls in flight are abandoned (a slow model would hold the
+        shutdown for minutes). Nothing is recorded for them; a digest that waited resumes
+        from the ledger and asks again."""
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
     async def retry_failed(self, papers: Callable[[str, int], Any]) -> int:
         """Retry recorded failures whose time has come; ``papers(id, version)`` awaits the
         paper. Returns how many summaries were made."""

@@ -14,11 +14,15 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.http.server import HttpServer, make_app
+from adapters.telegram import TelegramAdapter
+from app.platform_starter import PlatformStarter
 from app.scheduler import make_scheduler
 from bot import __version__
 from bot.commands import CommandRouter
 from bot.contract.chats import ChatRef, CommandContext
-from bot.services import Health
+from bot.contract.messages import error
+from bot.delivery.chat_events import ChatEvents
+from bot.services.health import UNHEALTHY_AFTER, Health, PlatformStatus
 from tests.delivery.recording_sender import RecordingSender
 from tests.delivery.support import (
     TUESDAY,
@@ -31,6 +35,7 @@ from tests.delivery.support import (
 )
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_openai import FakeOpenAI
+from tests.fakes.fake_telegram import FakeTelegram
 from tests.harness import text
 
 WAIT = 10.0
@@ -292,3 +297,51 @@ async def test_healthz_is_503_when_the_database_is_deleted_while_running(
         "what it records now is lost: restore the file (or let a restart create an empty "
         "one) and restart the bot\n"
     )
+
+
+async def test_a_platform_down_at_start_shows_in_status_and_healthz_until_it_is_back(
+    busy_world: World,
+) -> None:
+    """Telegram unreachable at start (a proxy's 502): retried in the background; after the
+    first retries /status names it and /healthz answers 503 with the reason; once it answers
+    it runs, and both say so."""
+    services = busy_world.services()
+    router = CommandRouter(services)
+    async with FakeTelegram() as tg:
+        tg.fail_next("getMe", 502, body=b"<html>502 Bad Gateway</html>", times=1000)
+        adapter = TelegramAdapter(
+            token=tg.token, router=router, events=ChatEvents(busy_world.store),
+            api_url=tg.api_base,
+        )  # fmt: skip
+        status = services.platforms["telegram"] = PlatformStatus("telegram", busy_world.clock())
+        starter = PlatformStarter(
+            adapter, status, on_up=lambda: None, clock=busy_world.clock,
+            first_delay=0.05, max_delay=0.2,
+        )  # fmt: skip
+        server = HttpServer(make_app(services), "127.0.0.1", 0)
+        await server.start()
+        await starter.start()
+        try:
+            async with asyncio.timeout(WAIT):
+                # The fourth attempt comes after the third failure was recorded.
+                await tg.wait_until(lambda: len(tg.rejections) >= UNHEALTHY_AFTER + 1)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as http:
+                down = await http.get("/healthz")
+                assert down.status_code == 503
+                assert "Telegram: unreachable since 2026-11-24 08:01 UTC" in down.text
+                assert "Bad Gateway" in down.text
+                report = text(await router.handle_text(OPERATOR, "/status") or error("none"))
+                assert "Telegram: unreachable since 2026-11-24 08:01 UTC" in report
+
+                tg.clear_failures()
+                async with asyncio.timeout(WAIT):
+                    await tg.wait_for_call("getUpdates")
+                up = await http.get("/healthz")
+                assert (up.status_code, up.text) == (200, "ok\n")
+                report = text(await router.handle_text(OPERATOR, "/status") or error("none"))
+                assert "Telegram: running since 2026-11-24 08:01 UTC" in report
+        finally:
+            await starter.stop()
+            await server.stop()
+    assert status.state == "up"
+    assert not adapter.app.running

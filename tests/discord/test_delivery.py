@@ -239,7 +239,7 @@ async def test_a_channel_that_refuses_delivery_is_switched_off_and_says_why(
     assert len(channel_posts(bot.fake, CHAN)) == good == 3
 
     # The next person to use a command there learns why (a member may read the settings).
-    responses = await bot.slash("settings", channel_id=CHAN2, permissions=MEMBER_PERMS, n=2)
+    responses = await bot.slash("settings", channel_id=CHAN2, permissions=MEMBER_PERMS)
     text = all_text(responses)
     assert "Settings of this chat" in text
     assert f"Digests to this chat are stopped: the platform refused delivery ({reason})" in text
@@ -348,3 +348,24 @@ async def test_a_fan_out_stays_below_the_global_rate_limit(bot: Bot) -> None:
         if chat_id not in failed:
             assert len(channel_posts(bot.fake, chat_id)) == 3
     assert len([m for m in bot.fake.messages if m.via == "channel"]) == 18 * 3
+
+
+async def test_a_stopped_channel_is_explained_in_one_wording_by_every_command(bot: Bot) -> None:
+    """Whatever command someone uses there, the same sentence says why and what to do (it
+    used to say "Use /start." in the settings and "use /resume" after other commands)."""
+    adapter = await bot.start()
+    await bot.subscribe(CHAN2)
+    bot.fake.missing_permissions.add(CHAN2)
+    with pytest.raises(DeliveryError):
+        await adapter.send(channel(CHAN2), digest_reply(long_digest(3)), key="k")
+    sentence = (
+        "Digests to this chat are stopped: the platform refused delivery (missing permissions)."
+        " Fix the bot's access here, then use /resume."
+    )
+    for command in ("settings", "help", "start"):
+        iid = bot.fake.slash(command, channel_id=CHAN2, permissions=MEMBER_PERMS)
+        async with asyncio.timeout(TIMEOUT):
+            await bot.fake.wait_for(lambda i=iid: sentence in all_text(bot.fake.responses_for(i)))
+        text = all_text(bot.fake.responses_for(iid))
+        assert text.count("Digests to this chat are stopped") == 1, (command, text)
+        assert "Use /start" not in text, command

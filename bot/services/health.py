@@ -1,44 +1,21 @@
-"""What commands and jobs need from the outside world, gathered in one place and injected.
+"""Whether the bot works, for /healthz and /status: the scheduled jobs' outcomes and each chat
+platform's state.
 
-Adapters build nothing of this: the composition root (``app/wiring.py``) does, and tests
-build it with fakes of the *outside* (local servers), never of our own code.
+The scheduler swallows a failed round (the next one may succeed), and a platform that cannot be
+reached at start does not stop the bot (the feeds, the scheduler and the other platform go on
+while it is retried in the background, ``app/platform_starter.py``). Without this record a
+bot whose every delivery round fails, or whose platform never came up, would still answer "ok".
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
 
-from bot.arxiv.announcements import AnnouncementProvider
-from bot.arxiv.lookup import PaperLookup
-from bot.config import Settings
-from bot.model.store import Store
-from bot.summaries.summarizer import Summarizer
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(slots=True)
-class DeliveryCounters:
-    """Running totals for /status and metrics."""
-
-    delivered: int = 0
-    failed: int = 0
-    skipped: int = 0
-    messages: int = 0
-    failures_by_reason: dict[str, int] = field(default_factory=dict)
-
-
-class DeliveryStatus(Protocol):
-    """What the HTTP port and /status read of the running delivery pipeline."""
-
-    counters: DeliveryCounters
-
+from bot.errors import ConfigurationError
 
 FAILURES_IN_A_ROW = 3
 STALE_INTERVALS = 3
@@ -117,21 +94,58 @@ def _one_line(error: BaseException) -> str:
     return text[:300]
 
 
+PlatformState = Literal["starting", "up", "down", "refused"]
+
+UNHEALTHY_AFTER = 3
+"""Failed starts in a row after which a platform that is still down makes /healthz answer
+503: a blip at start is retried quietly, an outage is reported."""
+
+
+class PlatformRefused(ConfigurationError):
+    """The platform answered and refused the bot (a wrong token): retrying cannot help."""
+
+
 @dataclass(slots=True)
-class Services:
-    settings: Settings
-    store: Store
-    announcements: AnnouncementProvider
-    """For commands: cached briefly, so a burst of /digest costs arXiv one request."""
-    papers: PaperLookup
-    summarizer: Summarizer
-    feed: AnnouncementProvider | None = None
-    """Uncached, for the scheduled fetch of each announcement (defaults to ``announcements``)."""
-    clock: Callable[[], datetime] = field(default=utc_now)
-    delivery: DeliveryStatus | None = None
-    """Set by ``arxiv-bot run`` (the scheduler's pipeline, for /status)."""
-    started_at: datetime = field(default_factory=utc_now)
-    feed_secret: bytes | None = None
-    """Key of private feed tokens (see :mod:`bot.feeds.tokens`)."""
-    health: Health = field(default_factory=Health)
-    """The scheduled jobs' outcomes, for /healthz."""
+class PlatformStatus:
+    platform: str
+    since: datetime
+    state: PlatformState = "starting"
+    failures: int = 0
+    """Failed starts in a row."""
+    error: str | None = None
+    retry_at: datetime | None = None
+
+    def failed(self, error: str, now: datetime, retry_at: datetime | None) -> None:
+        if self.state != "down":
+            self.since = now
+        self.state = "down" if retry_at is not None else "refused"
+        self.failures += 1
+        self.error = error
+        self.retry_at = retry_at
+
+    def started(self, now: datetime) -> None:
+        self.state = "up"
+        self.since = now
+        self.failures = 0
+        self.error = None
+        self.retry_at = None
+
+    @property
+    def healthy(self) -> bool:
+        if self.state == "refused":
+            return False
+        return self.state != "down" or self.failures < UNHEALTHY_AFTER
+
+    def describe(self) -> str:
+        """One line for operators: ``telegram: down since 10:02 UTC (3 attempts: ...)``."""
+        name = self.platform.capitalize()
+        since = self.since.strftime("%Y-%m-%d %H:%M UTC")
+        if self.state == "up":
+            return f"{name}: running since {since}"
+        if self.state == "starting":
+            return f"{name}: starting"
+        tries = f"{self.failures} attempt{'s' if self.failures != 1 else ''}"
+        if self.state == "refused":
+            return f"{name}: refused the bot ({self.error}); check its token"
+        retry = f", next try {self.retry_at.strftime('%H:%M:%S')}" if self.retry_at else ""
+        return f"{name}: unreachable since {since} ({tries}{retry}): {self.error}"

@@ -1,0 +1,63 @@
+"""What commands and jobs need from the outside world, gathered in one place and injected.
+
+Adapters build nothing of this: the composition root (``app/wiring.py``) does, and tests
+build it with fakes of the *outside* (local servers), never of our own code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bot.arxiv.announcements import AnnouncementProvider
+from bot.arxiv.lookup import PaperLookup
+from bot.config import Settings
+from bot.model.store import Store
+from bot.services.health import Health, PlatformStatus
+from bot.summaries.summarizer import Summarizer
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class DeliveryCounters:
+    """Running totals for /status and metrics."""
+
+    delivered: int = 0
+    failed: int = 0
+    skipped: int = 0
+    messages: int = 0
+    failures_by_reason: dict[str, int] = field(default_factory=dict)
+
+
+class DeliveryStatus(Protocol):
+    """What the HTTP port and /status read of the running delivery pipeline."""
+
+    counters: DeliveryCounters
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    store: Store
+    announcements: AnnouncementProvider
+    """For commands: cached briefly, so a burst of /digest costs arXiv one request."""
+    papers: PaperLookup
+    summarizer: Summarizer
+    feed: AnnouncementProvider | None = None
+    """Uncached, for the scheduled fetch of each announcement (defaults to ``announcements``)."""
+    clock: Callable[[], datetime] = field(default=utc_now)
+    delivery: DeliveryStatus | None = None
+    """Set by ``arxiv-bot run`` (the scheduler's pipeline, for /status)."""
+    started_at: datetime = field(default_factory=utc_now)
+    feed_secret: bytes | None = None
+    """Key of private feed tokens (see :mod:`bot.feeds.tokens`)."""
+    health: Health = field(default_factory=Health)
+    """The scheduled jobs' outcomes, for /healthz."""
+    platforms: dict[str, PlatformStatus] = field(default_factory=dict)
+    """The chat platforms ``arxiv-bot run`` starts, and whether each is up (/healthz,
+    /status)."""
