@@ -16,7 +16,8 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any, Literal, Protocol
 
 import openai
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 Refusal = Literal["budget", "user_limit", "failed"]
 RETRY_BASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 6
+BUDGET_USED_UP = "the daily model budget was used up"
 
 
 class SummaryAndUsageStore(SummaryStore, UsageStore, Protocol):
@@ -184,10 +186,25 @@ class Summarizer:
         for task in pending:
             task.cancel()  # only our waiter: the shielded model call goes on and gets cached
         out: dict[str, Summary] = {}
-        for vid, task in tasks.items():
-            if task in done and not task.cancelled() and task.exception() is None:
-                out[vid] = task.result()
+        for paper in papers:
+            task = tasks[paper.versioned_id]
+            if task not in done or task.cancelled():
+                continue
+            error = task.exception()
+            if error is None:
+                out[paper.versioned_id] = task.result()
+            elif isinstance(error, SummaryUnavailable) and error.reason == "budget":
+                await self._when_budget_allows(self.key(paper, language))
         return out
+
+    async def _when_budget_allows(self, key: SummaryKey) -> None:
+        """A paper a digest showed without its summary because the day's budget was used up
+        is summarized when the next UTC day's budget starts (by :meth:`retry_failed`), so its
+        readers find it in the feeds and on demand; it is not counted as a failed attempt."""
+        now = self.clock()
+        tomorrow = datetime.combine(usage_day(now) + timedelta(days=1), dt_time(), tzinfo=UTC)
+        await self.store.drop_summary_failure(key)
+        await self.store.record_summary_failure(key, BUDGET_USED_UP, now, tomorrow - now)
 
     async def cancel(self) -> None:
         """At shutdown: the model calls in flight are abandoned (a slow model would hold the
@@ -219,6 +236,8 @@ class Summarizer:
                 made += 1
             except SummaryUnavailable as exc:
                 log.info("retry of %s still failing: %s", paper.versioned_id, exc)
+                if exc.reason == "budget":
+                    await self._when_budget_allows(failure.key)
         return made
 
     # --- internals -----------------------------------------------------------------------
