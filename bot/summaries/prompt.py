@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.contract.messages import Link, plain_text
 from bot.model.languages import LANGUAGES
 from bot.text.markdown_tree import parse_inline
+from bot.text.unicode import without_invisible
 
 PROMPT_FORMAT = "2"  # bump when the message layout below changes
 MAX_SUMMARY_CHARS = 8000
@@ -91,17 +92,13 @@ def _unfenced(text: str) -> str:
 
 _THINKING = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)
 _TLDR = re.compile(r"^\s*(?:[*_#>\s]*)TL\s*;?\s*DR\s*[*_]*\s*[:\uff1a]\s*[*_]*\s*", re.I)
-_INVISIBLE = re.compile(
-    "[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
-)
-_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]")
 
 
 def parse_answer(content: str) -> tuple[str, str]:
     """``(tldr, body)`` from the model's answer: reasoning blocks, invisible and control
     characters removed, length capped. Without a TL;DR line, the first paragraph serves."""
     text = _THINKING.sub("", content)
-    text = _CONTROL.sub("", _INVISIBLE.sub("", text)).replace("\r\n", "\n").strip()
+    text = without_invisible(text.replace("\r\n", "\n")).strip()
     if len(text) > MAX_SUMMARY_CHARS:  # cut at a line, or at least a word
         cut = text[:MAX_SUMMARY_CHARS]
         text = cut[: max(cut.rfind("\n"), cut.rfind(" "), MAX_SUMMARY_CHARS // 2)].rstrip() + " …"
