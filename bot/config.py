@@ -158,6 +158,9 @@ class Settings(BaseSettings):
     llm_daily_tokens: int = Field(5_000_000, ge=0)
     """Hard caps per UTC day; new summaries wait for the next day once one is reached."""
     summaries_per_user_per_day: int = Field(20, ge=0)
+    expensive_per_user_per_minute: int = Field(6, ge=1, le=10_000)
+    """/digest, /summarize and summary buttons one person may start per minute; a chat runs
+    the same one once at a time (floods must not slow everyone else's answers)."""
     """On-demand summaries one person may cause per day (cached ones are free)."""
 
     # --- arXiv endpoints and politeness ----------------------------------------------------

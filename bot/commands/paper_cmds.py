@@ -18,7 +18,9 @@ INTERACTIVE_DEADLINE = 60.0
 """Someone waiting for /digest gets it within a minute; late summaries stay a button away."""
 
 
-@command("digest", summary="today's digest, now", usage="digest", example="/digest")
+@command(
+    "digest", summary="today's digest, now", usage="digest", example="/digest", expensive=True
+)
 async def digest(call: Call) -> Reply:
     sub = await load(call)
     services = call.services
@@ -64,8 +66,9 @@ async def _find_paper(call: Call, text: str) -> Paper | Reply:
     example="/summarize 2512.03394",
     aliases=("summary",),
     params=(Param("paper", "arXiv ID or arxiv.org link", required=True),),
+    expensive=True,
 )
-@action("sum")
+@action("sum", expensive=True)
 async def summarize(call: Call) -> Reply:
     text = call.args.strip()
     if not text:

@@ -69,6 +69,8 @@ class CommandSpec:
     writes: bool = False
     """Changes the chat's subscription although everyone may run it (``/start`` turns a
     stopped chat back on): it takes its turn with the other writing commands."""
+    expensive: bool = False
+    """Makes arXiv or the model work: rationed per chat and per person (see throttle.py)."""
     shows_chat_state: bool = False
     """Its answer describes the chat's state, a stopped chat included, so it gets no separate
     note that the chat is stopped."""
@@ -103,6 +105,7 @@ class ActionSpec:
     verb: str
     handler: Handler
     access: Access = "everyone"
+    expensive: bool = False
 
 
 _DECLARED = "__bot_declarations__"
@@ -123,6 +126,7 @@ def command(
     access: Access = "everyone",
     verbs: Mapping[str, Access] | None = None,
     writes: bool = False,
+    expensive: bool = False,
     shows_chat_state: bool = False,
     private_reply: bool = False,
     aliases: tuple[str, ...] = (),
@@ -141,6 +145,7 @@ def command(
             access=access,
             verbs=dict(verbs or {}),
             writes=writes,
+            expensive=expensive,
             shows_chat_state=shows_chat_state,
             private_reply=private_reply,
             aliases=aliases,
@@ -152,11 +157,11 @@ def command(
     return mark
 
 
-def action(verb: str, *, access: Access = "everyone") -> Callable[[H], H]:
+def action(verb: str, *, access: Access = "everyone", expensive: bool = False) -> Callable[[H], H]:
     """Declare the decorated handler as the button verb ``verb``."""
 
     def mark(handler: H) -> H:
-        return _declare(handler, ActionSpec(verb, handler, access))
+        return _declare(handler, ActionSpec(verb, handler, access, expensive))
 
     return mark
 

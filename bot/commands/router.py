@@ -19,6 +19,7 @@ from bot.commands import feed_cmds, help_cmds, paper_cmds, status_cmds, subscrip
 from bot.commands.args import BadInput, check_text
 from bot.commands.common import stopped_text
 from bot.commands.registry import Access, Call, CommandSpec, Progress, Registry
+from bot.commands.throttle import Throttle
 from bot.contract.chats import CommandContext
 from bot.contract.messages import Button, Reply, error, reply
 from bot.services import Services
@@ -56,6 +57,9 @@ class CommandRouter:
         self.registry = registry or default_registry()
         self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
+        )
+        self.throttle = Throttle(
+            services.settings.expensive_per_user_per_minute, lambda: self.services.clock()
         )
 
     def _one_at_a_time(
@@ -107,7 +111,14 @@ class CommandRouter:
         if not self._allowed(ctx, access):
             return refusal(access, spec.name, verb)
         call = Call(ctx, args.strip(), self.services, self.registry, progress)
-        async with self._one_at_a_time(ctx, access != "everyone" or spec.writes):
+        request = f"{spec.name} {' '.join(call.args.lower().split())}"
+        busy = self.throttle.refusal(ctx, request, f"the /{spec.name}") if spec.expensive else None
+        if busy is not None:
+            return busy
+        async with (
+            self._one_at_a_time(ctx, access != "everyone" or spec.writes),
+            self.throttle.running(ctx, request) if spec.expensive else nullcontext(),
+        ):
             answer = await spec.handler(call)
         if spec.replies_privately:
             answer = replace(answer, private=True)
@@ -134,7 +145,13 @@ class CommandRouter:
             return error("That button has expired. Please run the command again.")
         if not self._allowed(ctx, found.access):
             return refusal(found.access, verb)
-        async with self._one_at_a_time(ctx, found.access != "everyone"):
+        busy = self.throttle.refusal(ctx, action, "that request") if found.expensive else None
+        if busy is not None:
+            return busy
+        async with (
+            self._one_at_a_time(ctx, found.access != "everyone"),
+            self.throttle.running(ctx, action) if found.expensive else nullcontext(),
+        ):
             return await found.handler(Call(ctx, arg, self.services, self.registry, progress))
 
     def _plain_text(self, ctx: CommandContext, text: str) -> Reply | None:
