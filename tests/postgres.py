@@ -17,7 +17,9 @@ import functools
 import os
 import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 import pytest
@@ -77,6 +79,21 @@ async def postgres_schema() -> AsyncIterator[str]:
             await admin.execute(f'DROP SCHEMA "{name}" CASCADE')
     finally:
         await admin.close()
+
+
+def fetch_rows(url: str, sql: str) -> list[dict[str, Any]]:
+    """The rows of ``sql`` over a connection of its own, for synchronous helpers called
+    inside a test's event loop (the query runs in a thread with its own loop)."""
+
+    async def fetch() -> list[dict[str, Any]]:
+        connection = await asyncpg.connect(url)
+        try:
+            return [dict(row) for row in await connection.fetch(sql)]
+        finally:
+            await connection.close()
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, fetch()).result()
 
 
 @pytest.fixture
