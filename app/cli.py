@@ -42,8 +42,7 @@ from bot.services import Services
 from bot.services.health import PlatformStatus
 from bot.summaries.digests import build_digest
 from bot.summaries.summarizer import SummaryUnavailable
-from storage import sqlite_path
-from storage.instance_lock import InstanceLock
+from storage import single_instance
 
 log = logging.getLogger("arxiv-bot")
 
@@ -223,7 +222,7 @@ async def _run(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    with InstanceLock(sqlite_path(settings.database_url)):
+    with single_instance(settings.database_url):
         async with open_services(settings) as services:
             # A database it cannot use must stop the bot here, not fail every round quietly.
             await services.store.check(thorough=True)

@@ -24,7 +24,7 @@ from bot.services import Services, utc_now
 from bot.summaries.fulltext import FullTextSource
 from bot.summaries.prompt import instructions
 from bot.summaries.summarizer import Summarizer
-from storage import open_store, sqlite_path
+from storage import is_postgres_url, open_store, sqlite_path
 
 
 def make_http(settings: Settings) -> ArxivHttp:
@@ -65,8 +65,11 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
 def feed_secret(settings: Settings) -> bytes:
     if settings.feed_token_secret is not None:
         return settings.feed_token_secret.get_secret_value().encode()
-    database = Path(sqlite_path(settings.database_url))
-    return load_or_create_secret(database.parent / "feed-secret")
+    # Beside an SQLite file; for PostgreSQL in the working directory's data/ (instances that
+    # share a database must share FEED_TOKEN_SECRET instead).
+    url = settings.database_url
+    folder = Path("data") if is_postgres_url(url) else Path(sqlite_path(url)).parent
+    return load_or_create_secret(folder / "feed-secret")
 
 
 def summaries_configured(settings: Settings) -> bool:

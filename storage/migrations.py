@@ -1,9 +1,18 @@
-"""SQLite schema history. Entry ``i`` upgrades a database from version ``i`` to ``i + 1``.
+"""The schema history of both engines. Entry ``i`` upgrades a database from version ``i`` to
+``i + 1``.
 
-Never edit a released entry: add a new one. The version lives in ``PRAGMA user_version``.
+Never edit a released entry: add a new one. Each entry is SQLite's SQL; PostgreSQL runs the
+same text with the column types mapped (``INTEGER`` -> ``BIGINT``, ``REAL`` -> ``DOUBLE
+PRECISION``, ``TEXT`` -> ``TEXT COLLATE "C"``, ``BLOB`` -> ``BYTEA``: storage/postgres.py).
+An entry PostgreSQL cannot run that way gets its PostgreSQL text in ``POSTGRES_OVERRIDES``
+under the same index; tests/storage/test_postgres_schema.py proves both engines end with the
+same tables and columns. SQLite keeps the version in ``PRAGMA user_version``, PostgreSQL in
+the table ``schema_version``.
 """
 
 from __future__ import annotations
+
+from bot.model.store import StoreError
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first release: subscriptions and the papers we have seen.
@@ -132,3 +141,17 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+POSTGRES_OVERRIDES: dict[int, str] = {}
+"""PostgreSQL's text for an entry of ``MIGRATIONS`` (by index) that the type mapping alone
+does not make valid PostgreSQL (``AUTOINCREMENT``, SQLite functions in defaults...)."""
+
+
+def refuse_newer(version: int, where: str) -> None:
+    """A database from a newer release may hold what this one would misread or destroy."""
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the database is at schema version {version}, but this arxiv-bot only knows "
+            f"versions up to {SCHEMA_VERSION}: it was written by a newer release. Upgrade "
+            f"arxiv-bot, or point DATABASE_URL at another {where}."
+        )

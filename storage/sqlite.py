@@ -1,5 +1,10 @@
 """The default store: one SQLite file through aiosqlite.
 
+The queries are written in the SQL that SQLite and PostgreSQL share (storage/sql.py), and run
+through a :class:`storage.sql.Transaction`: :class:`storage.postgres.PostgresStore` is this
+store with PostgreSQL's connections, transactions, faults and schema versions. A new query
+written here therefore serves both engines; keep it in the shared dialect.
+
 One connection, in autocommit mode, with every operation under one asyncio lock: SQLite has a
 single writer anyway, and a shared connection would otherwise share one transaction between
 tasks (a rollback in one task could undo another's writes). Each write is its own
@@ -13,7 +18,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -26,7 +31,8 @@ from bot.model.store import Batch, Delivery, DeliveryState, LlmUsage, StoreError
 from bot.model.subscriptions import Subscription, utcnow
 from bot.model.summaries import Summary, SummaryKey
 from storage.files import create_private_file, make_private_folder
-from storage.migrations import MIGRATIONS, SCHEMA_VERSION
+from storage.migrations import MIGRATIONS, SCHEMA_VERSION, refuse_newer
+from storage.sql import Row, Transaction
 
 
 class SqliteStore:
@@ -109,14 +115,14 @@ class SqliteStore:
             await self._db.close()
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _transaction(self) -> AsyncIterator[Transaction]:
         async with self._lock:
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise unusable(self.path, exc) from exc
             try:
-                yield self._db
+                yield _SqliteTransaction(self._db)
             except BaseException as exc:
                 with contextlib.suppress(sqlite3.Error):
                     await self._db.rollback()
@@ -128,7 +134,7 @@ class SqliteStore:
             except sqlite3.Error as exc:
                 raise unusable(self.path, exc) from exc
 
-    async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
+    async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self._lock:
             try:
                 return list(await self._db.execute_fetchall(sql, params))
@@ -194,10 +200,10 @@ class SqliteStore:
 
     async def delete_subscription(self, platform: str, chat_id: str) -> bool:
         async with self._transaction() as db:
-            cursor = await db.execute(
+            deleted = await db.execute(
                 "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
             )
-            return cursor.rowcount > 0
+            return deleted > 0
 
     async def subscribed_categories(self) -> set[str]:
         rows = await self._fetchall(
@@ -208,23 +214,25 @@ class SqliteStore:
 
     async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> bool:
         async with self._transaction() as db:
-            async with db.execute(
+            taken = await db.fetchone(
                 "SELECT 1 FROM subscriptions WHERE platform = ? AND chat_id = ?",
                 (platform, new_chat_id),
-            ) as cursor:
-                if await cursor.fetchone() is not None:
-                    return False
-            cursor = await db.execute(
+            )
+            if taken is not None:
+                return False
+            moved = await db.execute(
                 "UPDATE subscriptions SET chat_id = ?, updated_at = ? "
                 "WHERE platform = ? AND chat_id = ?",
                 (new_chat_id, utcnow().isoformat(), platform, old_chat_id),
             )
-            moved = cursor.rowcount > 0
+            # A digest the new id already has stays with the old id (never two rows per day).
             await db.execute(
-                "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE platform = ? AND chat_id = ?",
-                (new_chat_id, platform, old_chat_id),
+                "UPDATE deliveries SET chat_id = ? WHERE platform = ? AND chat_id = ? "
+                "AND announcement_day NOT IN (SELECT announcement_day FROM deliveries "
+                "WHERE platform = ? AND chat_id = ?)",
+                (new_chat_id, platform, old_chat_id, platform, new_chat_id),
             )
-            return moved
+            return moved > 0
 
     async def list_subscriptions(self, *, delivering_only: bool = False) -> list[Subscription]:
         sql = "SELECT * FROM subscriptions"
@@ -300,9 +308,14 @@ class SqliteStore:
         async with self._transaction() as db:
             await db.execute(
                 """
-                INSERT OR REPLACE INTO summaries (arxiv_id, version, model, language,
+                INSERT INTO summaries (arxiv_id, version, model, language,
                     prompt_version, source, text, prompt_tokens, completion_tokens, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (arxiv_id, version, model, language, prompt_version) DO UPDATE SET
+                    source = excluded.source, text = excluded.text,
+                    prompt_tokens = excluded.prompt_tokens,
+                    completion_tokens = excluded.completion_tokens,
+                    created_at = excluded.created_at
                 """,
                 (
                     *_key_params(summary.key),
@@ -319,19 +332,21 @@ class SqliteStore:
         self, key: SummaryKey, error: str, now: datetime, base_delay: timedelta
     ) -> int:
         async with self._transaction() as db:
-            async with db.execute(
+            row = await db.fetchone(
                 "SELECT attempts FROM summary_failures WHERE arxiv_id = ? AND version = ? "
                 "AND model = ? AND language = ? AND prompt_version = ?",
                 _key_params(key),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             attempts = (int(row[0]) if row else 0) + 1
             next_attempt = now + base_delay * 2 ** (attempts - 1)
             await db.execute(
                 """
-                INSERT OR REPLACE INTO summary_failures (arxiv_id, version, model, language,
+                INSERT INTO summary_failures (arxiv_id, version, model, language,
                     prompt_version, attempts, last_error, next_attempt_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (arxiv_id, version, model, language, prompt_version) DO UPDATE SET
+                    attempts = excluded.attempts, last_error = excluded.last_error,
+                    next_attempt_at = excluded.next_attempt_at
                 """,
                 (*_key_params(key), attempts, error[:500], next_attempt.isoformat()),
             )
@@ -407,8 +422,9 @@ class SqliteStore:
         await self.save_papers(kept)
         async with self._transaction() as db:
             await db.execute(
-                "INSERT OR REPLACE INTO batches (day, categories, papers, fetched_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO batches (day, categories, papers, fetched_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (day) DO UPDATE SET categories = excluded.categories, "
+                "papers = excluded.papers, fetched_at = excluded.fetched_at",
                 (
                     day.isoformat(),
                     json.dumps(list(categories)),
@@ -459,10 +475,10 @@ class SqliteStore:
     ) -> bool:
         now = _iso(self._clock())
         async with self._transaction() as db:
-            cursor = await db.execute(
-                "INSERT OR IGNORE INTO deliveries (platform, chat_id, announcement_day, kind, "
+            inserted = await db.execute(
+                "INSERT INTO deliveries (platform, chat_id, announcement_day, kind, "
                 "state, messages_sent, detail, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (
                     subscription.platform,
                     subscription.chat_id,
@@ -474,12 +490,11 @@ class SqliteStore:
                     now,
                 ),
             )
-            inserted = cursor.rowcount > 0
             await db.execute(
                 "UPDATE subscriptions SET next_due_at = ? WHERE platform = ? AND chat_id = ?",
                 (_iso(next_due_at), subscription.platform, subscription.chat_id),
             )
-        return inserted
+        return inserted > 0
 
     async def set_next_due(self, platform: str, chat_id: str, next_due_at: datetime) -> None:
         async with self._transaction() as db:
@@ -646,11 +661,30 @@ def _identity(path: str) -> tuple[int, int] | None:
     return (info.st_dev, info.st_ino)
 
 
+class _SqliteTransaction:
+    """:class:`storage.sql.Transaction` on the store's aiosqlite connection."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cursor = await self._db.execute(sql, params)
+        return cursor.rowcount
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        async with self._db.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._db.executemany(sql, rows)
+
+
 def _key_params(key: SummaryKey) -> tuple[str, int, str, str, str]:
     return (key.arxiv_id, key.version, key.model, key.language, key.prompt_version)
 
 
-def _summary(row: aiosqlite.Row) -> Summary:
+def _summary(row: Row) -> Summary:
     parts = json.loads(row["text"])
     return Summary(
         key=SummaryKey(
@@ -670,12 +704,7 @@ async def migrate(db: aiosqlite.Connection) -> None:
     async with db.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
     version = int(row[0]) if row else 0
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"the database is at schema version {version}, but this arxiv-bot only knows "
-            f"versions up to {SCHEMA_VERSION}: it was written by a newer release. Upgrade "
-            "arxiv-bot, or point DATABASE_URL at another file."
-        )
+    refuse_newer(version, "file")
     for index in range(version, SCHEMA_VERSION):
         # executescript commits first and runs in autocommit: BEGIN/COMMIT must be inside.
         script = (
@@ -689,7 +718,7 @@ async def migrate(db: aiosqlite.Connection) -> None:
             raise
 
 
-def _subscription(row: aiosqlite.Row) -> Subscription:
+def _subscription(row: Row) -> Subscription:
     return Subscription(
         platform=row["platform"],
         chat_id=row["chat_id"],
@@ -724,7 +753,7 @@ def _from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _delivery(row: aiosqlite.Row) -> Delivery:
+def _delivery(row: Row) -> Delivery:
     return Delivery(
         platform=row["platform"],
         chat_id=row["chat_id"],
@@ -739,7 +768,7 @@ def _delivery(row: aiosqlite.Row) -> Delivery:
     )
 
 
-def _batch(row: aiosqlite.Row) -> Batch:
+def _batch(row: Row) -> Batch:
     return Batch(
         day=date.fromisoformat(row["day"]),
         categories=tuple(json.loads(row["categories"])),
@@ -748,7 +777,7 @@ def _batch(row: aiosqlite.Row) -> Batch:
     )
 
 
-def _paper(row: aiosqlite.Row) -> Paper:
+def _paper(row: Row) -> Paper:
     return Paper(
         arxiv_id=row["arxiv_id"],
         version=row["version"],

@@ -27,10 +27,11 @@ from bot.model.subscriptions import Subscription
 from bot.services import Services
 from bot.summaries.fulltext import FullTextSource
 from bot.summaries.summarizer import Summarizer
-from storage import SqliteStore
+from storage import PostgresStore, SqliteStore
 from tests.delivery.recording_sender import RecordingSender
 from tests.fakes.fake_arxiv import FakeArxiv, FakePaper
 from tests.fakes.fake_openai import FAKE_MODEL, FakeOpenAI
+from tests.postgres import fetch_rows
 
 ET = ZoneInfo("America/New_York")
 PLATFORM = "test"
@@ -159,7 +160,7 @@ class World:
 
     def __init__(
         self,
-        db_path: Path,
+        db_path: Path | str,
         arxiv: FakeArxiv,
         clock: Clock,
         sender: RecordingSender,
@@ -178,7 +179,9 @@ class World:
         self._opened = False
 
     async def open(self) -> World:
-        self.store = await SqliteStore.open(self.db_path, clock=self.clock)
+        # A string is a PostgreSQL URL (tests/postgres.py): the same pipeline on PostgreSQL.
+        opener = PostgresStore.open if isinstance(self.db_path, str) else SqliteStore.open
+        self.store = await opener(self.db_path, clock=self.clock)
         self.http = ArxivHttp(interval=0, retries=0, retry_delay=0)
         self.client = (
             AsyncOpenAI(base_url=self.llm.base_url, api_key="sk-test", max_retries=0)
@@ -276,11 +279,12 @@ class World:
 
     def ledger(self) -> list[dict[str, Any]]:
         """The deliveries table as rows (read with a second connection, like an operator)."""
+        sql = "SELECT * FROM deliveries ORDER BY chat_id, announcement_day"
+        if isinstance(self.db_path, str):
+            return fetch_rows(self.db_path, sql)
         with sqlite3.connect(self.db_path) as db:
             db.row_factory = sqlite3.Row
-            rows = db.execute(
-                "SELECT * FROM deliveries ORDER BY chat_id, announcement_day"
-            ).fetchall()
+            rows = db.execute(sql).fetchall()
         return [dict(r) for r in rows]
 
     def row(self, chat_id: str, day: date) -> dict[str, Any]:
