@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--category", action="append", metavar="C", help="arXiv category")
     digest.add_argument("--keyword", action="append", metavar="K", help="keyword or phrase")
     digest.add_argument("--exclude", action="append", metavar="K", help="exclude keyword")
+    digest.add_argument(
+        "--interests", metavar="TEXT", help="your interests in words; close papers rank higher"
+    )
     digest.add_argument("--max-papers", type=int, metavar="N")
     digest.add_argument("--min-score", type=float, metavar="X")
     digest.add_argument(
@@ -114,6 +117,7 @@ async def _digest(args: argparse.Namespace) -> int:
         min_score=args.min_score,
         include_cross=args.include_cross,
         scoring=args.scoring,
+        interests=args.interests,
     )
     profile = profile_from_settings(settings)
     log.info("fetching today's announcements for %s", ", ".join(settings.categories))

@@ -40,6 +40,7 @@ from pydantic_settings import (
 from bot.arxiv import taxonomy
 from bot.errors import ConfigurationError
 from bot.model.profile import Profile
+from bot.model.subscriptions import InterestsError, normalize_interests
 from bot.ranking.keywords import KeywordError, normalize_keywords
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
@@ -117,6 +118,9 @@ class Settings(BaseSettings):
     include_cross: bool = False
     scoring: Literal["words", "substring"] = "words"
     """``words``: whole words, phrases and plurals; ``substring``: the legacy script's numbers."""
+    interests: str = ""
+    """The default reader's interests in words (CLI digests, public feeds): papers close to
+    them rank higher."""
 
     # --- delivery defaults ---------------------------------------------------------------
     delivery_time: str = "08:00"
@@ -255,6 +259,14 @@ class Settings(BaseSettings):
         except KeywordError as exc:
             raise ValueError(str(exc)) from exc
 
+    @field_validator("interests")
+    @classmethod
+    def _clean_interests(cls, value: str) -> str:
+        try:
+            return normalize_interests(value)
+        except InterestsError as exc:
+            raise ValueError(str(exc)) from exc
+
     @field_validator("delivery_time")
     @classmethod
     def _hh_mm(cls, value: str) -> str:
@@ -374,4 +386,5 @@ def profile_from_settings(settings: Settings) -> Profile:
         max_papers=settings.max_papers,
         min_score=settings.min_score,
         include_cross=settings.include_cross,
+        interests=settings.interests,
     )

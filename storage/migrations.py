@@ -129,6 +129,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE subscriptions ADD COLUMN feed_token_hash TEXT;
     CREATE UNIQUE INDEX subscriptions_feed ON subscriptions (feed_token_hash);
     """,
+    # ranking (#13): a chat's interests in words.
+    """
+    ALTER TABLE subscriptions ADD COLUMN interests TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

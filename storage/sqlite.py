@@ -154,8 +154,8 @@ class SqliteStore:
                     platform, chat_id, chat_kind, created_by, categories, keywords, exclude,
                     include_cross, max_papers, min_score, delivery_time, timezone, frequency,
                     weekday, language, paused, active, inactive_reason, created_at, updated_at,
-                    next_due_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    next_due_at, interests)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (platform, chat_id) DO UPDATE SET
                     chat_kind = excluded.chat_kind, categories = excluded.categories,
                     keywords = excluded.keywords, exclude = excluded.exclude,
@@ -165,7 +165,7 @@ class SqliteStore:
                     weekday = excluded.weekday, language = excluded.language,
                     paused = excluded.paused, active = excluded.active,
                     inactive_reason = excluded.inactive_reason, updated_at = excluded.updated_at,
-                    next_due_at = excluded.next_due_at
+                    next_due_at = excluded.next_due_at, interests = excluded.interests
                 """,
                 (
                     s.platform,
@@ -189,6 +189,7 @@ class SqliteStore:
                     s.created_at.isoformat(),
                     s.updated_at.isoformat(),
                     _iso(s.next_due_at),
+                    s.interests,
                 ),
             )
 
@@ -712,6 +713,7 @@ def _subscription(row: aiosqlite.Row) -> Subscription:
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         next_due_at=_from_iso(row["next_due_at"]),
+        interests=row["interests"],
     )
 
 

@@ -91,6 +91,7 @@ def describe(call: Call, sub: Subscription) -> list[Block]:
         ),
         (bold("Keywords: "), Text(quoted(sub.keywords))),
         (bold("Excluded: "), Text(quoted(sub.exclude))),
+        (bold("Interests: "), Text(sub.interests or "none (set them with /interests)")),
         (bold("Delivery: "), Text(schedule_text(sub))),
         (
             bold("Papers: "),

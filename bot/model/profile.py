@@ -18,3 +18,6 @@ class Profile:
     include_cross: bool = False
     keyword_weight: float = 1.0
     title_bonus: float = 0.5
+    interests: str = ""
+    """The reader's interests in their own words: papers close to them rank higher, and may
+    enter the digest without a keyword."""

@@ -1,0 +1,58 @@
+"""/interests: a chat's interests in words, kept with its subscription and shown in /settings."""
+
+from __future__ import annotations
+
+from bot.model.subscriptions import MAX_INTERESTS_CHARS
+from tests.commands.conftest import OpenBot
+from tests.commands.support import GROUP_ADMIN, GROUP_MEMBER, PRIVATE, Bot, is_error, text
+
+INTERESTS = "efficient inference of LLMs:  KV cache,\n quantization"
+
+
+async def test_interests_are_kept_one_line_and_shown_in_settings(bot: Bot) -> None:
+    answer = await bot.send(PRIVATE, f"/interests {INTERESTS}")
+
+    kept = "efficient inference of LLMs: KV cache, quantization"
+    assert not is_error(answer)
+    assert (await bot.stored(PRIVATE)).interests == kept
+    assert f"Interests: {kept}" in text(await bot.send(PRIVATE, "/settings"))
+    assert f"Interests: {kept}" in text(await bot.send(PRIVATE, "/interests"))
+
+
+async def test_interests_survive_a_restart(open_bot: OpenBot) -> None:
+    async with open_bot() as bot:
+        await bot.send(PRIVATE, "/interests sparse attention")
+    async with open_bot() as bot:
+        assert (await bot.stored(PRIVATE)).interests == "sparse attention"
+
+
+async def test_clear_forgets_them(bot: Bot) -> None:
+    await bot.send(PRIVATE, "/interests sparse attention")
+
+    answer = await bot.send(PRIVATE, "/interests clear")
+
+    assert "cleared" in text(answer)
+    assert (await bot.stored(PRIVATE)).interests == ""
+    assert "Interests: none" in text(await bot.send(PRIVATE, "/settings"))
+
+
+async def test_only_admins_set_them_in_groups(bot: Bot) -> None:
+    refused = await bot.send(GROUP_MEMBER, "/interests sparse attention")
+
+    assert is_error(refused)
+    assert await bot.subscription(GROUP_MEMBER) is None
+    await bot.send(GROUP_ADMIN, "/interests sparse attention")
+    assert (await bot.stored(GROUP_MEMBER)).interests == "sparse attention"
+
+
+async def test_bad_interests_change_nothing(bot: Bot) -> None:
+    await bot.send(PRIVATE, "/interests sparse attention")
+
+    no_words = await bot.send(PRIVATE, "/interests ... --- !!!")
+
+    assert is_error(no_words)
+    assert "Nothing was changed" in text(no_words)
+    assert (await bot.stored(PRIVATE)).interests == "sparse attention"
+    long_text = "word " * (MAX_INTERESTS_CHARS // 5 + 1)
+    assert is_error(await bot.send(PRIVATE, f"/interests {long_text}"))
+    assert (await bot.stored(PRIVATE)).interests == "sparse attention"
