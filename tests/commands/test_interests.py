@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from bot.model.subscriptions import MAX_INTERESTS_CHARS
 from tests.commands.conftest import OpenBot
-from tests.commands.support import GROUP_ADMIN, GROUP_MEMBER, PRIVATE, Bot, is_error, text
+from tests.commands.support import (
+    GROUP_ADMIN,
+    GROUP_MEMBER,
+    NO_MATCH,
+    PRIVATE,
+    Bot,
+    cards,
+    is_error,
+    text,
+)
 
 INTERESTS = "efficient inference of LLMs:  KV cache,\n quantization"
 
@@ -56,3 +65,17 @@ async def test_bad_interests_change_nothing(bot: Bot) -> None:
     long_text = "word " * (MAX_INTERESTS_CHARS // 5 + 1)
     assert is_error(await bot.send(PRIVATE, f"/interests {long_text}"))
     assert (await bot.stored(PRIVATE)).interests == "sparse attention"
+
+
+async def test_digest_ranks_by_interests_and_says_why(bot: Bot) -> None:
+    await bot.send(PRIVATE, "/subscribe cs.AI cs.LG")
+    await bot.send(PRIVATE, "/keywords add LLM")
+    before = [c.arxiv_id for c in cards(await bot.send(PRIVATE, "/digest"))]
+    await bot.send(PRIVATE, "/interests colouring graphs quickly")
+
+    found = {c.arxiv_id: c for c in cards(await bot.send(PRIVATE, "/digest"))}
+
+    assert NO_MATCH.arxiv_id + "v1" not in before
+    graph = found[NO_MATCH.arxiv_id + "v1"]  # no keyword: in by closeness alone
+    assert graph.why == "close to your interests 1.00"
+    assert all(c.why.startswith("LLM") for k, c in found.items() if k != graph.arxiv_id)
