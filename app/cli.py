@@ -141,6 +141,7 @@ async def _digest(args: argparse.Namespace) -> int:
                 language=settings.summary_language,
                 limit=settings.max_papers_to_summarize,
                 deadline=settings.summary_deadline,
+                embedder=services.embedder,
             )
     log.info(
         "%d of %d papers selected, %d summarized",

@@ -141,6 +141,15 @@ class Settings(BaseSettings):
         None, validation_alias=env_alias("OPENAI_BASE_URL", "openai_base_url")
     )
     llm_model: str = "gpt-4o-mini"
+    embedding_backend: Literal["endpoint", "local", "off"] = "endpoint"
+    """How papers are compared with interests by meaning: an OpenAI-compatible
+    ``/v1/embeddings`` (with ``OPENAI_API_KEY``), a local sentence-transformers model (the
+    ``local-embeddings`` extra), or neither; without one, interests match by words (BM25)."""
+    embedding_model: str = "text-embedding-3-small"
+    embedding_base_url: str | None = None
+    """Defaults to ``OPENAI_BASE_URL``."""
+    embedding_batch: int = Field(128, ge=1, le=2048)
+    """Texts per embeddings request."""
     llm_temperature: float = Field(0.3, ge=0, le=2)
     summary_language: str = "en"
     summary_prompt_file: Path | None = None

@@ -16,6 +16,7 @@ from bot.arxiv.announcements import AnnouncementProvider
 from bot.arxiv.lookup import PaperLookup
 from bot.config import Settings
 from bot.model.store import Store
+from bot.summaries.embeddings import Embedder
 from bot.summaries.summarizer import Summarizer
 
 
@@ -135,3 +136,5 @@ class Services:
     """Key of private feed tokens (see :mod:`bot.feeds.tokens`)."""
     health: Health = field(default_factory=Health)
     """The scheduled jobs' outcomes, for /healthz."""
+    embedder: Embedder | None = None
+    """Embeddings of papers and interests; None: interests match by words (BM25)."""

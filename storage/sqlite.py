@@ -137,6 +137,30 @@ class SqliteStore:
                     raise unusable(self.path, exc) from exc
                 raise
 
+    # --- embeddings ------------------------------------------------------------------------
+
+    async def get_embeddings(self, model: str, keys: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, bytes] = {}
+        for start in range(0, len(wanted), 500):  # SQLite's bound on host parameters
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = await self._fetchall(
+                f"SELECT key, vector FROM embeddings WHERE model = ? AND key IN ({marks})",
+                (model, *chunk),
+            )
+            found.update((row["key"], bytes(row["vector"])) for row in rows)
+        return found
+
+    async def save_embeddings(self, model: str, vectors: dict[str, bytes]) -> None:
+        now = utcnow().isoformat()
+        async with self._transaction() as db:
+            await db.executemany(
+                "INSERT OR REPLACE INTO embeddings (model, key, vector, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                [(model, key, vector, now) for key, vector in vectors.items()],
+            )
+
     # --- subscriptions ---------------------------------------------------------------------
 
     async def get_subscription(self, platform: str, chat_id: str) -> Subscription | None:

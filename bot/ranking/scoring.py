@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from math import log2
 from typing import Literal
 
+import numpy as np
+
 from bot.model.papers import AnnounceType, Paper, announce_type_in
 from bot.model.profile import Profile
 from bot.ranking.keywords import (
@@ -39,7 +41,7 @@ from bot.ranking.keywords import (
     needles,
     phrase_tokens,
 )
-from bot.ranking.similarity import Lexical, interest_terms, rescaled
+from bot.ranking.similarity import Lexical, Vector, Vectors, interest_terms, rescaled
 
 ScoringMode = Literal["words", "substring"]
 
@@ -113,6 +115,8 @@ class Scorer:
     _feeds: dict[tuple[str, AnnounceType], set[int]] = field(init=False)
     _ids: list[str] = field(init=False)
     _lexical: Lexical | None = field(init=False, default=None)
+    vectors: Vectors | None = field(init=False, default=None)
+    """The papers' embeddings (a unit row each, in :attr:`papers` order), when there are."""
 
     def __post_init__(self) -> None:
         unique: dict[str, Paper] = {}
@@ -211,6 +215,12 @@ class Scorer:
         """The papers containing any of the forms."""
         return set[int]().union(*(self._index.get(form, ()) for form in forms))
 
+    def use_vectors(self, papers: Sequence[Paper], vectors: Vectors) -> None:
+        """The embeddings of ``papers`` (a row each, in that order; a paper may repeat),
+        for ranking by meaning."""
+        row = {p.versioned_id: i for i, p in enumerate(papers)}
+        self.vectors = vectors[[row[p.versioned_id] for p in self.papers]]
+
     @property
     def lexical(self) -> Lexical:
         """BM25 postings of the papers, built the first time a profile has interests."""
@@ -218,22 +228,29 @@ class Scorer:
             self._lexical = Lexical([d.title_tokens + d.abstract_tokens for d in self._docs])
         return self._lexical
 
-    def similarities(self, profile: Profile, allowed: set[int]) -> dict[int, float] | None:
-        """Each allowed paper's closeness to the profile's interests (0..1); None without
+    def similarities(
+        self, profile: Profile, allowed: set[int], vector: Vector | None = None
+    ) -> dict[int, float] | None:
+        """Each allowed paper's closeness to the profile (0..1): by embeddings when the
+        profile's ``vector`` and the papers' are known, else by words; None without
         interests."""
+        if vector is not None and self.vectors is not None:
+            order = sorted(allowed)
+            cosines = self.vectors[np.asarray(order, dtype=np.intp)] @ vector
+            return rescaled(cosines, range(len(order)), keys=order)
         if not profile.interests:
             return None
         raw = self.lexical.scores(interest_terms(profile.interests))
         return rescaled(raw, sorted(allowed), floor=0.0)
 
-    def score(self, profile: Profile) -> list[ScoredPaper]:
+    def score(self, profile: Profile, vector: Vector | None = None) -> list[ScoredPaper]:
         """The profile's digest: best first (score, then id), at most ``max_papers``."""
         new, cross = self._feed(profile)
         allowed = new | cross
         for kw in profile.exclude:
             allowed.difference_update(self._lookup(kw).papers)
         found = [self._lookup(kw) for kw in profile.keywords]
-        close = self.similarities(profile, allowed)
+        close = self.similarities(profile, allowed, vector)
         scores = _scores(profile, found, allowed, close)
         matches = [  # a keyword matches a paper in one of two ways
             (papers.papers, Match(kw, True), Match(kw, False))

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from math import log
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -41,7 +42,10 @@ ROCCHIO_GAMMA = 0.5
 """Rocchio's weights of the interests, the liked papers and the disliked ones (the textbook
 0.75/0.15 trusts negatives less; a reader's 👎 here is deliberate, so it counts more)."""
 
-Floats = npt.NDArray[np.float64]
+Floats = npt.NDArray[np.floating[Any]]
+Vector = npt.NDArray[np.float32]
+Vectors = npt.NDArray[np.float32]
+"""A unit row per paper."""
 
 
 def interest_terms(text: str) -> dict[str, float]:
@@ -104,18 +108,43 @@ def rocchio_terms(
     return query
 
 
-def rescaled(raw: Floats, allowed: Sequence[int], floor: float | None = None) -> dict[int, float]:
+def rescaled(
+    raw: Floats,
+    allowed: Sequence[int],
+    floor: float | None = None,
+    keys: Sequence[int] | None = None,
+) -> dict[int, float]:
     """``raw[i]`` for the allowed papers, mapped onto 0..1: the closest is 1, the farthest 0,
     or ``floor`` when that is lower (BM25's 0, "no word in common", so a lone paper that
     shares words is still close). All equal (nothing matched): every paper is 0, so
-    similarity lifts none of them."""
+    similarity lifts none of them. ``keys`` names the results in place of ``allowed``."""
+    keys = allowed if keys is None else keys
     if not allowed:
         return {}
     values = raw[np.asarray(allowed, dtype=np.intp)]
     low, high = float(values.min()), float(values.max())
     if floor is not None:
         low = min(low, floor)
-    if high - low <= 1e-12:
-        return dict.fromkeys(allowed, 0.0)
+    if high - low <= 1e-6:
+        return dict.fromkeys(keys, 0.0)
     spread = (values - low) / (high - low)
-    return dict(zip(allowed, spread.tolist(), strict=True))
+    return dict(zip(keys, spread.tolist(), strict=True))
+
+
+def profile_vector(
+    interests: Vector | None, liked: Sequence[Vector], disliked: Sequence[Vector]
+) -> Vector | None:
+    """Rocchio on embeddings: alpha x interests + beta x mean(liked) - gamma x mean(disliked),
+    as a unit vector; None when there is nothing to go on."""
+    parts: list[Vector] = []
+    if interests is not None:
+        parts.append(ROCCHIO_ALPHA * interests)
+    if liked:
+        parts.append(ROCCHIO_BETA * np.mean(liked, axis=0))
+    if disliked:
+        parts.append(-ROCCHIO_GAMMA * np.mean(disliked, axis=0))
+    if not parts:
+        return None
+    total = np.sum(parts, axis=0).astype(np.float32)
+    norm = float(np.linalg.norm(total))
+    return total / norm if norm > 0 else None

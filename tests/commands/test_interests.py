@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
+
+from app.wiring import open_services
+from bot.commands import CommandRouter
+from bot.config import Settings
 from bot.model.subscriptions import MAX_INTERESTS_CHARS
 from tests.commands.conftest import OpenBot
 from tests.commands.support import (
@@ -14,6 +19,7 @@ from tests.commands.support import (
     is_error,
     text,
 )
+from tests.fakes.fake_openai import FakeOpenAI
 
 INTERESTS = "efficient inference of LLMs:  KV cache,\n quantization"
 
@@ -79,3 +85,40 @@ async def test_digest_ranks_by_interests_and_says_why(bot: Bot) -> None:
     graph = found[NO_MATCH.arxiv_id + "v1"]  # no keyword: in by closeness alone
     assert graph.why == "close to your interests 1.00"
     assert all(c.why.startswith("LLM") for k, c in found.items() if k != graph.arxiv_id)
+
+
+async def test_settings_say_words_without_embeddings(bot: Bot) -> None:
+    shown = text(await bot.send(PRIVATE, "/settings"))
+
+    assert "Interests match by: words (BM25; no embeddings configured)" in shown
+
+
+async def test_settings_say_which_similarity_is_in_use(settings: Settings) -> None:
+    async with FakeOpenAI() as llm:
+        configured = settings.model_copy(
+            update={
+                "openai_api_key": SecretStr("sk-test"),
+                "openai_base_url": llm.base_url,
+                "summaries_enabled": False,
+                "llm_retries": 0,
+            }
+        )
+        async with open_services(configured) as services:
+            bot = Bot(services, CommandRouter(services))
+            await bot.send(PRIVATE, "/subscribe cs.AI cs.LG")
+            await bot.send(PRIVATE, "/interests colouring graphs quickly")
+            shown = text(await bot.send(PRIVATE, "/settings"))
+            assert "match by: meaning: embeddings text-embedding-3-small" in shown
+
+            by_meaning = await bot.send(PRIVATE, "/digest")
+            assert "close to your interests 1.00" in text(by_meaning)
+            assert len(llm.embedding_calls) == 2  # the papers in one batch, the interests
+
+            llm.embeddings_down = True
+            await bot.send(PRIVATE, "/interests graphs")
+            by_words = text(await bot.send(PRIVATE, "/digest"))
+            assert "Ranked by the words of your interests this time" in by_words
+            assert "close to your interests" in by_words
+            shown = text(await bot.send(PRIVATE, "/settings"))
+            assert "match by: words for now: embeddings" in shown
+            assert "(HTTP 503)" in shown
