@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--category", action="append", metavar="C", help="arXiv category")
     digest.add_argument("--keyword", action="append", metavar="K", help="keyword or phrase")
     digest.add_argument("--exclude", action="append", metavar="K", help="exclude keyword")
+    digest.add_argument(
+        "--interests", metavar="TEXT", help="your interests in words; close papers rank higher"
+    )
     digest.add_argument("--max-papers", type=int, metavar="N")
     digest.add_argument("--min-score", type=float, metavar="X")
     digest.add_argument(
@@ -117,6 +120,7 @@ async def _digest(args: argparse.Namespace) -> int:
         min_score=args.min_score,
         include_cross=args.include_cross,
         scoring=args.scoring,
+        interests=args.interests,
     )
     profile = profile_from_settings(settings)
     log.info("fetching today's announcements for %s", ", ".join(settings.categories))
@@ -140,6 +144,7 @@ async def _digest(args: argparse.Namespace) -> int:
                 language=settings.summary_language,
                 limit=settings.max_papers_to_summarize,
                 deadline=settings.summary_deadline,
+                embedder=services.embedder,
             )
     log.info(
         "%d of %d papers selected, %d summarized",

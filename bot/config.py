@@ -40,6 +40,7 @@ from pydantic_settings import (
 from bot.arxiv import taxonomy
 from bot.errors import ConfigurationError
 from bot.model.profile import Profile
+from bot.model.subscriptions import InterestsError, normalize_interests
 from bot.ranking.keywords import KeywordError, normalize_keywords
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
@@ -117,6 +118,9 @@ class Settings(BaseSettings):
     include_cross: bool = False
     scoring: Literal["words", "substring"] = "words"
     """``words``: whole words, phrases and plurals; ``substring``: the legacy script's numbers."""
+    interests: str = ""
+    """The default reader's interests in words (CLI digests, public feeds): papers close to
+    them rank higher."""
 
     # --- delivery defaults ---------------------------------------------------------------
     delivery_time: str = "08:00"
@@ -137,6 +141,15 @@ class Settings(BaseSettings):
         None, validation_alias=env_alias("OPENAI_BASE_URL", "openai_base_url")
     )
     llm_model: str = "gpt-4o-mini"
+    embedding_backend: Literal["endpoint", "local", "off"] = "endpoint"
+    """How papers are compared with interests by meaning: an OpenAI-compatible
+    ``/v1/embeddings`` (with ``OPENAI_API_KEY``), a local sentence-transformers model (the
+    ``local-embeddings`` extra), or neither; without one, interests match by words (BM25)."""
+    embedding_model: str = "text-embedding-3-small"
+    embedding_base_url: str | None = None
+    """Defaults to ``OPENAI_BASE_URL``."""
+    embedding_batch: int = Field(128, ge=1, le=2048)
+    """Texts per embeddings request."""
     llm_temperature: float = Field(0.3, ge=0, le=2)
     summary_language: str = "en"
     summary_prompt_file: Path | None = None
@@ -262,6 +275,14 @@ class Settings(BaseSettings):
         except KeywordError as exc:
             raise ValueError(str(exc)) from exc
 
+    @field_validator("interests")
+    @classmethod
+    def _clean_interests(cls, value: str) -> str:
+        try:
+            return normalize_interests(value)
+        except InterestsError as exc:
+            raise ValueError(str(exc)) from exc
+
     @field_validator("delivery_time")
     @classmethod
     def _hh_mm(cls, value: str) -> str:
@@ -381,4 +402,5 @@ def profile_from_settings(settings: Settings) -> Profile:
         max_papers=settings.max_papers,
         min_score=settings.min_score,
         include_cross=settings.include_cross,
+        interests=settings.interests,
     )

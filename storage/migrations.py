@@ -138,6 +138,20 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE subscriptions ADD COLUMN feed_token_hash TEXT;
     CREATE UNIQUE INDEX subscriptions_feed ON subscriptions (feed_token_hash);
     """,
+    # ranking (#13): a chat's interests in words.
+    """
+    ALTER TABLE subscriptions ADD COLUMN interests TEXT NOT NULL DEFAULT '';
+    """,
+    # ranking (#13): embeddings of papers and interests, computed once per model.
+    """
+    CREATE TABLE embeddings (
+        model      TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        vector     BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (model, key)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -143,6 +143,30 @@ class SqliteStore:
                     raise unusable(self.path, exc) from exc
                 raise
 
+    # --- embeddings ------------------------------------------------------------------------
+
+    async def get_embeddings(self, model: str, keys: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, bytes] = {}
+        for start in range(0, len(wanted), 500):  # SQLite's bound on host parameters
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = await self._fetchall(
+                f"SELECT key, vector FROM embeddings WHERE model = ? AND key IN ({marks})",
+                (model, *chunk),
+            )
+            found.update((row["key"], bytes(row["vector"])) for row in rows)
+        return found
+
+    async def save_embeddings(self, model: str, vectors: dict[str, bytes]) -> None:
+        now = utcnow().isoformat()
+        async with self._transaction() as db:
+            await db.executemany(
+                "INSERT OR REPLACE INTO embeddings (model, key, vector, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                [(model, key, vector, now) for key, vector in vectors.items()],
+            )
+
     # --- subscriptions ---------------------------------------------------------------------
 
     async def get_subscription(self, platform: str, chat_id: str) -> Subscription | None:
@@ -160,8 +184,8 @@ class SqliteStore:
                     platform, chat_id, chat_kind, created_by, categories, keywords, exclude,
                     include_cross, max_papers, min_score, delivery_time, timezone, frequency,
                     weekday, language, paused, active, inactive_reason, created_at, updated_at,
-                    next_due_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    next_due_at, interests)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (platform, chat_id) DO UPDATE SET
                     chat_kind = excluded.chat_kind, categories = excluded.categories,
                     keywords = excluded.keywords, exclude = excluded.exclude,
@@ -171,7 +195,7 @@ class SqliteStore:
                     weekday = excluded.weekday, language = excluded.language,
                     paused = excluded.paused, active = excluded.active,
                     inactive_reason = excluded.inactive_reason, updated_at = excluded.updated_at,
-                    next_due_at = excluded.next_due_at
+                    next_due_at = excluded.next_due_at, interests = excluded.interests
                 """,
                 (
                     s.platform,
@@ -195,6 +219,7 @@ class SqliteStore:
                     s.created_at.isoformat(),
                     s.updated_at.isoformat(),
                     _iso(s.next_due_at),
+                    s.interests,
                 ),
             )
 
@@ -741,6 +766,7 @@ def _subscription(row: Row) -> Subscription:
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         next_due_at=_from_iso(row["next_due_at"]),
+        interests=row["interests"],
     )
 
 

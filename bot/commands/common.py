@@ -100,6 +100,8 @@ def describe(call: Call, sub: Subscription) -> list[Block]:
         ),
         (bold("Keywords: "), Text(quoted(sub.keywords))),
         (bold("Excluded: "), Text(quoted(sub.exclude))),
+        (bold("Interests: "), Text(sub.interests or "none (set them with /interests)")),
+        (bold("Interests match by: "), Text(matching_text(call))),
         (bold("Delivery: "), Text(schedule_text(sub))),
         (
             bold("Papers: "),
@@ -111,6 +113,16 @@ def describe(call: Call, sub: Subscription) -> list[Block]:
         (bold("Summary language: "), Text(f"{LANGUAGES.get(sub.language, sub.language)}")),
     ]
     return [para(*state), bullets(rows)]
+
+
+def matching_text(call: Call) -> str:
+    """Which similarity ranks by interests here, and whether it works right now."""
+    embedder = call.services.embedder
+    if embedder is None:
+        return "words (BM25; no embeddings configured)"
+    if embedder.failure:
+        return f"words for now: embeddings {embedder.label} unavailable ({embedder.failure})"
+    return f"meaning: embeddings {embedder.label}"
 
 
 def title(text: str) -> Block:

@@ -40,6 +40,7 @@ async def digest(call: Call) -> Reply:
             limit=settings.max_papers_to_summarize,
             deadline=min(settings.summary_deadline, INTERACTIVE_DEADLINE),
             now=services.clock(),
+            embedder=services.embedder,
         )
     except ArxivError as exc:
         return error(user_message(exc))

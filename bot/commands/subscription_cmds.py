@@ -18,7 +18,14 @@ from bot.commands.registry import Call, Param, action, command
 from bot.contract.messages import Button, Reply, bullets, error, reply
 from bot.delivery.local_time import canonical_zone, parse_hh_mm, suggest_zones
 from bot.model.languages import LANGUAGES, language_code
-from bot.model.subscriptions import MAX_CATEGORIES, MAX_EXCLUDES, MAX_KEYWORDS, WEEKDAYS
+from bot.model.subscriptions import (
+    MAX_CATEGORIES,
+    MAX_EXCLUDES,
+    MAX_KEYWORDS,
+    WEEKDAYS,
+    InterestsError,
+    normalize_interests,
+)
 from bot.ranking.keywords import KeywordError, normalize_keywords
 
 PICKER_COLUMNS = 3
@@ -290,6 +297,40 @@ async def keywords(call: Call) -> Reply:
 )
 async def exclude(call: Call) -> Reply:
     return await _edit_words(call, "exclude", MAX_EXCLUDES, "excluded keywords", "exclude")
+
+
+@command(
+    "interests",
+    summary="your interests in words: close papers rank higher",
+    usage="interests [text|clear]",
+    example="/interests efficient inference and serving of LLMs, KV cache, quantization",
+    access="admin",
+    params=(Param("text", "a sentence or a paragraph; 'clear' forgets them"),),
+    details="Papers close to these words rank higher, and may enter the digest without a "
+    "keyword. A sentence or a paragraph in your own words works best.",
+)
+async def interests(call: Call) -> Reply:
+    sub = await load(call)
+    text = call.args.strip()
+    if not text:
+        shown = sub.interests or "none yet"
+        return reply(
+            f"Interests: {shown}",
+            "Set them with /interests and a sentence, e.g. /interests efficient inference "
+            "of LLMs, KV cache, quantization; /interests clear forgets them.",
+        )
+    if text.lower() == "clear":
+        await save(call, sub.changed(interests=""))
+        return reply("Interests cleared: keywords alone rank papers now.")
+    try:
+        cleaned = normalize_interests(text)
+    except InterestsError as exc:
+        return error(f"{str(exc).capitalize()}. Nothing was changed.")
+    await save(call, sub.changed(interests=cleaned))
+    return reply(
+        f"Interests: {cleaned}",
+        "Papers close to them rank higher, and may enter the digest without a keyword.",
+    )
 
 
 @command(

@@ -32,13 +32,16 @@ from bot.config import Settings
 from bot.contract.outbound import DeliveryError, Sender
 from bot.delivery.schedule import latest_announcement, local_day_end, next_due
 from bot.model.papers import Paper, announce_type_in
+from bot.model.profile import Profile
 from bot.model.store import Batch, Delivery, Store
 from bot.model.subscriptions import Subscription
 from bot.model.summaries import Summary
 from bot.ranking.digest import Digest, rank
 from bot.ranking.scoring import Scorer
+from bot.ranking.similarity import Vector
 from bot.rendering.paper_cards import digest_reply
 from bot.services import DeliveryCounters
+from bot.summaries.embeddings import Embedder, fallback_note, profile_vector_of
 from bot.summaries.summarizer import Summarizer
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,7 @@ class DeliveryService:
         senders: Mapping[str, Sender],
         clock: Callable[[], datetime],
         parallel: int = 64,
+        embedder: Embedder | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -77,6 +81,7 @@ class DeliveryService:
         self.senders = dict(senders)
         self.clock = clock
         self.parallel = parallel
+        self.embedder = embedder
         self.counters = DeliveryCounters()
         # Digests are prepared and paced in parallel, but at most this many messages are
         # between "sent" and "recorded" at once: what a crash can duplicate.
@@ -228,6 +233,7 @@ class DeliveryService:
     async def _plan(self, pending: list[Delivery]) -> dict[str, _Plan]:
         """Score every pending digest; batches are indexed once each."""
         scorers: dict[tuple[object, ...], Scorer] = {}
+        embedded: set[int] = set()
         spans: dict[tuple[date, date], list[Batch]] = {}
         plans: dict[str, _Plan] = {}
         for delivery in pending:
@@ -244,15 +250,36 @@ class DeliveryService:
                 scorer = scorers[key] = Scorer(
                     _as_first_announced(papers), mode=self.settings.scoring
                 )
+            profile = sub.profile()
+            vector, note = await self._vector(scorer, profile, embedded)
             digest = rank(
                 scorer,
-                sub.profile(),
+                profile,
                 day=delivery.day,
                 announced=_announced(scorer, sub),
                 now=self.clock(),
+                vector=vector,
+                note=note,
             )
             plans[delivery.chat_key] = _Plan(sub, batches, digest)
         return plans
+
+    async def _vector(
+        self, scorer: Scorer, profile: Profile, embedded: set[int]
+    ) -> tuple[Vector | None, str]:
+        """The profile's embedding, the scorer's papers embedded first (once per batch, for
+        every subscriber); or None and why, to rank by words."""
+        if self.embedder is None or not profile.interests:
+            return None, ""
+        if id(scorer) not in embedded:
+            embedded.add(id(scorer))
+            vectors = await self.embedder.papers(scorer.papers)
+            if vectors is not None:
+                scorer.use_vectors(scorer.papers, vectors)
+        vector = None
+        if scorer.vectors is not None:
+            vector = await profile_vector_of(self.embedder, profile)
+        return vector, "" if vector is not None else fallback_note(self.embedder)
 
     async def _batches_for(
         self, delivery: Delivery, sub: Subscription, spans: dict[tuple[date, date], list[Batch]]

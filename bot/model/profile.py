@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SIMILARITY_WEIGHT = 2.0
+"""Score = keyword score + this x similarity to the interests (0..1). Chosen on the relevance
+labels (``python -m benchmarks.relevance``; README, Benchmarks)."""
+SIMILARITY_ENTRY = 0.3
+"""A paper no keyword found enters the digest when its similarity is at least this."""
+
 
 @dataclass(frozen=True, slots=True)
 class Profile:
@@ -18,3 +24,8 @@ class Profile:
     include_cross: bool = False
     keyword_weight: float = 1.0
     title_bonus: float = 0.5
+    interests: str = ""
+    """The reader's interests in their own words: papers close to them rank higher, and may
+    enter the digest without a keyword."""
+    similarity_weight: float = SIMILARITY_WEIGHT
+    similarity_entry: float = SIMILARITY_ENTRY

@@ -228,7 +228,19 @@ class FeedTokenStore(Protocol):
     async def subscription_by_feed(self, token_hash: str) -> Subscription | None: ...
 
 
+class EmbeddingStore(Protocol):
+    """Embedding vectors by model and key (a paper version, or a text's hash), computed once
+    and shared by every reader: float32 bytes, as the model gave them."""
+
+    async def get_embeddings(self, model: str, keys: Iterable[str]) -> dict[str, bytes]:
+        """The stored vectors among ``keys``; missing keys are absent."""
+        ...
+
+    async def save_embeddings(self, model: str, vectors: dict[str, bytes]) -> None: ...
+
+
 class Store(
+    EmbeddingStore,
     SubscriptionStore,
     PaperStore,
     SummaryStore,

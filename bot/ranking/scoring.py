@@ -15,6 +15,11 @@ A keyword in at most 1/64 of the papers counts fully, in 1/8 of them half, in ha
 1/6, in every paper 0.1: never 0, so a paper with one keyword still scores. A batch of fewer
 than 64 papers is too small to tell a broad keyword from a rare one: there every keyword
 counts fully, as does every keyword in the legacy ``substring`` mode (the legacy score).
+
+A profile with interests (or votes) adds ``similarity_weight`` x its similarity to the paper
+(0..1, see :mod:`bot.ranking.similarity`): one score, keywords plus closeness. A paper no
+keyword found enters when its similarity is at least ``similarity_entry``; without keywords,
+every paper of the categories is ranked by similarity alone.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from math import log2
 from typing import Literal
+
+import numpy as np
 
 from bot.model.papers import AnnounceType, Paper, announce_type_in
 from bot.model.profile import Profile
@@ -34,6 +41,7 @@ from bot.ranking.keywords import (
     needles,
     phrase_tokens,
 )
+from bot.ranking.similarity import Lexical, Vector, Vectors, interest_terms, rescaled
 
 ScoringMode = Literal["words", "substring"]
 
@@ -56,11 +64,20 @@ class ScoredPaper:
     score: float
     matched: tuple[Match, ...]
     announce_type: AnnounceType
+    similarity: float | None = None
+    """How close the paper is to the profile's interests (0..1), when it has any."""
 
     @property
     def why(self) -> str:
-        """``LLM (title), inference``: the keywords that put the paper here."""
-        return ", ".join(f"{m.keyword} (title)" if m.in_title else m.keyword for m in self.matched)
+        """``LLM (title), inference; close to your interests 0.61``: the keywords and the
+        closeness that put the paper here."""
+        words = ", ".join(
+            f"{m.keyword} (title)" if m.in_title else m.keyword for m in self.matched
+        )
+        if not self.similarity or self.similarity < 0.005:  # shows as 0.00: says nothing
+            return words
+        close = f"close to your interests {self.similarity:.2f}"
+        return f"{words}; {close}" if words else close
 
 
 @dataclass(slots=True)
@@ -97,6 +114,9 @@ class Scorer:
     _found: dict[str, _Found] = field(init=False)
     _feeds: dict[tuple[str, AnnounceType], set[int]] = field(init=False)
     _ids: list[str] = field(init=False)
+    _lexical: Lexical | None = field(init=False, default=None)
+    vectors: Vectors | None = field(init=False, default=None)
+    """The papers' embeddings (a unit row each, in :attr:`papers` order), when there are."""
 
     def __post_init__(self) -> None:
         unique: dict[str, Paper] = {}
@@ -195,14 +215,43 @@ class Scorer:
         """The papers containing any of the forms."""
         return set[int]().union(*(self._index.get(form, ()) for form in forms))
 
-    def score(self, profile: Profile) -> list[ScoredPaper]:
+    def use_vectors(self, papers: Sequence[Paper], vectors: Vectors) -> None:
+        """The embeddings of ``papers`` (a row each, in that order; a paper may repeat),
+        for ranking by meaning."""
+        row = {p.versioned_id: i for i, p in enumerate(papers)}
+        self.vectors = vectors[[row[p.versioned_id] for p in self.papers]]
+
+    @property
+    def lexical(self) -> Lexical:
+        """BM25 postings of the papers, built the first time a profile has interests."""
+        if self._lexical is None:
+            self._lexical = Lexical([d.title_tokens + d.abstract_tokens for d in self._docs])
+        return self._lexical
+
+    def similarities(
+        self, profile: Profile, allowed: set[int], vector: Vector | None = None
+    ) -> dict[int, float] | None:
+        """Each allowed paper's closeness to the profile (0..1): by embeddings when the
+        profile's ``vector`` and the papers' are known, else by words; None without
+        interests."""
+        if vector is not None and self.vectors is not None:
+            order = sorted(allowed)
+            cosines = self.vectors[np.asarray(order, dtype=np.intp)] @ vector
+            return rescaled(cosines, range(len(order)), keys=order)
+        if not profile.interests:
+            return None
+        raw = self.lexical.scores(interest_terms(profile.interests))
+        return rescaled(raw, sorted(allowed), floor=0.0)
+
+    def score(self, profile: Profile, vector: Vector | None = None) -> list[ScoredPaper]:
         """The profile's digest: best first (score, then id), at most ``max_papers``."""
         new, cross = self._feed(profile)
         allowed = new | cross
         for kw in profile.exclude:
             allowed.difference_update(self._lookup(kw).papers)
         found = [self._lookup(kw) for kw in profile.keywords]
-        scores = _scores(profile, found, allowed)
+        close = self.similarities(profile, allowed, vector)
+        scores = _scores(profile, found, allowed, close)
         matches = [  # a keyword matches a paper in one of two ways
             (papers.papers, Match(kw, True), Match(kw, False))
             for kw, papers in zip(profile.keywords, found, strict=True)
@@ -217,6 +266,7 @@ class Scorer:
                     if i in where
                 ),
                 "new" if i in new else "cross",
+                None if close is None else round(close[i], 2),
             )
             for i in self._best(scores, profile.max_papers)
         ]
@@ -241,9 +291,15 @@ class Scorer:
         return ranked[:max_papers]
 
 
-def _scores(profile: Profile, found: list[_Found], allowed: set[int]) -> dict[int, float]:
-    """The score of every ``allowed`` paper a keyword found, where at least ``min_score``."""
-    if not found:  # no keywords: every paper of the categories
+def _scores(
+    profile: Profile,
+    found: list[_Found],
+    allowed: set[int],
+    close: dict[int, float] | None = None,
+) -> dict[int, float]:
+    """The score of every ``allowed`` paper a keyword found or that is close enough to the
+    profile's interests, where at least ``min_score``."""
+    if not found and close is None:  # no keywords: every paper of the categories
         return dict.fromkeys(allowed, 0)
     # The weights summed in keyword order, as ever (specificity 1 gives the legacy sums).
     totals: dict[int, float] = {}
@@ -254,4 +310,8 @@ def _scores(profile: Profile, found: list[_Found], allowed: set[int]) -> dict[in
             totals[i] = totals.get(i, 0) + in_title
         for i in papers.abstract_only & allowed:
             totals[i] = totals.get(i, 0) + in_abstract
+    if close is not None:
+        for i, similarity in close.items():
+            if i in totals or not found or similarity >= profile.similarity_entry:
+                totals[i] = totals.get(i, 0) + profile.similarity_weight * similarity
     return {i: total for i, total in totals.items() if total >= profile.min_score}

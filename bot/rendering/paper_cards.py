@@ -73,7 +73,8 @@ def digest_reply(digest: Digest, *, heading: str = "arXiv digest") -> Reply:
     cards = tuple(
         paper_card(s.paper, scored=s, summary=digest.summary_of(s)) for s in digest.papers
     )
-    return Reply((header, *cards))
+    note = (para(italic(digest.note)),) if digest.note else ()
+    return Reply((header, *cards, *note))
 
 
 def summary_reply(paper: Paper, summary: Summary | None, note: str = "") -> Reply:

@@ -16,6 +16,7 @@ from bot.arxiv.lookup import PaperLookup
 from bot.config import Settings
 from bot.model.store import Store
 from bot.services.health import Health, PlatformStatus
+from bot.summaries.embeddings import Embedder
 from bot.summaries.summarizer import Summarizer
 
 
@@ -58,6 +59,8 @@ class Services:
     """Key of private feed tokens (see :mod:`bot.feeds.tokens`)."""
     health: Health = field(default_factory=Health)
     """The scheduled jobs' outcomes, for /healthz."""
+    embedder: Embedder | None = None
+    """Embeddings of papers and interests; None: interests match by words (BM25)."""
     platforms: dict[str, PlatformStatus] = field(default_factory=dict)
     """The chat platforms ``arxiv-bot run`` starts, and whether each is up (/healthz,
     /status)."""

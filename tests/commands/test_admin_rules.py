@@ -40,6 +40,7 @@ def test_the_rules_cover_every_command_and_button() -> None:
         "unsubscribe",
         "keywords",
         "exclude",
+        "interests",
         "time",
         "language",
         "frequency",

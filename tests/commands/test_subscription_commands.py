@@ -376,6 +376,8 @@ async def test_settings_and_list_show_everything(bot: Bot) -> None:
         "Categories: cs.AI (Artificial Intelligence), cs.LG (Machine Learning)",
         'Keywords: LLM, "mixture of experts"',
         "Excluded: survey",
+        "Interests: none (set them with /interests)",
+        "Interests match by: words (BM25; no embeddings configured)",
         "Delivery: every announcement day at 08:30 Europe/Berlin",
         "Papers: up to 10, minimum score 0, cross-lists not included",
         "Summary language: German",

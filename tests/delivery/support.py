@@ -25,6 +25,7 @@ from bot.delivery.schedule import rescheduled
 from bot.delivery.service import DeliveryService
 from bot.model.subscriptions import Subscription
 from bot.services import Services
+from bot.summaries.embeddings import Embedder, EndpointEmbeddings
 from bot.summaries.fulltext import FullTextSource
 from bot.summaries.summarizer import Summarizer
 from storage import PostgresStore, SqliteStore
@@ -34,6 +35,7 @@ from tests.fakes.fake_openai import FAKE_MODEL, FakeOpenAI
 from tests.postgres import fetch_rows
 
 ET = ZoneInfo("America/New_York")
+EMBEDDING_MODEL = "text-embedding-3-small"
 PLATFORM = "test"
 
 TUESDAY = date(2026, 11, 24)
@@ -198,6 +200,13 @@ class World:
             workers=self.settings.summary_workers,
             clock=self.clock,
         )
+        self.embedder = (
+            Embedder(
+                EndpointEmbeddings(self.client, EMBEDDING_MODEL), self.store, clock=self.clock
+            )
+            if self.client is not None
+            else None
+        )
         self.service = DeliveryService(
             settings=self.settings,
             store=self.store,
@@ -206,6 +215,7 @@ class World:
             senders={PLATFORM: self.sender},
             clock=self.clock,
             parallel=self.parallel,
+            embedder=self.embedder,
         )
         self.api: ArxivApi | None = None
         self._opened = True
@@ -224,6 +234,7 @@ class World:
             clock=self.clock,
             delivery=self.service,
             started_at=self.clock(),
+            embedder=self.embedder,
         )
 
     async def close(self) -> None:

@@ -6,6 +6,11 @@ The fake listens on 127.0.0.1 only (random free port) and speaks the wire format
 * ``POST /v1/chat/completions``: the full ``chat.completion`` object (``id``, ``object``,
   ``created``, ``model``, ``choices[0].message {role, content}``, ``finish_reason "stop"``,
   ``usage``). The answer's text comes from :attr:`FakeOpenAI.responder`.
+* ``POST /v1/embeddings``: the ``list`` of ``embedding`` objects, one per input in order,
+  as floats or base64 (``encoding_format``), with ``usage``. Vectors are deterministic
+  hashed bags of words (:func:`hashed_embedding`): texts sharing words are close. Requests
+  are recorded in :attr:`FakeOpenAI.embedding_calls`; :attr:`FakeOpenAI.embeddings_down`
+  answers 503 to every one (an endpoint that is down).
 * ``GET /v1/models`` (and ``GET /v1/models/{id}``): a one-model list, ``fake-model``.
 * Any other path: 404 with ``{"error": {"message": "Invalid URL (METHOD /path)", ...}}``.
 
@@ -35,7 +40,9 @@ Every chat-completions request, in this order:
 
 from __future__ import annotations
 
+import array
 import asyncio
+import base64
 import collections
 import contextlib
 import hashlib
@@ -62,11 +69,13 @@ __all__ = [
     "MALFORMED_ANSWERS",
     "SECTIONS",
     "ChatCall",
+    "EmbeddingCall",
     "Failure",
     "FakeOpenAI",
     "FakeOpenAIThread",
     "Responder",
     "default_responder",
+    "hashed_embedding",
     "hostile_markup_responder",
     "injection_echo_responder",
     "static_responder",
@@ -443,6 +452,52 @@ def _validate(body: Any) -> web.Response | None:
     return None
 
 
+EMBEDDING_DIMENSIONS = 64
+_EMBEDDING_WORD = re.compile(r"[^\W_]+")
+
+
+def hashed_embedding(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[float]:
+    """A unit vector: each word (case-folded, a plural ``s`` dropped) adds +-1 to the
+    dimension its hash picks, so texts that share words point the same way."""
+    vector = [0.0] * dimensions
+    for word in _EMBEDDING_WORD.findall(text.casefold()):
+        word = word[:-1] if len(word) > 3 and word.endswith("s") else word
+        digest = hashlib.sha256(word.encode()).digest()
+        vector[digest[0] % dimensions] += 1.0 if digest[1] % 2 else -1.0
+    norm = sum(v * v for v in vector) ** 0.5
+    return [v / norm for v in vector] if norm else vector
+
+
+@dataclass
+class EmbeddingCall:
+    """One embeddings request answered 200."""
+
+    model: str
+    inputs: list[str]
+    body: dict[str, Any]
+
+
+def _validate_embeddings(body: Any) -> web.Response | None:
+    if not isinstance(body, dict):
+        return _error_response(400, "We could not parse the JSON body of your request.")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return _error_response(400, "you must provide a model parameter", param="model")
+    given = body.get("input")
+    inputs = [given] if isinstance(given, str) else given
+    if (
+        not isinstance(inputs, list)
+        or not inputs
+        or len(inputs) > 2048
+        or not all(isinstance(i, str) and i for i in inputs)
+    ):
+        return _error_response(
+            400, "'input' must be a string or 1 to 2048 non-empty strings", param="input"
+        )
+    if body.get("encoding_format", "float") not in ("float", "base64"):
+        return _error_response(400, "encoding_format must be float or base64", param="input")
+    return None
+
+
 # --------------------------------------------------------------------------------------------
 # Server
 
@@ -510,6 +565,8 @@ class FakeOpenAI(LocalServer):
         self.malformed: str | None = None
         self.key_echo: Literal["masked", "openai", "full"] = "masked"
         self.models: list[str] = [FAKE_MODEL]
+        self.embedding_calls: list[EmbeddingCall] = []
+        self.embeddings_down = False
         self.calls: list[ChatCall] = []
         self.received: list[ChatCall] = []
         self.responder_errors: list[BaseException] = []
@@ -541,6 +598,7 @@ class FakeOpenAI(LocalServer):
             self._gate.set()
         app = web.Application(middlewares=[self._not_found_middleware])
         app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_post("/v1/embeddings", self._embeddings)
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/v1/models/{model}", self._model)
         await self._serve(app)
@@ -814,6 +872,40 @@ class FakeOpenAI(LocalServer):
         self.calls.append(call)
         return _json_response(
             payload, headers={"x-request-id": request_id, "openai-processing-ms": "1"}
+        )
+
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        denied = self._check_auth(request) or _validate_embeddings(body)
+        if denied is not None:
+            return denied
+        if self.embeddings_down:
+            return _error_response(
+                503, "The server is overloaded or not ready yet.", etype="server_error"
+            )
+        given = body["input"]
+        inputs: list[str] = [given] if isinstance(given, str) else list(given)
+        data = []
+        for index, text in enumerate(inputs):
+            vector = hashed_embedding(text)
+            encoded: Any = vector
+            if body.get("encoding_format") == "base64":
+                encoded = base64.b64encode(array.array("f", vector).tobytes()).decode()
+            data.append({"object": "embedding", "index": index, "embedding": encoded})
+        with self._lock:
+            self.embedding_calls.append(EmbeddingCall(body["model"], inputs, body))
+        tokens = sum(len(text) for text in inputs) // 4
+        return _json_response(
+            {
+                "object": "list",
+                "data": data,
+                "model": body["model"],
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
         )
 
     def _model_object(self, model: str) -> dict[str, Any]:

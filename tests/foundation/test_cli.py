@@ -270,3 +270,21 @@ async def test_503_then_success_exits_0(fake: FakeArxiv, feed: str, tmp_path: Pa
     assert fake.count("rss") == 2
     assert "HTTP 503; retry 1/2" in run.stderr
     assert "2611.00001" in {p["arxiv_id"] for p in json.loads(run.text)["papers"]}
+
+
+async def test_interests_bring_in_a_paper_no_keyword_found(
+    fake: FakeArxiv, feed: str, tmp_path: Path
+) -> None:
+    args = ("--category", "cs.DC", "--keyword", "quantum", "--format", "json")
+    without = await arxiv_bot(*args, feed_url=feed, cwd=tmp_path)
+    run = await arxiv_bot(
+        *args, "--interests", "distributed training on a GPU cluster", feed_url=feed, cwd=tmp_path
+    )
+
+    assert without.code == 0
+    assert json.loads(without.text)["papers"] == []
+    assert run.code == 0, run.stderr
+    (paper,) = json.loads(run.text)["papers"]
+    assert paper["arxiv_id"] == EFFICIENT_TRAINING.arxiv_id
+    assert paper["matched"] == []
+    assert paper["similarity"] == 1.0

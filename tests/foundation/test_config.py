@@ -461,3 +461,20 @@ def test_bad_list_settings_are_named(
     message = config_error()
     assert named in message
     assert "Traceback" not in message
+
+
+# --- interests ------------------------------------------------------------------------------
+
+
+def test_interests_from_toml_and_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path / "bot.toml", 'interests = """KV cache\n  compression"""\n')
+    assert load_settings(path).interests == "KV cache compression"
+    monkeypatch.setenv("ARXIV_BOT_INTERESTS", "speculative decoding")
+    assert load_settings(path).interests == "speculative decoding"
+
+
+def test_interests_without_words_name_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARXIV_BOT_INTERESTS", "!!! ???")
+    assert "interests: interests need words" in config_error()

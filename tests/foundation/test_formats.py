@@ -217,6 +217,7 @@ PAPER_KEYS = {
     "published": str,
     "score": float,
     "matched": list,
+    "similarity": type(None),  # a number (0..1) when the profile has interests
     "abstract": str,
     "url": str,
     "pdf_url": str,

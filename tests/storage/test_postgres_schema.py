@@ -50,7 +50,7 @@ async def test_both_engines_end_with_the_same_tables_and_columns(
     assert {(r["table_name"], r["column_name"]) for r in rows} == sqlite_columns
     # Text sorts bytewise as in SQLite (ISO moments, ids), whatever the server's locale.
     assert {r["collation_name"] for r in rows if r["data_type"] == "text"} == {"C"}
-    assert {r["data_type"] for r in rows} == {"text", "bigint", "double precision"}
+    assert {r["data_type"] for r in rows} <= {"text", "bigint", "double precision", "bytea"}
 
 
 @pytest.mark.postgres
