@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.model.papers import clean_text
+from bot.text.author_lists import split_authors as split_authors
 from bot.text.latex import readable
 
 MAX_AUTHOR_LENGTH = 100
@@ -253,21 +254,6 @@ def match_any(followed: Sequence[AuthorName], authors: Sequence[str]) -> AuthorN
         if any(matches(name, author) for author in authors):
             return name
     return None
-
-
-def split_authors(field: str) -> list[str]:
-    """One author per name in an arXiv author string: ``"A (Univ X, Y), B and C et al."`` ->
-    ``["A", "B", "C"]``. Affiliations are dropped (they may contain commas and nest
-    parentheses), LaTeX accents become letters, a collaboration stays one author."""
-    names: list[str] = []
-    for chunk in _top_level_chunks(field):
-        chunk = _without_parenthesised(chunk)
-        for piece in re.split(r"\s+(?:and|&)\s+|\s+(?:for|on behalf of)\s+the\s+", chunk):
-            name = clean_text(readable(piece))
-            name = re.sub(r"^(?:and|&)\s+|\s*\bet\.?\s+al\b\.?$", "", name)
-            if name and name.casefold() not in {"et al", "et al.", "others"}:
-                names.append(name)
-    return names
 
 
 # -- parsing a followed name --------------------------------------------------------------
@@ -570,31 +556,3 @@ def _joined(parts: tuple[tuple[str, ...], ...]) -> frozenset[str]:
 
 def _plain(words: tuple[_Word, ...]) -> str:
     return "".join(w.plain for w in words)
-
-
-# -- splitting an author field ------------------------------------------------------------
-
-
-def _top_level_chunks(field: str) -> list[str]:
-    """Split at commas and semicolons outside parentheses and braces."""
-    chunks: list[str] = []
-    depth, start = 0, 0
-    for i, ch in enumerate(field):
-        if ch in "({[":
-            depth += 1
-        elif ch in ")}]":
-            depth = max(depth - 1, 0)
-        elif ch in ",;" and depth == 0:
-            chunks.append(field[start:i])
-            start = i + 1
-    chunks.append(field[start:])
-    return chunks
-
-
-_PARENTHESISED = re.compile(r"\s*\([^()]*\)")
-
-
-def _without_parenthesised(name: str) -> str:
-    while (shorter := _PARENTHESISED.sub("", name)) != name:
-        name = shorter
-    return name
