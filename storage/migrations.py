@@ -129,6 +129,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE subscriptions ADD COLUMN feed_token_hash TEXT;
     CREATE UNIQUE INDEX subscriptions_feed ON subscriptions (feed_token_hash);
     """,
+    # Follow authors (issue 14): the followed names of a subscription, a JSON list of their
+    # text forms.
+    """
+    ALTER TABLE subscriptions ADD COLUMN authors TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,6 +15,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 MAX_CATEGORIES = 30
 MAX_KEYWORDS = 50
 MAX_EXCLUDES = 30
+MAX_AUTHORS = 30
 
 
 def utcnow() -> datetime:
@@ -33,6 +34,8 @@ class Subscription:
     categories: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    """Followed authors, as :attr:`Profile.authors`."""
     include_cross: bool = False
     max_papers: int = 10
     min_score: float = 0.0
@@ -63,6 +66,7 @@ class Subscription:
             categories=self.categories,
             keywords=self.keywords,
             exclude=self.exclude,
+            authors=self.authors,
             max_papers=self.max_papers,
             min_score=self.min_score,
             include_cross=self.include_cross,
