@@ -362,6 +362,7 @@ async def test_settings_and_list_show_everything(bot: Bot) -> None:
         "/subscribe cs.AI cs.LG",
         '/keywords add LLM "mixture of experts"',
         "/exclude add survey",
+        '/authors add "Yann LeCun" Li!',
         "/time 8:30 Europe/Berlin",
         "/language de",
     ):
@@ -376,6 +377,7 @@ async def test_settings_and_list_show_everything(bot: Bot) -> None:
         "Categories: cs.AI (Artificial Intelligence), cs.LG (Machine Learning)",
         'Keywords: LLM, "mixture of experts"',
         "Excluded: survey",
+        'Authors: "Yann LeCun", Li!',
         "Delivery: every announcement day at 08:30 Europe/Berlin",
         "Papers: up to 10, minimum score 0, cross-lists not included",
         "Summary language: German",
