@@ -313,23 +313,26 @@ def match_any(followed: Sequence[AuthorName], authors: Sequence[str]) -> AuthorN
 
 class AuthorIndex:
     """The authors of a batch of papers, searched by followed name: one scan of one string
-    finds the few authors whose letters contain the followed surname, and only those are
-    matched (:func:`matches`), so thousands of profiles following authors stay cheap. Each
-    name's papers are kept: profiles share the names they follow."""
+    of the distinct author names finds the few whose letters contain the followed surname,
+    and only those are matched (:func:`matches`), so thousands of profiles following authors
+    stay cheap. Each name's papers are kept: profiles share the names they follow."""
 
     def __init__(self, papers_authors: Sequence[Sequence[str]]) -> None:
-        chunks: list[str] = []
-        self._starts: list[int] = []
-        self._owners: list[tuple[int, str]] = []
-        position = 0
+        papers_of: dict[str, list[int]] = {}
         for paper, authors in enumerate(papers_authors):
             for author in authors:
-                written = _author_readings(author)
-                chunk = f"{written.letters} {written.cjk}\n"  # needles hold neither separator
-                self._starts.append(position)
-                self._owners.append((paper, author))
-                chunks.append(chunk)
-                position += len(chunk)
+                papers_of.setdefault(author, []).append(paper)
+        self._authors = list(papers_of)
+        self._papers = list(papers_of.values())
+        self._starts: list[int] = []
+        chunks: list[str] = []
+        position = 0
+        for author in self._authors:
+            written = _author_readings(author)
+            chunk = f"{written.letters} {written.cjk}\n"  # needles hold neither separator
+            self._starts.append(position)
+            chunks.append(chunk)
+            position += len(chunk)
         self._text = "".join(chunks)
         self._found: dict[AuthorName, frozenset[int]] = {}
 
@@ -339,8 +342,9 @@ class AuthorIndex:
         if found is None:
             found = self._found[followed] = frozenset(
                 paper
-                for paper, author in map(self._owners.__getitem__, self._candidates(followed))
-                if matches(followed, author)
+                for n in self._candidates(followed)
+                if matches(followed, self._authors[n])
+                for paper in self._papers[n]
             )
         return found
 
@@ -349,7 +353,7 @@ class AuthorIndex:
         if followed._cjk:
             needles.add(followed._cjk)
         if "" in needles:
-            return set(range(len(self._owners)))
+            return set(range(len(self._authors)))
         out: set[int] = set()
         for needle in needles:
             at = self._text.find(needle)
