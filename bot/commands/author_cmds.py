@@ -35,9 +35,15 @@ def names(text: str) -> list[str]:
     """The names typed after the verb: quoted ones (``"Yann LeCun" "LeCun, Yann"``), or,
     without double quotes, names separated by commas or semicolons (``Yann LeCun, Yoshua
     Bengio``), so that one name needs no quotes and an apostrophe (``O'Brien``) is a letter."""
-    if any(ch in text for ch in _DOUBLE_QUOTES):
-        return split_args(text)
-    return [part.strip() for part in _SEPARATORS.split(text) if part.strip()]
+    if not any(ch in text for ch in _DOUBLE_QUOTES):
+        return [part.strip() for part in _SEPARATORS.split(text) if part.strip()]
+    out: list[str] = []
+    for word in split_args(text):
+        if word == CONFIRMED and out:  # "Li"! confirms the quoted name before it
+            out[-1] += CONFIRMED
+        else:
+            out.append(word)
+    return out
 
 
 def _typed(name: str) -> str:

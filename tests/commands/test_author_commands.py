@@ -61,6 +61,8 @@ async def test_add_remove_set_clear(bot: Bot) -> None:
         # quotes keep "Surname, Given" whole, typographic ones too
         ('/authors add "LeCun, Yann" \u201cFei-Fei Li\u201d', ("LeCun, Yann", "Fei-Fei Li")),
         ("/authors add 何恺明", ("何恺明",)),
+        # the confirmation after a quoted name
+        ('/authors add "Yann LeCun" "Li"!', ("Yann LeCun", "Li!")),
     ],
 )
 async def test_names_are_read_as_typed(bot: Bot, typed: str, expected: tuple[str, ...]) -> None:
