@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument(
         "--interests", metavar="TEXT", help="your interests in words; close papers rank higher"
     )
+    digest.add_argument(
+        "--author",
+        action="append",
+        metavar="NAME",
+        help='followed author, e.g. "Yann LeCun" ("Li!" for every Li); repeatable',
+    )
     digest.add_argument("--max-papers", type=int, metavar="N")
     digest.add_argument("--min-score", type=float, metavar="X")
     digest.add_argument(
@@ -116,6 +122,7 @@ async def _digest(args: argparse.Namespace) -> int:
         categories=_list_arg(args.category),
         keywords=_list_arg(args.keyword),
         exclude_keywords=_list_arg(args.exclude),
+        authors=args.author,  # not split at commas: "LeCun, Yann" is one name
         max_papers=args.max_papers,
         min_score=args.min_score,
         include_cross=args.include_cross,

@@ -41,6 +41,7 @@ from bot.arxiv import taxonomy
 from bot.errors import ConfigurationError
 from bot.model.profile import Profile
 from bot.model.subscriptions import InterestsError, normalize_interests
+from bot.ranking.authors import AuthorNameError, normalize_followed
 from bot.ranking.keywords import KeywordError, normalize_keywords
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
@@ -111,6 +112,10 @@ class Settings(BaseSettings):
     categories: WordList = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     keywords: PhraseList = Field(default_factory=list)
     exclude_keywords: PhraseList = Field(default_factory=list)
+    authors: PhraseList = Field(default_factory=list)
+    """Followed authors (``Yann LeCun``, ``Li!`` for every Li): their papers of the
+    categories are always in the digest. In the environment a JSON list keeps the
+    ``LeCun, Yann`` form whole."""
     max_papers: int = Field(30, ge=1, le=200)
     chat_max_papers: int = Field(10, ge=1, le=50)
     """Papers per chat digest (a chat reads fewer than a README)."""
@@ -283,6 +288,14 @@ class Settings(BaseSettings):
         except InterestsError as exc:
             raise ValueError(str(exc)) from exc
 
+    @field_validator("authors")
+    @classmethod
+    def _followed_authors(cls, value: list[str]) -> list[str]:
+        try:
+            return normalize_followed(value)
+        except AuthorNameError as exc:
+            raise ValueError(str(exc)) from exc
+
     @field_validator("delivery_time")
     @classmethod
     def _hh_mm(cls, value: str) -> str:
@@ -399,6 +412,7 @@ def profile_from_settings(settings: Settings) -> Profile:
         categories=tuple(settings.categories),
         keywords=tuple(settings.keywords),
         exclude=tuple(settings.exclude_keywords),
+        authors=tuple(settings.authors),
         max_papers=settings.max_papers,
         min_score=settings.min_score,
         include_cross=settings.include_cross,

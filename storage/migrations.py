@@ -152,6 +152,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (model, key)
     );
     """,
+    # Follow authors (issue 14): the followed names of a subscription, a JSON list of their
+    # text forms.
+    """
+    ALTER TABLE subscriptions ADD COLUMN authors TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -184,8 +184,8 @@ class SqliteStore:
                     platform, chat_id, chat_kind, created_by, categories, keywords, exclude,
                     include_cross, max_papers, min_score, delivery_time, timezone, frequency,
                     weekday, language, paused, active, inactive_reason, created_at, updated_at,
-                    next_due_at, interests)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    next_due_at, interests, authors)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (platform, chat_id) DO UPDATE SET
                     chat_kind = excluded.chat_kind, categories = excluded.categories,
                     keywords = excluded.keywords, exclude = excluded.exclude,
@@ -195,7 +195,8 @@ class SqliteStore:
                     weekday = excluded.weekday, language = excluded.language,
                     paused = excluded.paused, active = excluded.active,
                     inactive_reason = excluded.inactive_reason, updated_at = excluded.updated_at,
-                    next_due_at = excluded.next_due_at, interests = excluded.interests
+                    next_due_at = excluded.next_due_at, interests = excluded.interests,
+                    authors = excluded.authors
                 """,
                 (
                     s.platform,
@@ -220,6 +221,7 @@ class SqliteStore:
                     s.updated_at.isoformat(),
                     _iso(s.next_due_at),
                     s.interests,
+                    json.dumps(s.authors, ensure_ascii=False),
                 ),
             )
 
@@ -752,6 +754,7 @@ def _subscription(row: Row) -> Subscription:
         categories=tuple(json.loads(row["categories"])),
         keywords=tuple(json.loads(row["keywords"])),
         exclude=tuple(json.loads(row["exclude"])),
+        authors=tuple(json.loads(row["authors"])),
         include_cross=bool(row["include_cross"]),
         max_papers=row["max_papers"],
         min_score=row["min_score"],

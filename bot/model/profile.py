@@ -19,6 +19,9 @@ class Profile:
     categories: tuple[str, ...]
     keywords: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    """Followed authors in their text form (``Yann LeCun``, ``Li!`` for a confirmed common
+    surname alone); their papers are always in the digest (``bot.ranking.authors``)."""
     max_papers: int = 30
     min_score: float = 0.0
     include_cross: bool = False

@@ -37,6 +37,9 @@ def normalize_interests(text: str) -> str:
     return cleaned
 
 
+MAX_AUTHORS = 30
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -53,6 +56,8 @@ class Subscription:
     categories: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    """Followed authors, as :attr:`Profile.authors`."""
     include_cross: bool = False
     max_papers: int = 10
     min_score: float = 0.0
@@ -85,6 +90,7 @@ class Subscription:
             categories=self.categories,
             keywords=self.keywords,
             exclude=self.exclude,
+            authors=self.authors,
             max_papers=self.max_papers,
             min_score=self.min_score,
             include_cross=self.include_cross,

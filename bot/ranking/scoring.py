@@ -20,12 +20,19 @@ A profile with interests (or votes) adds ``similarity_weight`` x its similarity 
 (0..1, see :mod:`bot.ranking.similarity`): one score, keywords plus closeness. A paper no
 keyword found enters when its similarity is at least ``similarity_entry``; without keywords,
 every paper of the categories is ranked by similarity alone.
+
+A paper by an author the profile follows is always in its digest when it is in the profile's
+categories (a cross-list too, whatever ``include_cross`` says), first, whatever its score and
+``min_score``; only the profile's excluded keywords still remove it. The day's authors are
+indexed once, on the first profile that follows anyone (:class:`AuthorIndex`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from math import log2
 from typing import Literal
 
@@ -33,6 +40,7 @@ import numpy as np
 
 from bot.model.papers import AnnounceType, Paper, announce_type_in
 from bot.model.profile import Profile
+from bot.ranking.authors import AuthorIndex, AuthorName, AuthorNameError, read_followed
 from bot.ranking.keywords import (
     Needle,
     compounds,
@@ -43,8 +51,11 @@ from bot.ranking.keywords import (
 )
 from bot.ranking.similarity import Lexical, Vector, Vectors, interest_terms, rescaled
 
+log = logging.getLogger(__name__)
+
 ScoringMode = Literal["words", "substring"]
 
+TYPES: tuple[AnnounceType, ...] = ("new", "cross")
 FULL_WEIGHT_SHARE = 64  # a keyword in at most 1/64 of the day's papers counts fully
 MIN_SPECIFICITY = 0.1  # a keyword in every paper still counts
 
@@ -66,18 +77,19 @@ class ScoredPaper:
     announce_type: AnnounceType
     similarity: float | None = None
     """How close the paper is to the profile's interests (0..1), when it has any."""
+    author: str | None = None
+    """The followed author who wrote it (as the reader wrote the name), if any."""
 
     @property
     def why(self) -> str:
-        """``LLM (title), inference; close to your interests 0.61``: the keywords and the
-        closeness that put the paper here."""
-        words = ", ".join(
-            f"{m.keyword} (title)" if m.in_title else m.keyword for m in self.matched
-        )
+        """``author: Yann LeCun, LLM (title), inference; close to your interests 0.61``: the
+        followed author, the keywords and the closeness that put the paper here."""
+        keywords = (f"{m.keyword} (title)" if m.in_title else m.keyword for m in self.matched)
+        reasons = ", ".join([*([f"author: {self.author}"] if self.author else []), *keywords])
         if not self.similarity or self.similarity < 0.005:  # shows as 0.00: says nothing
-            return words
+            return reasons
         close = f"close to your interests {self.similarity:.2f}"
-        return f"{words}; {close}" if words else close
+        return f"{reasons}; {close}" if reasons else close
 
 
 @dataclass(slots=True)
@@ -117,6 +129,7 @@ class Scorer:
     _lexical: Lexical | None = field(init=False, default=None)
     vectors: Vectors | None = field(init=False, default=None)
     """The papers' embeddings (a unit row each, in :attr:`papers` order), when there are."""
+    _authors: AuthorIndex | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         unique: dict[str, Paper] = {}
@@ -244,32 +257,57 @@ class Scorer:
         return rescaled(raw, sorted(allowed), floor=0.0)
 
     def score(self, profile: Profile, vector: Vector | None = None) -> list[ScoredPaper]:
-        """The profile's digest: best first (score, then id), at most ``max_papers``."""
+        """The profile's digest: papers by followed authors first, then the best by score
+        (keywords plus closeness to the interests; then id), at most ``max_papers`` of
+        those."""
         new, cross = self._feed(profile)
         allowed = new | cross
-        for kw in profile.exclude:
-            allowed.difference_update(self._lookup(kw).papers)
+        excluded = set[int]().union(*(self._lookup(kw).papers for kw in profile.exclude))
+        allowed -= excluded
         found = [self._lookup(kw) for kw in profile.keywords]
         close = self.similarities(profile, allowed, vector)
-        scores = _scores(profile, found, allowed, close)
+        by_author = self._by_author(profile, excluded)
+        scores = _scores(profile, found, allowed - by_author.keys(), close)
+        first = _totals(profile, found, set(by_author)) if by_author else {}
         matches = [  # a keyword matches a paper in one of two ways
             (papers.papers, Match(kw, True), Match(kw, False))
             for kw, papers in zip(profile.keywords, found, strict=True)
         ]
+        ranked = self._best({i: first.get(i, 0.0) for i in by_author}, len(by_author))
+        ranked += self._best(scores, max(profile.max_papers - len(by_author), 0))
         return [
             ScoredPaper(
                 self.papers[i],
-                round(scores[i], 2),  # for readers; the legacy sums, in halves, are exact
+                round(first.get(i, 0.0) if i in by_author else scores[i], 2),
                 tuple(
                     in_title if where[i] else elsewhere
                     for where, in_title, elsewhere in matches
                     if i in where
                 ),
                 "new" if i in new else "cross",
-                None if close is None else round(close[i], 2),
+                similarity=None if close is None or i not in close else round(close[i], 2),
+                author=by_author.get(i),
             )
-            for i in self._best(scores, profile.max_papers)
+            for i in ranked
         ]
+
+    def _by_author(self, profile: Profile, excluded: set[int]) -> dict[int, str]:
+        """The papers of the profile's categories (cross-lists too) that a followed author
+        wrote, and who (the first followed name, in the profile's order)."""
+        followed = [name for text in profile.authors if (name := _followed(text)) is not None]
+        if not followed:
+            return {}
+        if self._authors is None:
+            self._authors = AuthorIndex([paper.authors for paper in self.papers])
+        area = set[int]().union(
+            *(self._feeds.get((c, kind), ()) for c in profile.categories for kind in TYPES)
+        )
+        area -= excluded
+        out: dict[int, str] = {}
+        for name in followed:
+            for i in self._authors.papers(name) & area:
+                out.setdefault(i, name.text)
+        return out
 
     def _feed(self, profile: Profile) -> tuple[set[int], set[int]]:
         """The papers that are ``new`` in a feed of the profile's categories, and those that
@@ -301,6 +339,18 @@ def _scores(
     profile's interests, where at least ``min_score``."""
     if not found and close is None:  # no keywords: every paper of the categories
         return dict.fromkeys(allowed, 0)
+    totals = _totals(profile, found, allowed)
+    if close is not None:
+        for i, similarity in close.items():
+            if i not in allowed:
+                continue
+            if i in totals or not found or similarity >= profile.similarity_entry:
+                totals[i] = totals.get(i, 0) + profile.similarity_weight * similarity
+    return {i: total for i, total in totals.items() if total >= profile.min_score}
+
+
+def _totals(profile: Profile, found: list[_Found], allowed: set[int]) -> dict[int, float]:
+    """The keyword score of every ``allowed`` paper a keyword found."""
     # The weights summed in keyword order, as ever (specificity 1 gives the legacy sums).
     totals: dict[int, float] = {}
     for papers in found:
@@ -310,8 +360,15 @@ def _scores(
             totals[i] = totals.get(i, 0) + in_title
         for i in papers.abstract_only & allowed:
             totals[i] = totals.get(i, 0) + in_abstract
-    if close is not None:
-        for i, similarity in close.items():
-            if i in totals or not found or similarity >= profile.similarity_entry:
-                totals[i] = totals.get(i, 0) + profile.similarity_weight * similarity
-    return {i: total for i, total in totals.items() if total >= profile.min_score}
+    return totals
+
+
+@lru_cache(maxsize=65536)
+def _followed(text: str) -> AuthorName | None:
+    """A stored or configured name, parsed once per process. Names are checked when they
+    are set; one a later version no longer reads is skipped, never a failed digest."""
+    try:
+        return read_followed(text)
+    except AuthorNameError as exc:
+        log.warning("ignoring the followed author %r: %s", text[:120], exc)
+        return None

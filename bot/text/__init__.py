@@ -1,5 +1,5 @@
 """Untrusted text made readable and safe: LaTeX to Unicode, the model's Markdown read into
 the neutral tree (links only to arXiv and DOI), and abstract excerpts.
 
-Imports ``bot.contract`` and ``bot.model`` only.
+Also how an arXiv author field becomes names. Imports ``bot.contract`` and ``bot.model`` only.
 """

@@ -31,6 +31,7 @@ ADMIN_ACTIONS = {
     "sub": "sub:cs.LG",
     "all": "all:math",
     "unsub": "unsub:cs.CV",
+    "authors": "authors:add Li!",
 }
 
 
@@ -41,6 +42,7 @@ def test_the_rules_cover_every_command_and_button() -> None:
         "keywords",
         "exclude",
         "interests",
+        "authors",
         "time",
         "language",
         "frequency",

@@ -362,6 +362,7 @@ async def test_settings_and_list_show_everything(bot: Bot) -> None:
         "/subscribe cs.AI cs.LG",
         '/keywords add LLM "mixture of experts"',
         "/exclude add survey",
+        '/authors add "Yann LeCun" Li!',
         "/time 8:30 Europe/Berlin",
         "/language de",
     ):
@@ -378,6 +379,7 @@ async def test_settings_and_list_show_everything(bot: Bot) -> None:
         "Excluded: survey",
         "Interests: none (set them with /interests)",
         "Interests match by: words (BM25; no embeddings configured)",
+        'Authors: "Yann LeCun", Li!',
         "Delivery: every announcement day at 08:30 Europe/Berlin",
         "Papers: up to 10, minimum score 0, cross-lists not included",
         "Summary language: German",
