@@ -143,6 +143,38 @@ class SqliteStore:
                     raise unusable(self.path, exc) from exc
                 raise
 
+    # --- whole tables (arxiv-bot db copy) --------------------------------------------------
+
+    async def table_columns(self) -> dict[str, list[str]]:
+        """Every table of the bot's schema and its columns (not the schema's version)."""
+        tables = await self._fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+        found: dict[str, list[str]] = {}
+        for (table,) in ((str(row[0]),) for row in tables):
+            columns = await self._fetchall(f'PRAGMA table_info("{table}")')
+            found[table] = [str(column[1]) for column in columns]
+        return found
+
+    async def table_rows(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        listed = ", ".join(f'"{c}"' for c in columns)
+        rows = await self._fetchall(f'SELECT {listed} FROM "{table}"')
+        return [tuple(row[i] for i in range(len(columns))) for row in rows]
+
+    async def insert_tables(
+        self, tables: Iterable[tuple[str, Sequence[str], list[tuple[Any, ...]]]]
+    ) -> None:
+        """Insert rows as they are into several tables, in one transaction."""
+        async with self._transaction() as db:
+            for table, columns, rows in tables:
+                if rows:
+                    listed = ", ".join(f'"{c}"' for c in columns)
+                    marks = ", ".join("?" for _ in columns)
+                    await db.executemany(
+                        f'INSERT INTO "{table}" ({listed}) VALUES ({marks})', rows
+                    )
+
     # --- subscriptions ---------------------------------------------------------------------
 
     async def get_subscription(self, platform: str, chat_id: str) -> Subscription | None:
