@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from adapters.console import ConsoleAdapter
 from adapters.http.feed_routes import FeedRoutes
@@ -43,6 +44,7 @@ from bot.services.health import PlatformStatus
 from bot.summaries.digests import build_digest
 from bot.summaries.summarizer import SummaryUnavailable
 from storage import single_instance
+from storage.copy import copy_database, describe
 
 log = logging.getLogger("arxiv-bot")
 
@@ -101,6 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="try the bot in this terminal (a private chat)")
     chat.add_argument("--config", help="TOML config file, or the legacy config.json")
+
+    db = sub.add_parser("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    copy = db_sub.add_parser(
+        "copy", help="copy an installation into an empty database (e.g. SQLite to PostgreSQL)"
+    )
+    copy.add_argument("--from", dest="source", required=True, metavar="URL", help="sqlite:///...")
+    copy.add_argument(
+        "--to", dest="target", required=True, metavar="URL", help="postgresql://... (empty)"
+    )
     return parser
 
 
@@ -320,7 +332,31 @@ def start_in_background(
     )
 
 
-COMMANDS = {"digest": _digest, "summarize": _summarize, "chat": _chat, "run": _run}
+async def _db(args: argparse.Namespace) -> int:
+    """``db copy``: every row of one database into another, empty one."""
+    add_secrets(p for p in (url_password(args.source), url_password(args.target)) if p)
+    copied = await copy_database(args.source, args.target)
+    total = sum(copied.values())
+    print(f"copied {total} rows from {describe(args.source)} to {describe(args.target)}:")
+    for table, rows in copied.items():
+        print(f"  {table}: {rows}")
+    return 0
+
+
+def url_password(database_url: str) -> str | None:
+    try:
+        return urlsplit(database_url).password
+    except ValueError:
+        return None
+
+
+COMMANDS = {
+    "digest": _digest,
+    "summarize": _summarize,
+    "chat": _chat,
+    "run": _run,
+    "db": _db,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -104,6 +104,17 @@ class PostgresStore(SqliteStore):
     async def close(self) -> None:
         await self._pool.close()
 
+    async def table_columns(self) -> dict[str, list[str]]:
+        rows = await self._fetchall(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name != 'schema_version' "
+            "ORDER BY table_name, ordinal_position"
+        )
+        found: dict[str, list[str]] = {}
+        for row in rows:
+            found.setdefault(str(row[0]), []).append(str(row[1]))
+        return found
+
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Transaction]:
         try:

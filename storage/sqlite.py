@@ -162,10 +162,43 @@ class SqliteStore:
         now = utcnow().isoformat()
         async with self._transaction() as db:
             await db.executemany(
-                "INSERT OR REPLACE INTO embeddings (model, key, vector, created_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO embeddings (model, key, vector, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (model, key) DO UPDATE SET vector = excluded.vector, "
+                "created_at = excluded.created_at",
                 [(model, key, vector, now) for key, vector in vectors.items()],
             )
+
+    # --- whole tables (arxiv-bot db copy) --------------------------------------------------
+
+    async def table_columns(self) -> dict[str, list[str]]:
+        """Every table of the bot's schema and its columns (not the schema's version)."""
+        tables = await self._fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+        found: dict[str, list[str]] = {}
+        for (table,) in ((str(row[0]),) for row in tables):
+            columns = await self._fetchall(f'PRAGMA table_info("{table}")')
+            found[table] = [str(column[1]) for column in columns]
+        return found
+
+    async def table_rows(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        listed = ", ".join(f'"{c}"' for c in columns)
+        rows = await self._fetchall(f'SELECT {listed} FROM "{table}"')
+        return [tuple(row[i] for i in range(len(columns))) for row in rows]
+
+    async def insert_tables(
+        self, tables: Iterable[tuple[str, Sequence[str], list[tuple[Any, ...]]]]
+    ) -> None:
+        """Insert rows as they are into several tables, in one transaction."""
+        async with self._transaction() as db:
+            for table, columns, rows in tables:
+                if rows:
+                    listed = ", ".join(f'"{c}"' for c in columns)
+                    marks = ", ".join("?" for _ in columns)
+                    await db.executemany(
+                        f'INSERT INTO "{table}" ({listed}) VALUES ({marks})', rows
+                    )
 
     # --- subscriptions ---------------------------------------------------------------------
 

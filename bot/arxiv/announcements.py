@@ -21,8 +21,9 @@ import httpx
 
 from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from bot.arxiv.transport import ArxivHttp, MalformedResponse
-from bot.model.papers import ANNOUNCE_TYPES, AnnounceType, Paper, announce_type_in, clean_text
+from bot.model.papers import ANNOUNCE_TYPES, AnnounceType, Paper, announce_type_in
 from bot.text.author_lists import split_authors as author_names
+from bot.text.unicode import clean_text
 
 log = logging.getLogger(__name__)
 

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
-
-from bot.text.unicode import without_invisible
 
 AnnounceType = Literal["new", "cross", "replace", "replace-cross"]
 ANNOUNCE_TYPES: tuple[AnnounceType, ...] = ("new", "cross", "replace", "replace-cross")
 
 ABS_URL = "https://arxiv.org/abs/{id}"
 PDF_URL = "https://arxiv.org/pdf/{id}"
-
-
-def clean_text(text: str) -> str:
-    """Normalise untrusted text once, where it enters: NFC, no harmful invisible or control
-    characters (see :mod:`bot.text.unicode`; joiners stay), whitespace runs (line breaks
-    included) collapsed to one space."""
-    text = unicodedata.normalize("NFC", text)
-    text = without_invisible(text.replace("\t", " ").replace("\r", " ").replace("\n", " "))
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True, slots=True)

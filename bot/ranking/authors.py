@@ -52,9 +52,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.model.papers import clean_text
 from bot.text.author_lists import split_authors as split_authors
 from bot.text.latex import readable
+from bot.text.unicode import clean_text
 
 MAX_AUTHOR_LENGTH = 100
 

@@ -20,7 +20,8 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from bot.arxiv.transport import ArxivHttp, ArxivRequestError, ArxivUnavailable, MalformedResponse
-from bot.model.papers import Paper, clean_text
+from bot.model.papers import Paper
+from bot.text.unicode import clean_text
 
 log = logging.getLogger(__name__)
 

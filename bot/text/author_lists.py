@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from bot.model.papers import clean_text
 from bot.text.latex import readable
+from bot.text.unicode import clean_text
 
 _PARENTHESISED = re.compile(r"\s*\([^()]*\)")
 _JOINERS = re.compile(r"\s+(?:and|&)\s+|\s+(?:for|on behalf of)\s+the\s+")

@@ -48,3 +48,12 @@ def invisible_in(text: str) -> str | None:
 def as_typed_identifier(text: str) -> str:
     """NFKC: fullwidth and other compatibility forms read as what they look like."""
     return unicodedata.normalize("NFKC", text)
+
+
+def clean_text(text: str) -> str:
+    """Normalise untrusted text once, where it enters: NFC, no harmful invisible or control
+    characters (see :mod:`bot.text.unicode`; joiners stay), whitespace runs (line breaks
+    included) collapsed to one space."""
+    text = unicodedata.normalize("NFC", text)
+    text = without_invisible(text.replace("\t", " ").replace("\r", " ").replace("\n", " "))
+    return " ".join(text.split())

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.model.papers import clean_text
 from bot.summaries.prompt import parse_answer
+from bot.text.unicode import clean_text
 from tests.commands.support import PRIVATE, Bot, is_error, text
 
 ZWNJ = "\u200c"
