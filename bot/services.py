@@ -16,6 +16,7 @@ from bot.arxiv.announcements import AnnouncementProvider
 from bot.arxiv.lookup import PaperLookup
 from bot.config import Settings
 from bot.model.store import Store
+from bot.summaries.answers import Answers
 from bot.summaries.summarizer import Summarizer
 
 
@@ -135,3 +136,8 @@ class Services:
     """Key of private feed tokens (see :mod:`bot.feeds.tokens`)."""
     health: Health = field(default_factory=Health)
     """The scheduled jobs' outcomes, for /healthz."""
+    answers: Answers = field(init=False)
+    """Questions about papers (/ask), answered by the summarizer's model within its budgets."""
+
+    def __post_init__(self) -> None:
+        self.answers = Answers(self.summarizer, clock=lambda: self.clock())

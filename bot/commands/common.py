@@ -4,11 +4,25 @@ defaults, and describing it."""
 from __future__ import annotations
 
 from bot.arxiv import taxonomy
+from bot.arxiv.lookup import PaperNotFound, find_paper
 from bot.commands.registry import Call
-from bot.contract.messages import Block, Bold, Inline, Text, bold, bullets, inlines, para
+from bot.contract.messages import (
+    Block,
+    Bold,
+    Inline,
+    Reply,
+    Text,
+    bold,
+    bullets,
+    error,
+    inlines,
+    para,
+)
 from bot.delivery.local_time import next_local_time, zone
 from bot.delivery.schedule import rescheduled
+from bot.errors import ArxivError, BadInput, user_message
 from bot.model.languages import LANGUAGES
+from bot.model.papers import Paper
 from bot.model.subscriptions import WEEKDAYS, Subscription
 
 
@@ -106,3 +120,13 @@ def describe(call: Call, sub: Subscription) -> list[Block]:
 
 def title(text: str) -> Block:
     return para(Bold(inlines(text)))
+
+
+async def find_paper_or_reply(call: Call, text: str) -> Paper | Reply:
+    """The paper an ID or link names (stored, else from arXiv), or the reply saying why not."""
+    try:
+        return await find_paper(call.services.store, call.services.papers, text)
+    except PaperNotFound as exc:
+        return error(f"{exc}. Check the identifier and try again.")
+    except (BadInput, ArxivError) as exc:
+        return error(user_message(exc))
