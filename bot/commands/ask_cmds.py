@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.arxiv.ids import split_version
 from bot.commands.common import find_paper_or_reply
 from bot.commands.registry import Call, Param, command
 from bot.contract.messages import Reply, bullets, error, reply
@@ -67,9 +68,10 @@ async def paper_in_question(
     asked = set(terms(question))
     scored: list[tuple[int, str, str]] = []
     for paper_id in papers:
-        if paper_id.split("v")[0] in question:
+        bare, version = split_version(paper_id)
+        if bare in question:
             return paper_id
-        stored = await services.store.get_paper(paper_id.split("v")[0])
+        stored = await services.store.get_paper(bare, version)
         title = readable(stored.title) if stored else ""
         scored.append((len(asked & set(terms(title))), paper_id, title))
     best = max(score for score, _, _ in scored)
