@@ -19,7 +19,7 @@ def answer_reply(paper: Paper, question: str, answer: Answer) -> Reply:
     it can continue the conversation."""
     blocks: list[Block] = [
         Paragraph((Bold((Link(readable(paper.title), paper.url),)),)),
-        para(italic("Q: "), unlinked(" ".join(question.split()))),
+        para(bold("Q:"), " " + unlinked(" ".join(question.split()))),
     ]
     if not answer.answered:
         blocks.append(para(bold(NOT_ANSWERED)))
