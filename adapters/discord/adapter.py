@@ -34,13 +34,13 @@ import discord.http
 import yarl
 from discord import app_commands
 
-from adapters.discord.render import DiscordMessage, render
+from adapters.discord.render import ASK_ACTION, DiscordMessage, render
 from adapters.inflight import InFlight
 from adapters.pacing import KeyedWindows, SlidingWindow
 from bot.commands import CommandRouter, CommandSpec
 from bot.commands.completion import COMPLETERS, Completion, complete
 from bot.contract.chats import ChatRef, CommandContext
-from bot.contract.messages import Button, Reply
+from bot.contract.messages import Button, Reply, reply
 from bot.contract.outbound import DeliveryError, Gate, OnSent
 from bot.delivery.chat_events import ChatEvents
 from bot.services.health import PlatformRefused
@@ -62,6 +62,10 @@ DEFER_AFTER = 1.0
 first answer, and that answer may meet a 429 that discord.py waits out: a reply made later
 than this could not get through in time, so the interaction is deferred first (the reply
 then follows up, on a token valid for 15 minutes)."""
+THREAD_EXISTS = 160004
+"""Discord's error code for a message that already has a thread (whose id is the message's)."""
+MAX_QUESTION = 900
+"""Characters a question may have (the command router takes 1,000 with the paper's id)."""
 _GONE_CODES = {
     10003: "unknown channel",
     50001: "missing access",
@@ -71,7 +75,8 @@ _GONE_CODES = {
 
 
 class ActionButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?P<action>[a-z]+:\S{1,90})"
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"(?P<action>(?!ask:)[a-z]+:\S{1,90})",
 ):
     """Every button the bot sends: its custom id is the core action it stands for."""
 
@@ -95,6 +100,55 @@ class ActionButton(
         client = interaction.client
         if isinstance(client, _Client):
             await client.adapter.on_action(interaction, self.action)
+
+
+class AskButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ask:(?P<paper>[^\s:]{1,90})"
+):
+    """The Ask button beside a paper (persistent, like :class:`ActionButton`): it opens a
+    modal for the question."""
+
+    def __init__(self, paper: str, label: str = "Ask") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label, custom_id=f"{ASK_ACTION}{paper}", style=discord.ButtonStyle.primary
+            )
+        )
+        self.paper = paper
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> AskButton:
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(match["paper"], label or "Ask")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        client = interaction.client
+        if isinstance(client, _Client):
+            await interaction.response.send_modal(AskModal(client.adapter, self.paper))
+
+
+class AskModal(discord.ui.Modal):
+    """The question about one paper; its answer goes to a thread under the message."""
+
+    question: discord.ui.TextInput[AskModal] = discord.ui.TextInput(
+        label="Your question",
+        style=discord.TextStyle.paragraph,
+        placeholder="Which data sets do they evaluate on?",
+        max_length=MAX_QUESTION,
+    )
+
+    def __init__(self, adapter: DiscordAdapter, paper: str) -> None:
+        super().__init__(title=f"Ask about arXiv:{paper}"[:45], custom_id=f"{ASK_ACTION}{paper}")
+        self.adapter = adapter
+        self.paper = paper
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await self.adapter.on_question(interaction, self.paper, self.question.value)
 
 
 class _Client(discord.Client):
@@ -186,7 +240,7 @@ class DiscordAdapter:
         await self.client.wait_until_ready()
 
     async def setup(self) -> None:
-        self.client.add_dynamic_items(ActionButton)
+        self.client.add_dynamic_items(ActionButton, AskButton)
         for spec in self.router.registry.specs():
             self.client.tree.add_command(self._slash_command(spec))
         if not self.sync_commands:
@@ -282,6 +336,51 @@ class DiscordAdapter:
             lambda progress: self.router.handle_action(ctx, action, progress),
             private=True,
         )
+
+    async def on_question(
+        self, interaction: discord.Interaction[Any], paper: str, question: str
+    ) -> None:
+        """A question from the Ask modal. In a server its answer is posted in the thread under
+        the paper's message (started on the first question, reused after), and that thread
+        is the conversation; in DMs, or where the bot may not start or write in a thread, the
+        answer is shown to the asker alone."""
+        await _defer(interaction, ephemeral=True)
+        ctx = self._context(interaction)
+        thread = _thread_of(interaction)
+        if thread is not None:  # a thread started from a message has the message's id
+            ctx = replace(ctx, chat=ChatRef(PLATFORM, str(thread), "channel"))
+        answer = await self.router.handle_ask(ctx, (paper,), question)
+        posted = False
+        if thread is not None and answer.tone != "error" and await self._open_thread(interaction):
+            try:
+                await self.send(ctx.chat, answer)
+                posted = True
+            except DeliveryError as exc:
+                log.info("answer not posted in thread %s (%s): %s", thread, exc.kind, exc.reason)
+        note = reply("Answered in the thread under the paper.", private=True)
+        try:
+            await self._respond(interaction, note if posted else replace(answer, private=True))
+        except discord.HTTPException as exc:
+            log.info("could not answer a question: %s", exc)
+
+    async def _open_thread(self, interaction: discord.Interaction[Any]) -> bool:
+        """Start the thread under the interaction's message, or find it there already."""
+        if isinstance(interaction.channel, discord.Thread):
+            return True
+        message = interaction.message
+        if message is None or interaction.channel_id is None:
+            return False
+        name = _thread_name(message)
+        try:
+            await self.client.http.start_thread_with_message(
+                interaction.channel_id, message.id, name=name, auto_archive_duration=1440
+            )
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_EXISTS:
+                return True
+            log.info("no thread for a question in %s: %s", interaction.channel_id, exc)
+            return False
+        return True
 
     async def _run(
         self,
@@ -447,6 +546,25 @@ class SeenIds:
         return True
 
 
+def _thread_of(interaction: discord.Interaction[Any]) -> int | None:
+    """The thread an answer belongs in: the one the question was asked in, or the one (to be)
+    started from the message the Ask button is on; None in DMs."""
+    if interaction.guild_id is None:
+        return None
+    if isinstance(interaction.channel, discord.Thread):
+        return interaction.channel.id
+    return interaction.message.id if interaction.message is not None else None
+
+
+def _thread_name(message: discord.Message) -> str:
+    """The paper's title when the message shows one paper; a digest's thread is for all of
+    its papers."""
+    titles = [e.title for e in message.embeds if e.title and e.footer.text]
+    if len(titles) == 1:
+        return f"Questions: {discord.utils.remove_markdown(titles[0])}"[:100]
+    return "Questions about these papers"
+
+
 def _message_kwargs(message: DiscordMessage) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
     if message.content:
@@ -461,7 +579,10 @@ def _message_kwargs(message: DiscordMessage) -> dict[str, Any]:
 def _view(buttons: list[Button]) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for button in buttons:
-        view.add_item(ActionButton(button.action, button.label))
+        if button.action.startswith(ASK_ACTION):
+            view.add_item(AskButton(button.action.removeprefix(ASK_ACTION), button.label))
+        else:
+            view.add_item(ActionButton(button.action, button.label))
     return view
 
 

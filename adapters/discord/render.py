@@ -41,6 +41,8 @@ MAX_TITLE = 256
 MAX_FIELD = 1024
 MAX_BUTTONS = 25
 MAX_LABEL = 80
+ASK_ACTION = "ask:"
+"""Custom ids of Ask buttons: ``ask:<arXiv id>``; the adapter opens a modal for the question."""
 EMBED_COLOUR = 0xB31B1B  # arXiv red
 
 
@@ -192,7 +194,7 @@ def render(reply: Reply) -> list[DiscordMessage]:
                 messages[-1].embeds.append(embed)
                 messages[-1].buttons.extend(
                     Button(_cut(f"{a.label}: {block.title}", MAX_LABEL), a.action)
-                    for a in block.actions
+                    for a in (*block.actions, ask_button(block.arxiv_id))
                 )
                 for extra in body_embeds(block.body):
                     if not messages[-1].room_for(extra):
@@ -211,8 +213,15 @@ def render(reply: Reply) -> list[DiscordMessage]:
             messages[0].content = contents[0]
             messages[1:1] = [DiscordMessage(content=c) for c in contents[1:]]
         messages[-1].buttons.extend(b for row in part.buttons for b in row)
+        if part.paper:
+            messages[-1].buttons.append(ask_button(part.paper, "Ask a follow-up"))
         out.extend(_spread_buttons([m for m in messages if m.content or m.embeds]))
     return out
+
+
+def ask_button(paper: str, label: str = "Ask") -> Button:
+    """Discord's way to ask about a paper: a button that opens a modal for the question."""
+    return Button(label, f"{ASK_ACTION}{paper}")
 
 
 def _pack(chunks: list[str]) -> list[str]:

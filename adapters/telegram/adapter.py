@@ -19,6 +19,7 @@ import logging
 import os
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -32,9 +33,10 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
+    Message,
     Update,
 )
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -60,6 +62,7 @@ from telegram.ext import (
 from adapters.inflight import InFlight
 from adapters.pacing import KeyedWindows, SlidingWindow
 from adapters.telegram.render import TelegramMessage, render
+from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from bot.commands import CommandRouter
 from bot.contract.chats import ChatKind, ChatRef, CommandContext
 from bot.contract.messages import Reply
@@ -95,6 +98,9 @@ for _name in ("telegram.request.BaseRequest", "telegram.ext.Updater", "telegram.
 PLATFORM = "telegram"
 STOP_STEP_SECONDS = 2.0
 """At shutdown, the longest wait for each step (the last poll; cancelled commands)."""
+REMEMBERED_MESSAGES = 20_000
+"""Sent messages whose papers are remembered, so a reply to one asks about its paper (a few
+hundred bytes each; older messages fall back to the paper links they show)."""
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "channel_post"]
 
 
@@ -169,6 +175,7 @@ class TelegramAdapter:
         self._clock = clock
         self._admin_ttl = admin_cache_seconds
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
+        self._shown: OrderedDict[tuple[int, int], tuple[str, ...]] = OrderedDict()
         spacing = (1.0 + self.limits.overall_slack) / self.limits.overall_per_second
         self._overall = SlidingWindow(1, spacing, clock=clock)
         self._per_chat = KeyedWindows(self._window_for)
@@ -278,6 +285,12 @@ class TelegramAdapter:
         self.app.add_handler(MessageHandler(filters.COMMAND, busy(self._on_unknown_command)))
         self.app.add_handler(
             MessageHandler(
+                filters.REPLY & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGES,
+                busy(self._on_reply),
+            )
+        )
+        self.app.add_handler(
+            MessageHandler(
                 filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, busy(self._on_text)
             )
         )
@@ -357,6 +370,53 @@ class TelegramAdapter:
         answer = await self.router.handle_text(ctx, message.text, self._progress(ctx.chat))
         if answer is not None:
             await self._answer(ctx.chat, answer)
+
+    async def _on_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A reply to one of our messages that shows a paper (a digest entry, a summary, an
+        answer) is a question about it, in private chats and groups alike (privacy mode lets
+        the bot see replies to its own messages). Other replies are ordinary text."""
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        papers = self._papers_shown(message.reply_to_message)
+        if not papers:
+            if message.chat.type == ChatType.PRIVATE:
+                await self._on_text(update, context)
+            return
+        ctx = await self._context(update)
+        if ctx is None:
+            return
+        answer = await self.router.handle_ask(ctx, papers, message.text, self._progress(ctx.chat))
+        await self._answer(ctx.chat, answer)
+
+    def _papers_shown(self, replied: Message | None) -> tuple[str, ...]:
+        """The papers one of our messages shows: remembered when it was sent, else (sent
+        before a restart) the arXiv links in it."""
+        if replied is None or replied.from_user is None:
+            return ()
+        if replied.from_user.id != self.app.bot.id:
+            return ()
+        remembered = self._shown.get((replied.chat.id, replied.message_id))
+        if remembered is not None:
+            return remembered
+        found: list[str] = []
+        for entity in replied.entities:
+            if entity.type != MessageEntityType.TEXT_LINK or not entity.url:
+                continue
+            try:
+                paper = str(parse_arxiv_id(entity.url))
+            except InvalidArxivId:
+                continue
+            if paper not in found:
+                found.append(paper)
+        return tuple(found)
+
+    def _remember(self, chat_id: int, message_id: int, papers: tuple[str, ...]) -> None:
+        if not papers:
+            return
+        self._shown[(chat_id, message_id)] = papers
+        while len(self._shown) > REMEMBERED_MESSAGES:
+            self._shown.popitem(last=False)
 
     async def _on_unknown_command(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
@@ -488,12 +548,13 @@ class TelegramAdapter:
                 await window.acquire()
             try:
                 async with gate or contextlib.nullcontext():
-                    await self.app.bot.send_message(
+                    sent = await self.app.bot.send_message(
                         chat_id=chat_id,
                         text=message.html if html_mode else message.plain,
                         parse_mode=ParseMode.HTML if html_mode else None,
                         reply_markup=markup,
                     )
+                    self._remember(chat_id, sent.message_id, message.papers)
                     await record()
                 return chat_id
             except RetryAfter as exc:

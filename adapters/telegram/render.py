@@ -49,6 +49,9 @@ class TelegramMessage:
     plain: str
     """The same message without markup, sent if Telegram ever refuses the HTML."""
     buttons: tuple[tuple[Button, ...], ...] = ()
+    papers: tuple[str, ...] = ()
+    """arXiv ids of the papers the message shows (its cards, or the paper an answer is
+    about): a reply to the message asks about them."""
 
 
 @dataclass(slots=True)
@@ -60,6 +63,7 @@ class _Piece:
     sep: str = "\n\n"
     quoted: bool = False
     buttons: tuple[Button, ...] = ()
+    papers: tuple[str, ...] = ()
 
     @property
     def size(self) -> int:
@@ -138,6 +142,8 @@ def _card(card: PaperCard, *, quoted: bool) -> list[_Piece]:
         out.append(_Piece(_esc(card.tldr), card.tldr, sep="\n", quoted=True))
     for block in card.body:
         out.extend(_pieces(block, quoted=True))
+    for piece in out:  # a card split over two messages: a reply to either asks about it
+        piece.papers = (card.arxiv_id,)
     return out
 
 
@@ -162,6 +168,8 @@ def _split_long(piece: _Piece, room: int) -> list[_Piece]:
                 _Piece(_esc(chunk), chunk, sep=piece.sep if not out else "\n", quoted=piece.quoted)
             )
     out[0].buttons = piece.buttons
+    for part in out:
+        part.papers = piece.papers
     return out
 
 
@@ -172,6 +180,7 @@ class _Draft:
     size: int = 0
     in_quote: bool = False
     buttons: list[Button] = field(default_factory=list)
+    papers: list[str] = field(default_factory=list)
 
     def close_quote(self) -> None:
         if self.in_quote:
@@ -192,6 +201,7 @@ class _Draft:
         self.parts_plain.append(sep + piece.plain)
         self.size += utf16_len(sep) + piece.size
         self.buttons.extend(piece.buttons)
+        self.papers.extend(p for p in piece.papers if p not in self.papers)
 
     def cost(self, piece: _Piece) -> int:
         return (utf16_len(piece.sep) if self.parts_plain else 0) + piece.size
@@ -210,7 +220,9 @@ def render(reply: Reply, *, limit: int = MAX_TEXT) -> list[TelegramMessage]:
             if drafts[-1].parts_plain and drafts[-1].size + drafts[-1].cost(piece) > limit:
                 drafts[-1].close_quote()
                 drafts.append(_Draft())
-                piece = _Piece(piece.html, piece.plain, "", piece.quoted, piece.buttons)
+                piece = _Piece(
+                    piece.html, piece.plain, "", piece.quoted, piece.buttons, piece.papers
+                )
             drafts[-1].add(piece)
         for i, draft in enumerate(drafts):
             draft.close_quote()
@@ -219,9 +231,13 @@ def render(reply: Reply, *, limit: int = MAX_TEXT) -> list[TelegramMessage]:
             rows = _button_rows(draft.buttons)
             if i == len(drafts) - 1:
                 rows += part.buttons
+            papers = tuple(draft.papers) or ((part.paper,) if part.paper else ())
             messages.append(
                 TelegramMessage(
-                    "".join(draft.parts_html), "".join(draft.parts_plain), rows[:MAX_BUTTONS]
+                    "".join(draft.parts_html),
+                    "".join(draft.parts_plain),
+                    rows[:MAX_BUTTONS],
+                    papers,
                 )
             )
     return messages

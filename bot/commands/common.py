@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.arxiv import taxonomy
+from bot.arxiv.lookup import PaperNotFound, find_paper
 from bot.commands.args import split_args
 from bot.commands.registry import Call
 from bot.contract.messages import (
@@ -25,7 +26,9 @@ from bot.contract.messages import (
 )
 from bot.delivery.local_time import next_local_time, zone
 from bot.delivery.schedule import rescheduled
+from bot.errors import ArxivError, BadInput, user_message
 from bot.model.languages import LANGUAGES
+from bot.model.papers import Paper
 from bot.model.subscriptions import WEEKDAYS, Subscription
 
 
@@ -244,3 +247,13 @@ def matching_text(call: Call) -> str:
 
 def title(text: str) -> Block:
     return para(Bold(inlines(text)))
+
+
+async def find_paper_or_reply(call: Call, text: str) -> Paper | Reply:
+    """The paper an ID or link names (stored, else from arXiv), or the reply saying why not."""
+    try:
+        return await find_paper(call.services.store, call.services.papers, text)
+    except PaperNotFound as exc:
+        return error(f"{exc}. Check the identifier and try again.")
+    except (BadInput, ArxivError) as exc:
+        return error(user_message(exc))

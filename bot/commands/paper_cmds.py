@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.arxiv.lookup import PaperNotFound, find_paper
-from bot.commands.common import load
+from bot.commands.common import find_paper_or_reply, load
 from bot.commands.registry import Call, Param, action, command
 from bot.contract.messages import Reply, error, reply
-from bot.errors import ArxivError, BadInput, user_message
-from bot.model.papers import Paper
+from bot.errors import ArxivError, user_message
 from bot.rendering.paper_cards import digest_reply, summary_reply
 from bot.summaries.digests import build_digest
 from bot.summaries.summarizer import SummaryUnavailable
@@ -51,15 +49,6 @@ async def digest(call: Call) -> Reply:
     return answer
 
 
-async def _find_paper(call: Call, text: str) -> Paper | Reply:
-    try:
-        return await find_paper(call.services.store, call.services.papers, text)
-    except PaperNotFound as exc:
-        return error(f"{exc}. Check the identifier and try again.")
-    except (BadInput, ArxivError) as exc:
-        return error(user_message(exc))
-
-
 @command(
     "summarize",
     summary="a paper's summary by arXiv ID or link",
@@ -74,7 +63,7 @@ async def summarize(call: Call) -> Reply:
     text = call.args.strip()
     if not text:
         return error("Which paper? Example: /summarize 2512.03394 or an arxiv.org link.")
-    found = await _find_paper(call, text.split()[0])
+    found = await find_paper_or_reply(call, text.split()[0])
     if isinstance(found, Reply):
         return found
     paper = found

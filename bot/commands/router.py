@@ -10,12 +10,14 @@ import difflib
 import logging
 import re
 import weakref
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
 
 from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from bot.commands import (
+    ask_cmds,
     author_cmds,
     feed_cmds,
     help_cmds,
@@ -37,14 +39,14 @@ _COMMAND = re.compile(r"/(?P<name>[A-Za-z0-9_]{1,32})(?:@(?P<bot>[A-Za-z0-9_]+))
 
 ADMIN_ONLY_TEXT = (
     "Only administrators of this chat can change its subscription. Everyone can use "
-    "/settings, /digest and /summarize."
+    "/settings, /digest, /summarize and /ask."
 )
 
 
 def default_registry() -> Registry:
     """Every command, in the order help lists them, and every button verb."""
     return Registry.collect(
-        help_cmds, subscription_cmds, author_cmds, paper_cmds, feed_cmds, status_cmds
+        help_cmds, subscription_cmds, author_cmds, paper_cmds, ask_cmds, feed_cmds, status_cmds
     )
 
 
@@ -162,6 +164,28 @@ class CommandRouter:
             self.throttle.running(ctx, action) if found.expensive else nullcontext(),
         ):
             return await found.handler(Call(ctx, arg, self.services, self.registry, progress))
+
+    async def handle_ask(
+        self,
+        ctx: CommandContext,
+        papers: Sequence[str],
+        question: str,
+        progress: Progress = None,
+    ) -> Reply:
+        """A question about a paper a message shows (a reply to a digest entry, a summary or
+        an answer; Discord's Ask button), run as ``/ask``. ``papers``: the arXiv ids the
+        message shows; with several, the question must say which."""
+        spec = self.registry.get("ask")
+        if spec is None or not papers:
+            return error("I can't tell which paper that is. Use /ask ID question.")
+        try:
+            check_text(question)
+        except BadInput as exc:
+            return error(str(exc))
+        chosen = await ask_cmds.paper_in_question(self.services, papers, question)
+        if isinstance(chosen, Reply):
+            return chosen
+        return await self.run(spec, ctx, f"{chosen} {question.strip()}", progress)
 
     def _plain_text(self, ctx: CommandContext, text: str) -> Reply | None:
         if ctx.chat.kind != "private" or not text:

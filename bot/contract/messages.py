@@ -126,6 +126,9 @@ class Reply:
     tone: Tone = "info"
     extra: tuple[Reply, ...] = field(default=())
     """Follow-up messages sent after this one (a digest longer than one message)."""
+    paper: str = ""
+    """The arXiv id of the one paper this reply is about when it shows no card (an answer):
+    adapters that let people reply to a message (Telegram) remember which paper it shows."""
 
 
 # --- builders -------------------------------------------------------------------------------

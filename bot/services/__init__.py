@@ -16,6 +16,7 @@ from bot.arxiv.lookup import PaperLookup
 from bot.config import Settings
 from bot.model.store import Store
 from bot.services.health import Health, PlatformStatus
+from bot.summaries.answers import Answers
 from bot.summaries.embeddings import Embedder
 from bot.summaries.summarizer import Summarizer
 
@@ -64,3 +65,8 @@ class Services:
     platforms: dict[str, PlatformStatus] = field(default_factory=dict)
     """The chat platforms ``arxiv-bot run`` starts, and whether each is up (/healthz,
     /status)."""
+    answers: Answers = field(init=False)
+    """Questions about papers (/ask), answered by the summarizer's model within its budgets."""
+
+    def __post_init__(self) -> None:
+        self.answers = Answers(self.summarizer, clock=lambda: self.clock())

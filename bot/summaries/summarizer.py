@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from typing import Any, Literal, Protocol
@@ -34,6 +36,8 @@ from bot.text.excerpts import abstract_tldr
 log = logging.getLogger(__name__)
 
 Refusal = Literal["budget", "user_limit", "failed"]
+Spending = Literal["summaries", "answers"]
+"""What a model call is for: the budgets are shared, the words of a refusal differ."""
 RETRY_BASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 6
 BUDGET_USED_UP = "the daily model budget was used up"
@@ -96,6 +100,27 @@ def completion_text(response: object) -> str:
 def _token_count(usage: object, name: str) -> int | None:
     value = getattr(usage, name, None)
     return value if isinstance(value, int) and value >= 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """The model's checked answer text and the tokens it reports (None when it does not)."""
+
+    text: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+@dataclass(slots=True)
+class Spent:
+    """Tokens one budgeted call used, filled in by whoever made the call."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, completion: Completion) -> None:
+        self.prompt_tokens += completion.prompt_tokens or 0
+        self.completion_tokens += completion.completion_tokens or 0
 
 
 class Summarizer:
@@ -257,11 +282,21 @@ class Summarizer:
             created_at=self.clock(),
         )
 
-    async def _check_limits(self, requester: tuple[str, str] | None) -> None:
+    async def check_limits(
+        self, requester: tuple[str, str] | None, what: Spending = "summaries"
+    ) -> None:
+        """Raise :class:`SummaryUnavailable` when a new model call for ``requester`` would
+        pass a budget now (:meth:`budgeted` checks again, atomically, before the call)."""
         day = usage_day(self.clock())
         usage = await self.store.llm_usage(day)
         calls = usage.calls + self._calls_reserved
         if calls >= self.daily_calls or usage.tokens >= self.daily_tokens:
+            if what == "answers":
+                raise SummaryUnavailable(
+                    "budget",
+                    "Today's model budget is used up; questions can be asked again tomorrow "
+                    "(UTC). Summaries made earlier are still available.",
+                )
             raise SummaryUnavailable(
                 "budget",
                 "Today's summary budget is used up; new summaries resume tomorrow (UTC). "
@@ -271,39 +306,74 @@ class Summarizer:
             asked = await self.store.count_user_requests(*requester, day)
             asked += self._user_reserved[requester]
             if asked >= self.per_user_per_day:
+                if what == "answers":
+                    raise SummaryUnavailable(
+                        "user_limit",
+                        f"You have made {asked} requests to the model today (new summaries "
+                        "and answers), the daily limit; ask again tomorrow (UTC).",
+                    )
                 raise SummaryUnavailable(
                     "user_limit",
                     f"You have asked for {asked} new summaries today, the daily limit. "
                     "Summaries others already asked for still work.",
                 )
 
-    async def _make(
-        self, paper: Paper, key: SummaryKey, requester: tuple[str, str] | None
-    ) -> Summary:
-        assert self.client is not None
+    @asynccontextmanager
+    async def budgeted(
+        self, requester: tuple[str, str] | None, what: Spending = "summaries"
+    ) -> AsyncIterator[Spent]:
+        """One model call within the workers and the budgets: the limits are checked and the
+        call reserved (so concurrent calls cannot all pass one check), then the body makes the
+        call and adds what it spent. Usage, and the requester's request, are recorded only when
+        the body succeeds. Raises :class:`SummaryUnavailable` when a limit is reached."""
         async with self._slots:
             async with self._budget_lock:
-                await self._check_limits(requester)
+                await self.check_limits(requester, what)
                 self._reserve(requester, 1)
             try:
-                try:
-                    text = await self.fulltext.fetch(paper)
-                    summary = await self._call_model(paper, key, text)
-                except (openai.OpenAIError, ValueError) as exc:
-                    await self._record_failure(key, exc)
-                    raise SummaryUnavailable(
-                        "failed",
-                        f"The summary could not be made just now ({failure_reason(exc)}); "
-                        "it will be retried automatically. Try again in a few minutes.",
-                    ) from exc
+                spent = Spent()
+                yield spent
                 day = usage_day(self.clock())
-                await self.store.add_llm_usage(
-                    day, summary.prompt_tokens or 0, summary.completion_tokens or 0
-                )
+                await self.store.add_llm_usage(day, spent.prompt_tokens, spent.completion_tokens)
                 if requester is not None:
                     await self.store.add_user_request(*requester, day)
             finally:
                 self._reserve(requester, -1)
+
+    async def complete(self, messages: list[dict[str, str]]) -> Completion:
+        """One chat completion with the configured model and options, its text checked.
+        Raises the client's errors and :class:`BadModelAnswer`."""
+        assert self.client is not None
+        options: dict[str, Any] = {self.max_tokens_param: self.max_tokens}
+        response = await self.client.chat.completions.create(
+            model=self.model,
+            messages=messages,  # type: ignore[arg-type]
+            temperature=self.temperature,
+            **options,
+        )
+        usage = getattr(response, "usage", None)
+        return Completion(
+            completion_text(response),
+            _token_count(usage, "prompt_tokens"),
+            _token_count(usage, "completion_tokens"),
+        )
+
+    async def _make(
+        self, paper: Paper, key: SummaryKey, requester: tuple[str, str] | None
+    ) -> Summary:
+        async with self.budgeted(requester) as spent:
+            try:
+                text = await self.fulltext.fetch(paper)
+                summary = await self._call_model(paper, key, text)
+            except (openai.OpenAIError, ValueError) as exc:
+                await self._record_failure(key, exc)
+                raise SummaryUnavailable(
+                    "failed",
+                    f"The summary could not be made just now ({failure_reason(exc)}); "
+                    "it will be retried automatically. Try again in a few minutes.",
+                ) from exc
+            spent.prompt_tokens += summary.prompt_tokens or 0
+            spent.completion_tokens += summary.completion_tokens or 0
         await self.store.save_summary(summary)
         return summary
 
@@ -315,7 +385,6 @@ class Summarizer:
                 del self._user_reserved[requester]
 
     async def _call_model(self, paper: Paper, key: SummaryKey, text: FullText) -> Summary:
-        assert self.client is not None
         messages = build_messages(
             title=paper.title,
             authors=", ".join(paper.authors),
@@ -325,24 +394,17 @@ class Summarizer:
             language=key.language,
             terms_in_english=self.terms_in_english,
         )
-        options: dict[str, Any] = {self.max_tokens_param: self.max_tokens}
-        response = await self.client.chat.completions.create(
-            model=self.model,
-            messages=messages,  # type: ignore[arg-type]
-            temperature=self.temperature,
-            **options,
-        )
-        tldr, body = parse_answer(completion_text(response))
+        completion = await self.complete(messages)
+        tldr, body = parse_answer(completion.text)
         if not tldr:
             raise BadModelAnswer("the model's answer had no summary")
-        usage = getattr(response, "usage", None)
         return Summary(
             key=key,
             source=text.source,
             tldr=tldr,
             body=body,
-            prompt_tokens=_token_count(usage, "prompt_tokens"),
-            completion_tokens=_token_count(usage, "completion_tokens"),
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
             created_at=self.clock(),
         )
 

@@ -56,6 +56,7 @@ def test_the_rules_cover_every_command_and_button() -> None:
         "settings",
         "digest",
         "summarize",
+        "ask",
         "feed",  # reading is open; /feed reset is for admins (a verb's own access)
     }
     assert {s.name for s in registry.specs() if s.access == "operator"} == {"status"}

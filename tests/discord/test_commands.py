@@ -191,10 +191,13 @@ async def test_digest_is_public_with_one_embed_per_paper(bot: Bot) -> None:
     assert fields["Categories"] == "cs.LG, cs.AI · score 3"
     assert fields["Why"] == "LLM (title), mixture of experts (title)"
     assert top["footer"]["text"] == "arXiv:2611.00001v1"
-    assert message.custom_ids() == ["sum:2611.00001v1", "sum:2611.00004v1", "sum:2611.00002v1"]
+    papers = ("2611.00001v1", "2611.00004v1", "2611.00002v1")
+    assert message.custom_ids() == [f"{verb}:{p}" for p in papers for verb in ("sum", "ask")]
     assert all(
-        (message.component(cid) or {}).get("label", "").startswith("Summary")
+        (message.component(cid) or {}).get("label", "").startswith(label)
         for cid in message.custom_ids()
+        for verb, label in (("sum", "Summary"), ("ask", "Ask"))
+        if cid.startswith(verb)
     )
     assert message.allowed_mentions == {"parse": []}
 

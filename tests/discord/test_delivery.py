@@ -111,12 +111,14 @@ async def test_a_30_paper_digest_fits_every_limit(bot: Bot) -> None:
     assert len(why) == 30
     assert all(len(w) == 1024 and w.endswith("…") for w in why)  # cut, not refused
     buttons = [cid for m in posted for cid in m.custom_ids()]
-    assert buttons == [f"sum:{p.versioned_id}" for p in expected]
+    assert buttons == [f"{v}:{p.versioned_id}" for p in expected for v in ("sum", "ask")]
     for message in posted:  # each message carries the buttons of its own papers
         ids = [e["footer"]["text"].removeprefix("arXiv:") for e in message.embeds]
-        assert message.custom_ids() == [f"sum:{i}" for i in ids]
+        assert message.custom_ids() == [f"{v}:{i}" for i in ids for v in ("sum", "ask")]
         assert all(
-            (message.component(c) or {})["label"].startswith("Summary: ")
+            (message.component(c) or {})["label"].startswith(
+                "Summary: " if c.startswith("sum:") else "Ask: "
+            )
             for c in message.custom_ids()
         )
     # Per-channel pacing: never a sixth message within 5 seconds of the first of five.
@@ -146,7 +148,7 @@ async def test_thirty_short_papers_make_messages_of_ten_embeds(bot: Bot) -> None
 
     posted = channel_posts(bot.fake, CHAN)
     assert [len(m.embeds) for m in posted] == [10, 10, 10]
-    assert [len(m.custom_ids()) for m in posted] == [10, 10, 10]
+    assert [len(m.custom_ids()) for m in posted] == [20, 20, 20]  # Summary and Ask
     for message in posted:
         check_limits(message)
 

@@ -75,6 +75,7 @@ __all__ = [
     "FakeOpenAIThread",
     "Responder",
     "default_responder",
+    "grounded_answer_responder",
     "hashed_embedding",
     "hostile_markup_responder",
     "injection_echo_responder",
@@ -305,6 +306,48 @@ def injection_echo_responder(call: ChatCall) -> str:
         ["not stated"],
     ]
     return _summary(tldr, sections)
+
+
+_PAPER_RE = re.compile(r"<paper>(.*)</paper>", re.S)
+_QUESTION_RE = re.compile(r"<question>(.*)</question>", re.S)
+_HEADING_RE = re.compile(r"^## (.+)$", re.M)
+_QA_STOPWORDS = frozenset(
+    ("what", "which", "does", "that", "this", "with", "from", "have", "they", "their", "there",
+     "about", "paper", "when", "where")
+)  # fmt: skip
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) >= 4} - _QA_STOPWORDS
+
+
+def grounded_answer_responder(call: ChatCall) -> str:
+    """A faithful question-answering model, for ``/ask``: it reads the paper between
+    ``<paper>`` and ``</paper>`` in the user messages (sections under ``## Heading`` lines) and
+    the last ``<question>``; it answers from the section sharing the most words (of 4 letters or
+    more) with the question, naming it on a first ``SECTIONS:`` line and quoting its first sentence
+    that has one of those words; when no section shares a word, ``SECTIONS: none`` and "The
+    paper does not say."."""
+    users = [_content_text(x) for x in call.messages if x.get("role") == "user"]
+    paper_m = next((m for m in map(_PAPER_RE.search, users) if m), None)
+    question_m = _QUESTION_RE.search(call.last_user_text)
+    if paper_m is None or question_m is None:
+        return "SECTIONS: none\nI was given no paper or no question."
+    asked = _content_words(question_m.group(1))
+    body = paper_m.group(1)
+    best: tuple[int, str, str] = (0, "", "")
+    starts = list(_HEADING_RE.finditer(body))
+    for i, head in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(body)
+        text = body[head.end() : end]
+        shared = len(asked & _content_words(text))
+        if shared > best[0]:
+            best = (shared, head.group(1).strip(), text)
+    if best[0] == 0:
+        return "SECTIONS: none\nThe paper does not say."
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(best[2].split()))
+    quote = next((x for x in sentences if asked & _content_words(x)), sentences[0])
+    return f"SECTIONS: {best[1]}\nThe paper says: {quote}"
 
 
 def static_responder(content: str) -> Responder:

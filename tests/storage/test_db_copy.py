@@ -79,7 +79,8 @@ async def test_an_installation_moves_whole_and_comes_back_unchanged(
     assert await copy(url_of(engine), url_of(back)) == 0
 
     original = await everything(source)
-    assert {table: len(rows) for table, rows in original.items()} == {
+    # Tables this installation never used (a feature's, say) are copied empty.
+    assert {table: len(rows) for table, rows in original.items() if rows} == {
         "batches": 1,
         "deliveries": 1,
         "llm_usage": 1,
