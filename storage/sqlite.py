@@ -137,6 +137,43 @@ class SqliteStore:
                     raise unusable(self.path, exc) from exc
                 raise
 
+    # --- votes -----------------------------------------------------------------------------
+
+    async def record_vote(
+        self, platform: str, chat_id: str, arxiv_id: str, user_id: str, vote: int
+    ) -> bool:
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT vote FROM votes "
+                "WHERE platform = ? AND chat_id = ? AND arxiv_id = ? AND user_id = ?",
+                (platform, chat_id, arxiv_id, user_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None and row[0] == vote:
+                return False
+            await db.execute(
+                "INSERT OR REPLACE INTO votes "
+                "(platform, chat_id, arxiv_id, user_id, vote, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (platform, chat_id, arxiv_id, user_id, vote, utcnow().isoformat()),
+            )
+            return True
+
+    async def chat_votes(self, platform: str, chat_id: str) -> dict[str, tuple[int, int]]:
+        rows = await self._fetchall(
+            "SELECT arxiv_id, SUM(vote = 1) AS up, SUM(vote = -1) AS down FROM votes "
+            "WHERE platform = ? AND chat_id = ? GROUP BY arxiv_id ORDER BY arxiv_id",
+            (platform, chat_id),
+        )
+        return {row["arxiv_id"]: (int(row["up"]), int(row["down"])) for row in rows}
+
+    async def forget_votes(self, platform: str, chat_id: str) -> int:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM votes WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+            )
+            return cursor.rowcount
+
     # --- embeddings ------------------------------------------------------------------------
 
     async def get_embeddings(self, model: str, keys: Iterable[str]) -> dict[str, bytes]:
@@ -247,6 +284,10 @@ class SqliteStore:
             moved = cursor.rowcount > 0
             await db.execute(
                 "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE platform = ? AND chat_id = ?",
+                (new_chat_id, platform, old_chat_id),
+            )
+            await db.execute(
+                "UPDATE OR IGNORE votes SET chat_id = ? WHERE platform = ? AND chat_id = ?",
                 (new_chat_id, platform, old_chat_id),
             )
             return moved

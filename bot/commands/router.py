@@ -15,7 +15,14 @@ from dataclasses import replace
 from typing import Any
 
 from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
-from bot.commands import feed_cmds, help_cmds, paper_cmds, status_cmds, subscription_cmds
+from bot.commands import (
+    feed_cmds,
+    feedback_cmds,
+    help_cmds,
+    paper_cmds,
+    status_cmds,
+    subscription_cmds,
+)
 from bot.commands.args import BadInput, check_text
 from bot.commands.registry import Access, Call, CommandSpec, Progress, Registry
 from bot.contract.chats import CommandContext
@@ -34,7 +41,9 @@ ADMIN_ONLY_TEXT = (
 
 def default_registry() -> Registry:
     """Every command, in the order help lists them, and every button verb."""
-    return Registry.collect(help_cmds, subscription_cmds, paper_cmds, feed_cmds, status_cmds)
+    return Registry.collect(
+        help_cmds, subscription_cmds, paper_cmds, feedback_cmds, feed_cmds, status_cmds
+    )
 
 
 def refusal(access: Access, name: str, verb: str | None = None) -> Reply:

@@ -131,6 +131,18 @@ def rescaled(
     return dict(zip(keys, spread.tolist(), strict=True))
 
 
+def signed_scaled(raw: Floats, allowed: Sequence[int]) -> dict[int, float]:
+    """BM25 of a query that votes may have made partly negative, for the allowed papers: 0
+    is "no word in common", the closest paper 1, and the paper most like the disliked ones
+    -1 (only dislikes never make an unrelated paper look close)."""
+    if not allowed:
+        return {}
+    values = raw[np.asarray(allowed, dtype=np.intp)]
+    high, low = max(0.0, float(values.max())), min(0.0, float(values.min()))
+    scaled = np.where(values > 0, values / (high or 1.0), values / (-low or 1.0))
+    return dict(zip(allowed, scaled.tolist(), strict=True))
+
+
 def profile_vector(
     interests: Vector | None, liked: Sequence[Vector], disliked: Sequence[Vector]
 ) -> Vector | None:

@@ -129,7 +129,7 @@ async def test_the_button_still_works_after_a_restart(bot: Bot, llm: FakeOpenAI)
 async def test_another_papers_button_gets_that_papers_summary(bot: Bot, llm: FakeOpenAI) -> None:
     adapter = await bot.start()
     digest = await post_digest(bot, adapter)
-    second = digest.custom_ids()[1]
+    second = [c for c in digest.custom_ids() if c.startswith("sum:")][1]
 
     responses = await press_until(bot, digest, second, CREDIT)
 
