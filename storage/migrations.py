@@ -157,6 +157,18 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE subscriptions ADD COLUMN authors TEXT NOT NULL DEFAULT '[]';
     """,
+    # ranking (#13): 👍/👎 on papers, per chat, one per member and paper.
+    """
+    CREATE TABLE votes (
+        platform   TEXT    NOT NULL,
+        chat_id    TEXT    NOT NULL,
+        arxiv_id   TEXT    NOT NULL,
+        user_id    TEXT    NOT NULL,
+        vote       INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+        created_at TEXT    NOT NULL,
+        PRIMARY KEY (platform, chat_id, arxiv_id, user_id)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -143,6 +143,43 @@ class SqliteStore:
                     raise unusable(self.path, exc) from exc
                 raise
 
+    # --- votes -----------------------------------------------------------------------------
+
+    async def record_vote(
+        self, platform: str, chat_id: str, arxiv_id: str, user_id: str, vote: int
+    ) -> bool:
+        async with self._transaction() as db:
+            row = await db.fetchone(
+                "SELECT vote FROM votes "
+                "WHERE platform = ? AND chat_id = ? AND arxiv_id = ? AND user_id = ?",
+                (platform, chat_id, arxiv_id, user_id),
+            )
+            if row is not None and row[0] == vote:
+                return False
+            await db.execute(
+                "INSERT INTO votes (platform, chat_id, arxiv_id, user_id, vote, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (platform, chat_id, arxiv_id, user_id) DO UPDATE SET "
+                "vote = excluded.vote, created_at = excluded.created_at",
+                (platform, chat_id, arxiv_id, user_id, vote, utcnow().isoformat()),
+            )
+            return True
+
+    async def chat_votes(self, platform: str, chat_id: str) -> dict[str, tuple[int, int]]:
+        rows = await self._fetchall(
+            "SELECT arxiv_id, SUM(CASE WHEN vote = 1 THEN 1 ELSE 0 END) AS up, "
+            "SUM(CASE WHEN vote = -1 THEN 1 ELSE 0 END) AS down FROM votes "
+            "WHERE platform = ? AND chat_id = ? GROUP BY arxiv_id ORDER BY arxiv_id",
+            (platform, chat_id),
+        )
+        return {row["arxiv_id"]: (int(row["up"]), int(row["down"])) for row in rows}
+
+    async def forget_votes(self, platform: str, chat_id: str) -> int:
+        async with self._transaction() as db:
+            return await db.execute(
+                "DELETE FROM votes WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+            )
+
     # --- embeddings ------------------------------------------------------------------------
 
     async def get_embeddings(self, model: str, keys: Iterable[str]) -> dict[str, bytes]:
@@ -291,6 +328,10 @@ class SqliteStore:
                 "AND announcement_day NOT IN (SELECT announcement_day FROM deliveries "
                 "WHERE platform = ? AND chat_id = ?)",
                 (new_chat_id, platform, old_chat_id, platform, new_chat_id),
+            )
+            await db.execute(
+                "UPDATE votes SET chat_id = ? WHERE platform = ? AND chat_id = ?",
+                (new_chat_id, platform, old_chat_id),
             )
             return moved > 0
 

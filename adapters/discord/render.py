@@ -173,9 +173,14 @@ class DiscordMessage:
     embeds: list[discord.Embed] = field(default_factory=list)
     buttons: list[Button] = field(default_factory=list)
 
-    def room_for(self, embed: discord.Embed) -> bool:
+    def room_for(self, embed: discord.Embed, buttons: int = 0) -> bool:
+        """Whether the embed (and its paper's buttons, kept in the same message) fit."""
         total = sum(_embed_size(e) for e in self.embeds) + _embed_size(embed)
-        return len(self.embeds) < MAX_EMBEDS and total <= MAX_EMBED_TOTAL
+        return (
+            len(self.embeds) < MAX_EMBEDS
+            and total <= MAX_EMBED_TOTAL
+            and len(self.buttons) + buttons <= MAX_BUTTONS
+        )
 
 
 def render(reply: Reply) -> list[DiscordMessage]:
@@ -189,12 +194,12 @@ def render(reply: Reply) -> list[DiscordMessage]:
             if isinstance(block, PaperCard):
                 cards += 1
                 embed = paper_embed(block)
-                if not messages[-1].room_for(embed):
+                if not messages[-1].room_for(embed, len(block.actions) + 1):  # + Ask
                     messages.append(DiscordMessage())
                 messages[-1].embeds.append(embed)
                 messages[-1].buttons.extend(
                     Button(_cut(f"{a.label}: {block.title}", MAX_LABEL), a.action)
-                    for a in (*block.actions, ask_button(block.arxiv_id))
+                    for a in (*block.actions[:1], ask_button(block.arxiv_id), *block.actions[1:])
                 )
                 for extra in body_embeds(block.body):
                     if not messages[-1].room_for(extra):

@@ -136,7 +136,11 @@ def _card(card: PaperCard, *, quoted: bool) -> list[_Piece]:
     lines_plain.append(meta + (f" · {card.why}" if card.why else ""))
     head = _Piece("\n".join(lines_html), "\n".join(lines_plain), quoted=quoted)
     short = card.title if len(card.title) <= BUTTON_TITLE else card.title[: BUTTON_TITLE - 1] + "…"
-    head.buttons = tuple(Button(f"{b.label}: {short}", b.action) for b in card.actions)
+    # One row per paper, beside its summary; the first button names the paper.
+    head.buttons = tuple(
+        Button(f"{b.label}: {short}" if n == 0 else b.label, b.action)
+        for n, b in enumerate(card.actions)
+    )
     out = [head]
     if card.tldr:
         out.append(_Piece(_esc(card.tldr), card.tldr, sep="\n", quoted=True))
@@ -179,7 +183,8 @@ class _Draft:
     parts_plain: list[str] = field(default_factory=list)
     size: int = 0
     in_quote: bool = False
-    buttons: list[Button] = field(default_factory=list)
+    buttons: list[tuple[Button, ...]] = field(default_factory=list)
+    """A row per paper."""
     papers: list[str] = field(default_factory=list)
 
     def close_quote(self) -> None:
@@ -200,7 +205,8 @@ class _Draft:
         self.parts_html.append(piece.html)
         self.parts_plain.append(sep + piece.plain)
         self.size += utf16_len(sep) + piece.size
-        self.buttons.extend(piece.buttons)
+        if piece.buttons:
+            self.buttons.append(piece.buttons)
         self.papers.extend(p for p in piece.papers if p not in self.papers)
 
     def cost(self, piece: _Piece) -> int:
@@ -228,7 +234,7 @@ def render(reply: Reply, *, limit: int = MAX_TEXT) -> list[TelegramMessage]:
             draft.close_quote()
             if not draft.parts_plain:
                 continue
-            rows = _button_rows(draft.buttons)
+            rows = tuple(draft.buttons)
             if i == len(drafts) - 1:
                 rows += part.buttons
             papers = tuple(draft.papers) or ((part.paper,) if part.paper else ())
@@ -241,8 +247,3 @@ def render(reply: Reply, *, limit: int = MAX_TEXT) -> list[TelegramMessage]:
                 )
             )
     return messages
-
-
-def _button_rows(buttons: list[Button]) -> tuple[tuple[Button, ...], ...]:
-    """Per-paper buttons, one row each, labelled so a reader knows which paper they open."""
-    return tuple((b,) for b in buttons)

@@ -10,6 +10,7 @@ from bot.contract.messages import Reply, error, reply
 from bot.errors import ArxivError, user_message
 from bot.rendering.paper_cards import digest_reply, summary_reply
 from bot.summaries.digests import build_digest
+from bot.summaries.feedback import with_votes
 from bot.summaries.summarizer import SummaryUnavailable
 
 INTERACTIVE_DEADLINE = 60.0
@@ -23,7 +24,8 @@ async def digest(call: Call) -> Reply:
     sub = await load(call)
     services = call.services
     settings = services.settings
-    profile = sub.profile()
+    chat = call.ctx.chat
+    profile = await with_votes(sub.profile(), services.store, chat.platform, chat.chat_id)
     if not sub.categories:  # not subscribed yet: show what the operator's defaults give
         profile = replace(profile, categories=tuple(settings.categories))
     await call.acknowledge(reply("Fetching today's papers..."))

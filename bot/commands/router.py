@@ -20,6 +20,7 @@ from bot.commands import (
     ask_cmds,
     author_cmds,
     feed_cmds,
+    feedback_cmds,
     help_cmds,
     paper_cmds,
     status_cmds,
@@ -46,7 +47,14 @@ ADMIN_ONLY_TEXT = (
 def default_registry() -> Registry:
     """Every command, in the order help lists them, and every button verb."""
     return Registry.collect(
-        help_cmds, subscription_cmds, author_cmds, paper_cmds, ask_cmds, feed_cmds, status_cmds
+        help_cmds,
+        subscription_cmds,
+        author_cmds,
+        paper_cmds,
+        ask_cmds,
+        feedback_cmds,
+        feed_cmds,
+        status_cmds,
     )
 
 

@@ -17,8 +17,9 @@ from bot.commands.common import (
     schedule_text,
     title,
 )
+from bot.commands.feedback_cmds import votes_text
 from bot.commands.registry import Call, Param, action, command
-from bot.contract.messages import Button, Reply, bullets, error, reply
+from bot.contract.messages import Button, Reply, bold, bullets, error, para, reply
 from bot.delivery.local_time import canonical_zone, parse_hh_mm, suggest_zones
 from bot.model.languages import LANGUAGES, language_code
 from bot.model.subscriptions import (
@@ -413,7 +414,8 @@ async def set_frequency(call: Call) -> Reply:
 )
 async def settings(call: Call) -> Reply:
     sub = await load(call)
-    return reply(title("Settings of this chat"), *describe(call, sub))
+    votes = para(bold("Votes: "), await votes_text(call))
+    return reply(title("Settings of this chat"), *describe(call, sub), votes)
 
 
 @command("pause", summary="stop digests for now", usage="pause", example="/pause", access="admin")

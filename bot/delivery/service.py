@@ -42,6 +42,7 @@ from bot.ranking.similarity import Vector
 from bot.rendering.paper_cards import digest_reply
 from bot.services import DeliveryCounters
 from bot.summaries.embeddings import Embedder, fallback_note, profile_vector_of
+from bot.summaries.feedback import with_votes
 from bot.summaries.summarizer import Summarizer
 
 log = logging.getLogger(__name__)
@@ -234,6 +235,7 @@ class DeliveryService:
         """Score every pending digest; batches are indexed once each."""
         scorers: dict[tuple[object, ...], Scorer] = {}
         embedded: set[int] = set()
+        voted: dict[str, Paper | None] = {}
         spans: dict[tuple[date, date], list[Batch]] = {}
         plans: dict[str, _Plan] = {}
         for delivery in pending:
@@ -250,7 +252,7 @@ class DeliveryService:
                 scorer = scorers[key] = Scorer(
                     _as_first_announced(papers), mode=self.settings.scoring
                 )
-            profile = sub.profile()
+            profile = await with_votes(sub.profile(), self.store, sub.platform, sub.chat_id, voted)
             vector, note = await self._vector(scorer, profile, embedded)
             digest = rank(
                 scorer,
@@ -269,7 +271,7 @@ class DeliveryService:
     ) -> tuple[Vector | None, str]:
         """The profile's embedding, the scorer's papers embedded first (once per batch, for
         every subscriber); or None and why, to rank by words."""
-        if self.embedder is None or not profile.interests:
+        if self.embedder is None or not profile.personal:
             return None, ""
         if id(scorer) not in embedded:
             embedded.add(id(scorer))

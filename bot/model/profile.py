@@ -13,6 +13,17 @@ SIMILARITY_ENTRY = 0.3
 
 
 @dataclass(frozen=True, slots=True)
+class Feedback:
+    """A paper a chat voted on, and which way its members leaned."""
+
+    paper_id: str
+    """Versioned id (embeddings are kept by version)."""
+    text: str
+    """Title and abstract."""
+    liked: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """What one reader wants from a day's announcements."""
 
@@ -32,3 +43,11 @@ class Profile:
     enter the digest without a keyword."""
     similarity_weight: float = SIMILARITY_WEIGHT
     similarity_entry: float = SIMILARITY_ENTRY
+    feedback: tuple[Feedback, ...] = ()
+    """The chat's votes, which move its interests towards liked papers and away from
+    disliked ones."""
+
+    @property
+    def personal(self) -> bool:
+        """Whether similarity ranks for this reader (interests in words, or votes)."""
+        return bool(self.interests or self.feedback)

@@ -239,7 +239,27 @@ class EmbeddingStore(Protocol):
     async def save_embeddings(self, model: str, vectors: dict[str, bytes]) -> None: ...
 
 
+class VoteStore(Protocol):
+    """👍/👎 on papers, kept per chat: one vote per member and paper (a new vote replaces
+    that member's earlier one)."""
+
+    async def record_vote(
+        self, platform: str, chat_id: str, arxiv_id: str, user_id: str, vote: int
+    ) -> bool:
+        """``vote`` is 1 or -1; False when the member had already voted so on the paper."""
+        ...
+
+    async def chat_votes(self, platform: str, chat_id: str) -> dict[str, tuple[int, int]]:
+        """``{arxiv id: (👍, 👎)}`` of the chat's members."""
+        ...
+
+    async def forget_votes(self, platform: str, chat_id: str) -> int:
+        """Forget the chat's votes; returns how many there were."""
+        ...
+
+
 class Store(
+    VoteStore,
     EmbeddingStore,
     SubscriptionStore,
     PaperStore,

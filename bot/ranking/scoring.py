@@ -49,7 +49,15 @@ from bot.ranking.keywords import (
     needles,
     phrase_tokens,
 )
-from bot.ranking.similarity import Lexical, Vector, Vectors, interest_terms, rescaled
+from bot.ranking.similarity import (
+    Lexical,
+    Vector,
+    Vectors,
+    interest_terms,
+    rescaled,
+    rocchio_terms,
+    signed_scaled,
+)
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +135,7 @@ class Scorer:
     _feeds: dict[tuple[str, AnnounceType], set[int]] = field(init=False)
     _ids: list[str] = field(init=False)
     _lexical: Lexical | None = field(init=False, default=None)
+    _feedback_terms: dict[str, dict[str, float]] = field(init=False, default_factory=dict)
     vectors: Vectors | None = field(init=False, default=None)
     """The papers' embeddings (a unit row each, in :attr:`papers` order), when there are."""
     _authors: AuthorIndex | None = field(init=False, default=None)
@@ -248,13 +257,27 @@ class Scorer:
         profile's ``vector`` and the papers' are known, else by words; None without
         interests."""
         if vector is not None and self.vectors is not None:
-            order = sorted(allowed)
-            cosines = self.vectors[np.asarray(order, dtype=np.intp)] @ vector
-            return rescaled(cosines, range(len(order)), keys=order)
-        if not profile.interests:
+            # einsum, not BLAS: one profile's product is too small for BLAS threads, which
+            # made it 30x slower on a busy 2-core machine (python -m benchmarks.relevance).
+            cosines = np.einsum("ij,j->i", self.vectors, vector)
+            return rescaled(cosines, sorted(allowed))
+        if not profile.personal:
             return None
-        raw = self.lexical.scores(interest_terms(profile.interests))
-        return rescaled(raw, sorted(allowed), floor=0.0)
+        raw = self.lexical.scores(self._query(profile))
+        return signed_scaled(raw, sorted(allowed))
+
+    def _query(self, profile: Profile) -> dict[str, float]:
+        """The interests' words, moved by the chat's votes (Rocchio)."""
+        interests = interest_terms(profile.interests)
+        if not profile.feedback:
+            return interests
+        terms = self._feedback_terms
+        for f in profile.feedback:
+            if f.paper_id not in terms:  # a voted paper is read once for every chat
+                terms[f.paper_id] = self.lexical.specific_terms(f.text)
+        liked = [terms[f.paper_id] for f in profile.feedback if f.liked]
+        disliked = [terms[f.paper_id] for f in profile.feedback if not f.liked]
+        return rocchio_terms(interests, liked, disliked)
 
     def score(self, profile: Profile, vector: Vector | None = None) -> list[ScoredPaper]:
         """The profile's digest: papers by followed authors first, then the best by score
@@ -341,10 +364,12 @@ def _scores(
         return dict.fromkeys(allowed, 0)
     totals = _totals(profile, found, allowed)
     if close is not None:
+        # Only interests or likes bring a paper in: dislikes alone only push papers down.
+        enters = bool(profile.interests) or any(f.liked for f in profile.feedback)
         for i, similarity in close.items():
             if i not in allowed:
                 continue
-            if i in totals or not found or similarity >= profile.similarity_entry:
+            if i in totals or not found or (enters and similarity >= profile.similarity_entry):
                 totals[i] = totals.get(i, 0) + profile.similarity_weight * similarity
     return {i: total for i, total in totals.items() if total >= profile.min_score}
 

@@ -9,8 +9,9 @@ Two measures:
 - **Embeddings** (an embeddings endpoint or a local model): the cosine between the paper's
   vector and the profile's (see :mod:`bot.ranking.embeddings`).
 
-Either is rescaled per profile over the papers it may get, to 0..1: 1 is the day's closest
-paper, 0 the farthest. The scale does not depend on the measure or on the length of the
+Either is scaled per profile over the papers it may get, so that 1 is the day's closest paper:
+words from 0 ("no word in common"; down to -1 for papers like disliked ones), embeddings from
+0 (the farthest paper). The scale depends neither on the measure nor on the length of the
 interests, so one weight fits both, and "close to your interests 0.61" means the same in every
 digest.
 
@@ -49,8 +50,10 @@ Vectors = npt.NDArray[np.float32]
 
 
 def interest_terms(text: str) -> dict[str, float]:
-    """The interests as a BM25 query: each distinct word once."""
-    return dict.fromkeys(tokens(text), 1.0)
+    """The interests as a BM25 query: each distinct word once, weighted to sum to 1 like a
+    voted paper's words (so that votes weigh the same against short or long interests)."""
+    words = dict.fromkeys(tokens(text))
+    return dict.fromkeys(words, 1.0 / len(words)) if words else {}
 
 
 class Lexical:
@@ -108,27 +111,29 @@ def rocchio_terms(
     return query
 
 
-def rescaled(
-    raw: Floats,
-    allowed: Sequence[int],
-    floor: float | None = None,
-    keys: Sequence[int] | None = None,
-) -> dict[int, float]:
-    """``raw[i]`` for the allowed papers, mapped onto 0..1: the closest is 1, the farthest 0,
-    or ``floor`` when that is lower (BM25's 0, "no word in common", so a lone paper that
-    shares words is still close). All equal (nothing matched): every paper is 0, so
-    similarity lifts none of them. ``keys`` names the results in place of ``allowed``."""
-    keys = allowed if keys is None else keys
+def rescaled(raw: Floats, allowed: Sequence[int]) -> dict[int, float]:
+    """Cosines for the allowed papers, mapped onto 0..1: the closest is 1, the farthest 0.
+    All equal (nothing to tell them apart): every paper is 0, so similarity lifts none."""
     if not allowed:
         return {}
     values = raw[np.asarray(allowed, dtype=np.intp)]
     low, high = float(values.min()), float(values.max())
-    if floor is not None:
-        low = min(low, floor)
     if high - low <= 1e-6:
-        return dict.fromkeys(keys, 0.0)
+        return dict.fromkeys(allowed, 0.0)
     spread = (values - low) / (high - low)
-    return dict(zip(keys, spread.tolist(), strict=True))
+    return dict(zip(allowed, spread.tolist(), strict=True))
+
+
+def signed_scaled(raw: Floats, allowed: Sequence[int]) -> dict[int, float]:
+    """BM25 of a query that votes may have made partly negative, for the allowed papers: 0
+    is "no word in common", the closest paper 1, and the paper most like the disliked ones
+    -1 (only dislikes never make an unrelated paper look close)."""
+    if not allowed:
+        return {}
+    values = raw[np.asarray(allowed, dtype=np.intp)]
+    high, low = max(0.0, float(values.max())), min(0.0, float(values.min()))
+    scaled = np.where(values > 0, values / (high or 1.0), values / (-low or 1.0))
+    return dict(zip(allowed, scaled.tolist(), strict=True))
 
 
 def profile_vector(

@@ -26,6 +26,11 @@ def summary_action(paper: Paper) -> Button:
     return Button("Summary", f"sum:{paper.versioned_id}")
 
 
+def vote_actions(paper: Paper) -> tuple[Button, Button]:
+    """👍/👎 that teach the chat's ranking (handled in ``bot/commands/feedback_cmds.py``)."""
+    return Button("👍", f"up:{paper.versioned_id}"), Button("👎", f"down:{paper.versioned_id}")
+
+
 def summary_blocks(summary: Summary) -> tuple[Block, ...]:
     """The folded part of a summary: the model's sections, then who made it from what."""
     return (*summary_body_blocks(summary), para(italic(summary.credit())))
@@ -38,6 +43,7 @@ def paper_card(
     summary: Summary | None = None,
     body: tuple[Block, ...] = (),
     summary_button: bool = True,
+    votes: bool = False,
 ) -> PaperCard:
     return PaperCard(
         arxiv_id=paper.versioned_id,
@@ -49,7 +55,10 @@ def paper_card(
         why=scored.why if scored else "",
         tldr=readable(summary.tldr if summary else abstract_tldr(paper.abstract)),
         body=body,
-        actions=(summary_action(paper),) if summary_button else (),
+        actions=(
+            *((summary_action(paper),) if summary_button else ()),
+            *(vote_actions(paper) if votes else ()),
+        ),
     )
 
 
@@ -71,7 +80,8 @@ def digest_reply(digest: Digest, *, heading: str = "arXiv digest") -> Reply:
         f" · {cats} · {len(digest.papers)} of {digest.announced} papers",
     )
     cards = tuple(
-        paper_card(s.paper, scored=s, summary=digest.summary_of(s)) for s in digest.papers
+        paper_card(s.paper, scored=s, summary=digest.summary_of(s), votes=True)
+        for s in digest.papers
     )
     note = (para(italic(digest.note)),) if digest.note else ()
     return Reply((header, *cards, *note))

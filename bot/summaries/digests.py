@@ -48,7 +48,7 @@ async def build_digest(
         await papers.save_papers(announcement.papers)
     vectors = vector = None
     note = ""
-    if embedder is not None and profile.interests:  # by meaning, else by words (BM25)
+    if embedder is not None and profile.personal:  # by meaning, else by words (BM25)
         vectors = await embedder.papers(announcement.papers)
         vector = await profile_vector_of(embedder, profile) if vectors is not None else None
         note = "" if vector is not None else fallback_note(embedder)

@@ -33,6 +33,7 @@ from bot.errors import ConfigurationError, ModelError
 from bot.model.papers import Paper
 from bot.model.profile import Profile
 from bot.model.store import EmbeddingStore, UsageStore
+from bot.ranking.similarity import profile_vector
 from bot.summaries.summarizer import failure_reason
 
 log = logging.getLogger(__name__)
@@ -129,11 +130,19 @@ def fallback_note(embedder: Embedder) -> str:
 
 
 async def profile_vector_of(embedder: Embedder, profile: Profile) -> Vector | None:
-    """The profile's vector: its interests' embedding (None without interests, or when the
-    embeddings are unavailable)."""
-    if not profile.interests:
+    """The profile's vector: its interests' embedding moved towards the papers it liked and
+    away from those it disliked (Rocchio); None when the embeddings are unavailable."""
+    interests = None
+    if profile.interests:
+        interests = await embedder.text(profile.interests)
+        if interests is None:
+            return None
+    voted = await embedder.texts({f"paper:{f.paper_id}": f.text for f in profile.feedback})
+    if voted is None:
         return None
-    return await embedder.text(profile.interests)
+    liked = [voted[f"paper:{f.paper_id}"] for f in profile.feedback if f.liked]
+    disliked = [voted[f"paper:{f.paper_id}"] for f in profile.feedback if not f.liked]
+    return profile_vector(interests, liked, disliked)
 
 
 class EmbeddingAndUsageStore(EmbeddingStore, UsageStore, Protocol):
@@ -197,6 +206,12 @@ class Embedder:
         while len(self._texts) > TEXT_CACHE:
             self._texts.popitem(last=False)
         return found[key]
+
+    async def texts(self, texts: Mapping[str, str]) -> dict[str, Vector] | None:
+        """Vectors by key (``paper:<versioned id>`` for a paper's :func:`paper_text`)."""
+        if not texts:
+            return {}
+        return await self._vectors(texts)
 
     async def _vectors(self, texts: Mapping[str, str]) -> dict[str, Vector] | None:
         model = self.backend.model

@@ -58,13 +58,15 @@ def test_the_rules_cover_every_command_and_button() -> None:
         "summarize",
         "ask",
         "feed",  # reading is open; /feed reset is for admins (a verb's own access)
+        "feedback",  # the same: /feedback reset is for admins
     }
     assert {s.name for s in registry.specs() if s.access == "operator"} == {"status"}
     assert registry.get("feed") is not None
     assert registry.get("feed").verbs == {"reset": "admin"}  # type: ignore[union-attr]
     actions = registry.actions()
     assert {a.verb for a in actions if a.access == "admin"} == set(ADMIN_ACTIONS)
-    assert {a.verb for a in actions if a.access == "everyone"} == {"sum"}
+    assert {a.verb for a in actions if a.access == "everyone"} == {"sum", "up", "down"}
+    assert registry.get("feedback").verbs == {"reset": "admin"}  # type: ignore[union-attr]
 
 
 @pytest.fixture

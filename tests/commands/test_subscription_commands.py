@@ -383,6 +383,7 @@ async def test_settings_and_list_show_everything(bot: Bot) -> None:
         "Delivery: every announcement day at 08:30 Europe/Berlin",
         "Papers: up to 10, minimum score 0, cross-lists not included",
         "Summary language: German",
+        "Votes: none yet (👍/👎 under each paper of a digest)",
     ]
     assert text(await bot.send(PRIVATE, "/list")) == shown
     assert text(await bot.send(PRIVATE, "/SETTINGS")) == shown

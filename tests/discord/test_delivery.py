@@ -110,23 +110,27 @@ async def test_a_30_paper_digest_fits_every_limit(bot: Bot) -> None:
     why = [f["value"] for e in embeds for f in e["fields"] if f["name"] == "Why"]
     assert len(why) == 30
     assert all(len(w) == 1024 and w.endswith("…") for w in why)  # cut, not refused
+    verbs = ("sum", "ask", "up", "down")  # the summary, Ask, 👍 and 👎
     buttons = [cid for m in posted for cid in m.custom_ids()]
-    assert buttons == [f"{v}:{p.versioned_id}" for p in expected for v in ("sum", "ask")]
+    assert buttons == [f"{v}:{p.versioned_id}" for p in expected for v in verbs]
     for message in posted:  # each message carries the buttons of its own papers
         ids = [e["footer"]["text"].removeprefix("arXiv:") for e in message.embeds]
-        assert message.custom_ids() == [f"{v}:{i}" for i in ids for v in ("sum", "ask")]
+        assert message.custom_ids() == [f"{v}:{i}" for i in ids for v in verbs]
         assert all(
             (message.component(c) or {})["label"].startswith(
                 "Summary: " if c.startswith("sum:") else "Ask: "
             )
             for c in message.custom_ids()
+            if c.startswith("sum:")
         )
     # Per-channel pacing: never a sixth message within 5 seconds of the first of five.
     times = [datetime.fromisoformat(m.raw["timestamp"]) for m in posted]
     assert all((b - a).total_seconds() > 4.9 for a, b in zip(times, times[5:], strict=False))
 
 
-async def test_thirty_short_papers_make_messages_of_ten_embeds(bot: Bot) -> None:
+async def test_thirty_short_papers_make_messages_of_eight_embeds_and_their_buttons(
+    bot: Bot,
+) -> None:
     adapter = await bot.start()
     digest = long_digest(30)
     short = replace(
@@ -147,8 +151,9 @@ async def test_thirty_short_papers_make_messages_of_ten_embeds(bot: Bot) -> None
     await adapter.send(channel(CHAN), digest_reply(short))
 
     posted = channel_posts(bot.fake, CHAN)
-    assert [len(m.embeds) for m in posted] == [10, 10, 10]
-    assert [len(m.custom_ids()) for m in posted] == [20, 20, 20]  # Summary and Ask
+    # Four buttons a paper (Summary, Ask, 👍, 👎) and 25 a message: six papers a message.
+    assert [len(m.embeds) for m in posted] == [6, 6, 6, 6, 6]
+    assert [len(m.custom_ids()) for m in posted] == [24, 24, 24, 24, 24]
     for message in posted:
         check_limits(message)
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
-from bot.model.profile import SIMILARITY_ENTRY, SIMILARITY_WEIGHT, Profile
+from bot.model.profile import SIMILARITY_ENTRY, SIMILARITY_WEIGHT, Feedback, Profile
 from bot.ranking.scoring import Scorer
-from bot.ranking.similarity import Lexical, rescaled, rocchio_terms
+from bot.ranking.similarity import (
+    Lexical,
+    profile_vector,
+    rescaled,
+    rocchio_terms,
+    signed_scaled,
+)
 from tests.conftest import make_paper
 
 KV = make_paper(
@@ -112,3 +119,41 @@ def test_rocchio_moves_the_query_towards_liked_and_away_from_disliked() -> None:
     assert query["kv"] > 0
     assert query["agent"] < 0
     assert 0 < query["cache"] < 1.0
+
+
+def test_a_dislike_alone_pushes_papers_down_and_brings_none_in() -> None:
+    disliked = Feedback(LLM.versioned_id, f"{LLM.title}\n\n{LLM.abstract}", liked=False)
+    profile = replace(BASE, feedback=(disliked,))
+
+    found = by_id(replace(profile, keywords=("LLM", "cache")))
+
+    assert set(found) == {"2611.00001"}  # the LLM paper fell below 0; nothing came in
+    assert found["2611.00001"][1] == 0.0
+
+
+def test_a_like_brings_similar_papers_in() -> None:
+    liked = Feedback(KV.versioned_id, f"{KV.title}\n\n{KV.abstract}", liked=True)
+
+    found = by_id(replace(BASE, feedback=(liked,)))
+
+    assert found["2611.00001"][1] == 1.0
+    assert "2611.00004" not in found
+
+
+def test_rocchio_on_embeddings_leans_towards_likes_and_away_from_dislikes() -> None:
+    interests = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    liked = np.array([0.0, 1.0, 0.0], dtype=np.float32)
+    disliked = np.array([0.0, 0.0, 1.0], dtype=np.float32)
+
+    vector = profile_vector(interests, [liked], [disliked])
+
+    assert vector is not None
+    assert np.isclose(np.linalg.norm(vector), 1.0)
+    assert vector[0] > vector[1] > 0 > vector[2]
+    assert profile_vector(None, [], []) is None
+
+
+def test_signed_scaling_keeps_no_words_in_common_at_zero() -> None:
+    raw = np.array([2.0, 0.0, -4.0, 1.0])
+
+    assert signed_scaled(raw, [0, 1, 2, 3]) == {0: 1.0, 1: 0.0, 2: -1.0, 3: 0.5}
