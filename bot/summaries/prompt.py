@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.contract.messages import Link, plain_text
 from bot.model.languages import LANGUAGES
+from bot.text.fences import unfenced
 from bot.text.markdown_tree import parse_inline
 
 PROMPT_FORMAT = "2"  # bump when the message layout below changes
@@ -75,18 +76,10 @@ def build_messages(
     wording = language_instruction(language, terms_in_english)
     system = f"{SYSTEM_GUARD}\n\n{instruction_text}\n\n{wording}"
     user = (
-        f"<paper>\n<title>{_unfenced(title)}</title>\n<authors>{_unfenced(authors)}</authors>\n"
-        f"<id>arXiv:{arxiv_id}</id>\n{_unfenced(text)}\n</paper>"
+        f"<paper>\n<title>{unfenced(title)}</title>\n<authors>{unfenced(authors)}</authors>\n"
+        f"<id>arXiv:{arxiv_id}</id>\n{unfenced(text)}\n</paper>"
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
-
-
-_FENCE_TAG = re.compile(r"<\s*/?\s*(paper|title|authors|id)\b[^<>]*>", re.I)
-
-
-def _unfenced(text: str) -> str:
-    """Untrusted text with our fence tags made harmless (``</paper>`` -> ``[paper]``)."""
-    return _FENCE_TAG.sub(lambda m: f"[{m[1].lower()}]", text)
 
 
 _THINKING = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)
