@@ -129,6 +129,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE subscriptions ADD COLUMN feed_token_hash TEXT;
     CREATE UNIQUE INDEX subscriptions_feed ON subscriptions (feed_token_hash);
     """,
+    # numint: each summary's number check (counts, and the unsupported numbers as JSON);
+    # NULL for summaries stored before the check.
+    """
+    ALTER TABLE summaries ADD COLUMN numbers_found INTEGER;
+    ALTER TABLE summaries ADD COLUMN numbers_supported INTEGER;
+    ALTER TABLE summaries ADD COLUMN numbers_corrected INTEGER;
+    ALTER TABLE summaries ADD COLUMN numbers_marked INTEGER;
+    ALTER TABLE summaries ADD COLUMN numbers_unsupported TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
