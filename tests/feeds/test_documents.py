@@ -196,7 +196,7 @@ async def test_hostile_papers_and_model_output_keep_their_visible_text(
         assert f"{ALPHA} < {BETA} 论文 🤖" in shown
         assert "<b>bold claim without a closing tag" in shown
         assert "print('<i>not closed')" in shown
-        assert f"Accuracy {ALPHA} < {BETA} & recall > 0.9 ]]>" in shown
+        assert f"Accuracy {ALPHA} < {BETA} & recall > baseline ]]>" in shown
         assert "\u202e" not in shown
         assert "\u200b" not in shown
         assert "evil.example" not in " ".join(re.findall(r'href="([^"]*)"', content))

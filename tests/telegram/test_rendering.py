@@ -72,7 +72,7 @@ async def test_hostile_titles_abstracts_and_model_output_stay_text(
     [quote] = expandable(summary)
     for fragment in ("<b>unclosed", "<script>alert(1)</script>", "R&D", "]]>", "@everyone",
                      "论文", "🤖", "\N{GREEK SMALL LETTER ALPHA} < \N{GREEK SMALL LETTER BETA}",
-                     "recall > 0.9", "<@&123456>"):  # fmt: skip
+                     "recall > baseline", "<@&123456>"):  # fmt: skip
         assert fragment in quote, fragment
     assert "zerowidth" in quote  # invisible characters are dropped, the words stay
     assert "print('<i>not closed')" in summary.entities_of("pre")
