@@ -30,8 +30,9 @@ or percentage points itself. A bare number without such wording must be stated v
 What is not a claim, in summaries: arXiv ids, years, dates, references to tables, figures,
 sections and equations, list markers, model and data set names with digits (``GPT-4``,
 ``Llama-3-8B``, ``Qwen2.5``, ``COCO 2017``), citations ``[12]``, version strings, numbers in
-links and code. The paper's side is read liberally (every number, including those in names
-and numbers written as words), since there it is evidence, not a claim.
+links, markup, chat mentions and code. The paper's side is read liberally (every number,
+including those in names and numbers written as words), since there it is evidence, not a
+claim.
 
 This module is pure (standard library, and the prompt fences of :mod:`bot.text.fences`) so
 that every part of the bot, and the benchmarks, can use it without a model or a network.
@@ -162,6 +163,8 @@ _NO_CLAIM_PATTERNS = (
     r"\b[vV]\d+(?:\.\d+)*\b|\b(?:[Vv]ersion|versión|versione)\s+\d+(?:\.\d+)*",
     r"(?<![\d.])(?!\d{1,3}(?:\.\d{3}){2,}(?!\.?\d))\d+(?:\.\d+){2,}(?!\.?\d)",  # 1.2.3
     r"@\d+(?:\.\d+)?",  # pass@1, R@10, mAP@0.5
+    r"<[@#!&/A-Za-z][^<>\n]*>",  # markup and chat mentions: <@&123>, <h2 id=3>
+    r"\b[A-Za-z_]\w*\(\d+\)",  # code: alert(1), f(2)
     *_NAME_PATTERNS,
 )
 _IGNORED = re.compile("|".join(_NO_CLAIM_PATTERNS), re.M)
