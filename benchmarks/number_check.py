@@ -552,10 +552,14 @@ class Pipeline:
 
 
 async def pipeline(
-    scripted: list[tuple[Paper, Summary, Summary]], planted: bool, interval: float
+    scripted: list[tuple[Paper, Summary, Summary]],
+    planted: bool,
+    interval: float,
+    corrects: bool = True,
 ) -> Pipeline:
     """The real summarizer over ``scripted`` (paper, faithful, planted) with the fake model
-    answering the faithful or planted summary, and the faithful one to a correction."""
+    answering the faithful or planted summary, and to a correction the faithful one (or, when
+    it does not ``correct``, its first answer again)."""
     by_id = {
         p.arxiv_id: (faithful.text, with_plants.text) for p, faithful, with_plants in scripted
     }
@@ -567,9 +571,10 @@ async def pipeline(
             assert found is not None, "a summary request names its paper"
             current[:] = [found[1]]
         faithful, with_plants = by_id[current[0]]
+        first = with_plants if planted else faithful
         if is_correction(call):
-            return faithful
-        return with_plants if planted else faithful
+            return faithful if corrects else first
+        return first
 
     fakes = [
         FakePaper(p.arxiv_id, p.title, p.abstract, ["Ada Lovelace"], ["cs.CL"], html=p.abstract)
@@ -677,13 +682,16 @@ def benchmark(
 def report_pipeline(scripted: list[tuple[Paper, Summary, Summary]], interval: float) -> None:
     print()
     print(
-        f"the bot's summarizer: {len(scripted)} papers, fake model as scripted (corrects when "
-        f"asked), arXiv interval {interval:g} s"
+        f"the bot's summarizer: {len(scripted)} papers, fake model as scripted, arXiv interval "
+        f"{interval:g} s"
     )
+    print("first answer: what the model says first; the correction is the faithful summary, or")
+    print("(not corrected) the planted one again")
     print(f"{'first answer':<14}{'summaries':>10}{'calls':>7}{'per summary':>13}"
           f"{'numbers':>9}{'marked':>8}{'with marks':>12}")  # fmt: skip
-    for name, planted in (("faithful", False), ("planted", True)):
-        run = asyncio.run(pipeline(scripted, planted, interval))
+    runs = (("faithful", False, True), ("planted", True, True), ("not corrected", True, False))
+    for name, planted, corrects in runs:
+        run = asyncio.run(pipeline(scripted, planted, interval, corrects))
         extra = (run.calls - run.summaries) / run.summaries
         print(
             f"{name:<14}{run.summaries:>10}{run.calls:>7}{run.calls / run.summaries:>9.3f}"
