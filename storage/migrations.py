@@ -169,6 +169,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, chat_id, arxiv_id, user_id)
     );
     """,
+    # numint: each summary's number check (counts, and the unsupported numbers as JSON);
+    # NULL for summaries stored before the check.
+    """
+    ALTER TABLE summaries ADD COLUMN numbers_found INTEGER;
+    ALTER TABLE summaries ADD COLUMN numbers_supported INTEGER;
+    ALTER TABLE summaries ADD COLUMN numbers_corrected INTEGER;
+    ALTER TABLE summaries ADD COLUMN numbers_marked INTEGER;
+    ALTER TABLE summaries ADD COLUMN numbers_unsupported TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -29,7 +29,13 @@ import aiosqlite
 from bot.model.papers import Paper
 from bot.model.store import Batch, Delivery, DeliveryState, LlmUsage, StoreError, SummaryFailure
 from bot.model.subscriptions import Subscription, utcnow
-from bot.model.summaries import Summary, SummaryKey
+from bot.model.summaries import (
+    NumberCheck,
+    NumberTotals,
+    Summary,
+    SummaryKey,
+    UnsupportedNumber,
+)
 from storage.files import create_private_file, make_private_folder
 from storage.migrations import MIGRATIONS, SCHEMA_VERSION, refuse_newer
 from storage.sql import Row, Transaction
@@ -410,13 +416,20 @@ class SqliteStore:
             await db.execute(
                 """
                 INSERT INTO summaries (arxiv_id, version, model, language,
-                    prompt_version, source, text, prompt_tokens, completion_tokens, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    prompt_version, source, text, prompt_tokens, completion_tokens, created_at,
+                    numbers_found, numbers_supported, numbers_corrected, numbers_marked,
+                    numbers_unsupported)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (arxiv_id, version, model, language, prompt_version) DO UPDATE SET
                     source = excluded.source, text = excluded.text,
                     prompt_tokens = excluded.prompt_tokens,
                     completion_tokens = excluded.completion_tokens,
-                    created_at = excluded.created_at
+                    created_at = excluded.created_at,
+                    numbers_found = excluded.numbers_found,
+                    numbers_supported = excluded.numbers_supported,
+                    numbers_corrected = excluded.numbers_corrected,
+                    numbers_marked = excluded.numbers_marked,
+                    numbers_unsupported = excluded.numbers_unsupported
                 """,
                 (
                     *_key_params(summary.key),
@@ -425,9 +438,23 @@ class SqliteStore:
                     summary.prompt_tokens,
                     summary.completion_tokens,
                     summary.created_at.isoformat(),
+                    *_number_params(summary.numbers),
                 ),
             )
             await db.execute(_DELETE_FAILURE, _key_params(summary.key))
+
+    async def number_totals(self) -> NumberTotals:
+        rows = await self._fetchall(
+            """
+            SELECT COALESCE(SUM(numbers_found), 0) AS found,
+                COALESCE(SUM(numbers_supported), 0) AS supported,
+                COALESCE(SUM(numbers_corrected), 0) AS corrected,
+                COALESCE(SUM(numbers_marked), 0) AS marked
+            FROM summaries
+            """
+        )
+        row = rows[0]
+        return NumberTotals(row["found"], row["supported"], row["corrected"], row["marked"])
 
     async def record_summary_failure(
         self, key: SummaryKey, error: str, now: datetime, base_delay: timedelta
@@ -797,6 +824,32 @@ def _summary(row: Row) -> Summary:
         prompt_tokens=row["prompt_tokens"],
         completion_tokens=row["completion_tokens"],
         created_at=datetime.fromisoformat(row["created_at"]),
+        numbers=_numbers(row),
+    )
+
+
+def _number_params(
+    numbers: NumberCheck | None,
+) -> tuple[int | None, int | None, int | None, int | None, str | None]:
+    if numbers is None:
+        return (None, None, None, None, None)
+    unsupported = json.dumps([u.as_json() for u in numbers.unsupported], ensure_ascii=False)
+    return (numbers.found, numbers.supported, numbers.corrected, numbers.marked, unsupported)
+
+
+def _numbers(row: Row) -> NumberCheck | None:
+    if row["numbers_found"] is None:
+        return None
+    unsupported = tuple(
+        UnsupportedNumber(str(u["text"]), float(u["value"]), str(u["kind"]))
+        for u in json.loads(row["numbers_unsupported"] or "[]")
+    )
+    return NumberCheck(
+        found=row["numbers_found"],
+        supported=row["numbers_supported"],
+        corrected=row["numbers_corrected"],
+        marked=row["numbers_marked"],
+        unsupported=unsupported,
     )
 
 

@@ -165,6 +165,17 @@ async def metric_families(services: Services) -> list[Metric]:
             ["kind"],
         ),
     ]  # fmt: skip
+    numbers = await store.number_totals()
+    families.append(
+        _counter(
+            "arxiv_bot_summary_numbers_total",
+            "Numbers in stored summaries, checked against the paper: found, supported by it, "
+            "corrected by the model's second call, marked as not found in it.",
+            [(["found"], numbers.found), (["supported"], numbers.supported),
+             (["corrected"], numbers.corrected), (["marked"], numbers.marked)],
+            ["outcome"],
+        )
+    )  # fmt: skip
     batch = await store.latest_batch()
     if batch is not None:
         families.append(

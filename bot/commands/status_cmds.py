@@ -52,6 +52,12 @@ async def status(call: Call) -> Reply:
         f"Model today: {usage.calls} calls, {usage.prompt_tokens} prompt + "
         f"{usage.completion_tokens} completion tokens"
     )
+    numbers = await store.number_totals()
+    rows.append(
+        f"Numbers in summaries: {numbers.found} found, {numbers.supported} supported by the "
+        f"paper, {numbers.corrected} corrected by the model, {numbers.marked} marked as not "
+        "found in the paper"
+    )
     blocks = [title("arxiv-bot status"), bullets(rows)]
     if failures:
         blocks += [title("Recent failures"), bullets(failures)]

@@ -15,7 +15,7 @@ from typing import Literal, Protocol
 from bot.errors import StorageError
 from bot.model.papers import Paper
 from bot.model.subscriptions import Subscription
-from bot.model.summaries import Summary, SummaryKey
+from bot.model.summaries import NumberTotals, Summary, SummaryKey
 
 
 class StoreError(StorageError, RuntimeError):
@@ -129,6 +129,9 @@ class SummaryStore(Protocol):
     ) -> list[SummaryFailure]: ...
 
     async def drop_summary_failure(self, key: SummaryKey) -> None: ...
+
+    async def number_totals(self) -> NumberTotals:
+        """The number checks of every stored summary, added up."""
 
 
 class UsageStore(Protocol):

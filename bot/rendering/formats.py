@@ -94,6 +94,7 @@ def summary_json(summary: Summary | None) -> dict[str, Any] | None:
         "language": summary.key.language,
         "source": summary.source,
         "created_at": summary.created_at.isoformat(),
+        "numbers": summary.numbers.as_json() if summary.numbers is not None else None,
     }
 
 

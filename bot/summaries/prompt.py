@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.contract.messages import Link, plain_text
 from bot.model.languages import LANGUAGES
+from bot.text.fences import unfenced
 from bot.text.markdown_tree import parse_inline
 from bot.text.unicode import without_invisible
 
@@ -77,8 +78,8 @@ def build_messages(
     wording = language_instruction(language, terms_in_english)
     system = f"{SYSTEM_GUARD}\n\n{instruction_text}\n\n{wording}"
     user = (
-        f"<paper>\n<title>{_unfenced(title)}</title>\n<authors>{_unfenced(authors)}</authors>\n"
-        f"<id>arXiv:{arxiv_id}</id>\n{_unfenced(text)}\n</paper>"
+        f"<paper>\n<title>{unfenced(title)}</title>\n<authors>{unfenced(authors)}</authors>\n"
+        f"<id>arXiv:{arxiv_id}</id>\n{unfenced(text)}\n</paper>"
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
@@ -114,8 +115,8 @@ def build_answer_messages(
     the conversation (each question fenced, each answer as the model gave it); the question,
     fenced. Fence-like text in any untrusted part is neutralised so it cannot close a fence."""
     paper = (
-        f"<paper>\n<title>{_unfenced(title)}</title>\n<authors>{_unfenced(authors)}</authors>\n"
-        f"<id>arXiv:{arxiv_id}</id>\n{_unfenced(text)}\n</paper>"
+        f"<paper>\n<title>{unfenced(title)}</title>\n<authors>{unfenced(authors)}</authors>\n"
+        f"<id>arXiv:{arxiv_id}</id>\n{unfenced(text)}\n</paper>"
     )
     messages = [
         {"role": "system", "content": f"{ANSWER_GUARD}\n\n{ANSWER_INSTRUCTIONS}"},
@@ -123,21 +124,13 @@ def build_answer_messages(
     ]
     for asked, answered in history:
         messages.append({"role": "user", "content": _fenced_question(asked)})
-        messages.append({"role": "assistant", "content": _unfenced(answered)})
+        messages.append({"role": "assistant", "content": unfenced(answered)})
     messages.append({"role": "user", "content": _fenced_question(question)})
     return messages
 
 
 def _fenced_question(question: str) -> str:
-    return f"<question>\n{_unfenced(question)}\n</question>"
-
-
-_FENCE_TAG = re.compile(r"<\s*/?\s*(paper|title|authors|id|question)\b[^<>]*>", re.I)
-
-
-def _unfenced(text: str) -> str:
-    """Untrusted text with our fence tags made harmless (``</paper>`` -> ``[paper]``)."""
-    return _FENCE_TAG.sub(lambda m: f"[{m[1].lower()}]", text)
+    return f"<question>\n{unfenced(question)}\n</question>"
 
 
 _THINKING = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)

@@ -7,6 +7,11 @@
 - Budgeted: a daily cap on calls and tokens, and a per-person cap on on-demand summaries;
   past a cap, new summaries wait for the next UTC day with a clear note.
 - Never silently dropped: a failure is recorded and retried later by :meth:`retry_failed`.
+- Checked: every number of a summary is looked up in exactly the text the model was given
+  (:mod:`bot.summaries.number_check`). When some are not there, the model is asked once to
+  correct them (a call like any other: budgets and usage count it); what is still unsupported
+  after that is marked in the stored text itself (``⚠ not found in the paper``), so every
+  rendering shows the mark. A summary is never served unchecked.
 - Without an API key, a clearly labelled extract of the abstract stands in.
 """
 
@@ -17,7 +22,7 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from typing import Any, Literal, Protocol
@@ -28,8 +33,15 @@ from openai.types.chat import ChatCompletion
 from bot.errors import ModelError
 from bot.model.papers import Paper
 from bot.model.store import SummaryStore, UsageStore
-from bot.model.summaries import Summary, SummaryKey, usage_day
+from bot.model.summaries import NumberCheck, Summary, SummaryKey, UnsupportedNumber, usage_day
 from bot.summaries.fulltext import FullText, FullTextSource
+from bot.summaries.number_check import (
+    NumberReport,
+    check,
+    correction_messages,
+    extract_claims,
+    mark_unsupported,
+)
 from bot.summaries.prompt import build_messages, instructions, parse_answer, prompt_version
 from bot.text.excerpts import abstract_tldr
 
@@ -176,7 +188,7 @@ class Summarizer:
     async def cached(self, paper: Paper, language: str) -> Summary | None:
         if not self.enabled:
             return self._extract(paper, language)
-        return await self.store.get_summary(self.key(paper, language))
+        return _checked_only(await self.store.get_summary(self.key(paper, language)))
 
     async def summary(
         self, paper: Paper, language: str, *, requester: tuple[str, str] | None = None
@@ -187,7 +199,7 @@ class Summarizer:
         if not self.enabled:
             return self._extract(paper, language)
         key = self.key(paper, language)
-        found = await self.store.get_summary(key)
+        found = _checked_only(await self.store.get_summary(key))
         if found is not None:
             return found
         task = self._inflight.get(key)
@@ -272,6 +284,8 @@ class Summarizer:
         return self._extract(paper, language)
 
     def _extract(self, paper: Paper, language: str) -> Summary:
+        # The paper's own words: each number is stated by the paper, nothing to check.
+        found = len(extract_claims(paper.abstract))
         return Summary(
             key=SummaryKey(paper.arxiv_id, paper.version, "extract", language, "extract"),
             source="extract",
@@ -280,6 +294,7 @@ class Summarizer:
             prompt_tokens=None,
             completion_tokens=None,
             created_at=self.clock(),
+            numbers=NumberCheck(found=found, supported=found),
         )
 
     async def check_limits(
@@ -364,7 +379,7 @@ class Summarizer:
         async with self.budgeted(requester) as spent:
             try:
                 text = await self.fulltext.fetch(paper)
-                summary = await self._call_model(paper, key, text)
+                summary, given = await self._call_model(paper, key, text)
             except (openai.OpenAIError, ValueError) as exc:
                 await self._record_failure(key, exc)
                 raise SummaryUnavailable(
@@ -374,6 +389,8 @@ class Summarizer:
                 ) from exc
             spent.prompt_tokens += summary.prompt_tokens or 0
             spent.completion_tokens += summary.completion_tokens or 0
+            # A correction call, if any, records its own usage within the budgets.
+            summary = await self._check_numbers(summary, given)
         await self.store.save_summary(summary)
         return summary
 
@@ -384,7 +401,10 @@ class Summarizer:
             if self._user_reserved[requester] <= 0:
                 del self._user_reserved[requester]
 
-    async def _call_model(self, paper: Paper, key: SummaryKey, text: FullText) -> Summary:
+    async def _call_model(
+        self, paper: Paper, key: SummaryKey, text: FullText
+    ) -> tuple[Summary, str]:
+        """The model's summary, and the paper's text exactly as the model was given it."""
         messages = build_messages(
             title=paper.title,
             authors=", ".join(paper.authors),
@@ -398,7 +418,7 @@ class Summarizer:
         tldr, body = parse_answer(completion.text)
         if not tldr:
             raise BadModelAnswer("the model's answer had no summary")
-        return Summary(
+        summary = Summary(
             key=key,
             source=text.source,
             tldr=tldr,
@@ -406,6 +426,78 @@ class Summarizer:
             prompt_tokens=completion.prompt_tokens,
             completion_tokens=completion.completion_tokens,
             created_at=self.clock(),
+        )
+        return summary, messages[-1]["content"]
+
+    # --- the number check ----------------------------------------------------------------
+
+    async def _check_numbers(self, summary: Summary, given: str) -> Summary:
+        """The summary with its numbers checked against ``given`` (the text the model read):
+        one correction call when some are unsupported, then what is still unsupported marked
+        in the text. The check is pure CPU work on up to the whole paper, so it runs in a
+        thread to keep the event loop (chats, feeds) answering."""
+        first = await asyncio.to_thread(check, summary.text, given)
+        if first.ok:
+            return replace(summary, numbers=NumberCheck(first.found, first.supported))
+        final, report = summary, first
+        corrected = await self._correction(summary, first, given)
+        if corrected is not None:
+            final = corrected
+            report = await asyncio.to_thread(check, corrected.text, given)
+        fixed = max(0, len(first.unsupported) - len(report.unsupported))
+        if report.unsupported:
+            log.info(
+                "summary of %sv%d: %d number(s) not found in the paper are marked: %s",
+                summary.key.arxiv_id,
+                summary.key.version,
+                len(report.unsupported),
+                ", ".join(c.raw for c in report.unsupported),
+            )
+            final = _with_text(final, mark_unsupported(final.text, report))
+        return replace(final, numbers=_number_check(report, fixed))
+
+    async def _correction(
+        self, summary: Summary, report: NumberReport, given: str
+    ) -> Summary | None:
+        """The model's one correction of the unsupported numbers, within the budgets and
+        counted in the usage; None (keep the original, marked) when the budget is used up or
+        the call fails."""
+        try:
+            async with self._budget_lock:
+                await self.check_limits(None)
+                self._reserve(None, 1)
+        except SummaryUnavailable:
+            log.info("no budget left to correct the numbers of %s", summary.key.arxiv_id)
+            return None
+        try:
+            try:
+                completion = await self.complete(correction_messages(summary.text, report, given))
+                tldr, body = parse_answer(completion.text)
+                if not tldr:
+                    raise BadModelAnswer("the model's correction had no summary")
+            except (openai.OpenAIError, ValueError) as exc:
+                log.warning(
+                    "correcting the numbers of %sv%d failed (%s); its summary is kept, marked",
+                    summary.key.arxiv_id,
+                    summary.key.version,
+                    failure_reason(exc),
+                )
+                return None
+            prompt_tokens, completion_tokens = (
+                completion.prompt_tokens,
+                completion.completion_tokens,
+            )
+            await self.store.add_llm_usage(
+                usage_day(self.clock()), prompt_tokens or 0, completion_tokens or 0
+            )
+        finally:
+            self._reserve(None, -1)
+        return replace(
+            summary,
+            tldr=tldr,
+            body=body,
+            prompt_tokens=_added(summary.prompt_tokens, prompt_tokens),
+            completion_tokens=_added(summary.completion_tokens, completion_tokens),
         )
 
     async def _record_failure(self, key: SummaryKey, exc: BaseException) -> None:
@@ -426,3 +518,30 @@ class Summarizer:
                 reason,
             )
             await self.store.drop_summary_failure(key)
+
+
+def _checked_only(summary: Summary | None) -> Summary | None:
+    """A stored summary, unless it was made before numbers were checked: that one is made
+    again (and checked) rather than served."""
+    return summary if summary is not None and summary.numbers is not None else None
+
+
+def _with_text(summary: Summary, text: str) -> Summary:
+    """``summary`` with the parts of ``text`` (as :attr:`Summary.text` lays them out)."""
+    head, _, body = text.partition("\n\n")
+    return replace(summary, tldr=head.removeprefix("TL;DR: "), body=body)
+
+
+def _number_check(report: NumberReport, corrected: int) -> NumberCheck:
+    unsupported = tuple(UnsupportedNumber(c.raw, c.value, c.kind) for c in report.unsupported)
+    return NumberCheck(
+        found=report.found,
+        supported=report.supported,
+        corrected=corrected,
+        marked=len(unsupported),
+        unsupported=unsupported,
+    )
+
+
+def _added(a: int | None, b: int | None) -> int | None:
+    return None if a is None and b is None else (a or 0) + (b or 0)

@@ -29,14 +29,16 @@ from tests.delivery.support import (
     Clock,
     World,
     announced,
+    paper,
     settings,
     subscription,
     utc,
 )
 from tests.fakes.fake_arxiv import FakeArxiv
-from tests.fakes.fake_openai import FakeOpenAI
+from tests.fakes.fake_openai import FakeOpenAI, correcting_responder
 from tests.fakes.fake_telegram import FakeTelegram
 from tests.harness import text
+from tests.summaries.support import as_paper
 
 WAIT = 10.0
 OPERATOR = CommandContext(ChatRef("test", "op", "private"), "op", is_admin=True)
@@ -345,3 +347,46 @@ async def test_a_platform_down_at_start_shows_in_status_and_healthz_until_it_is_
             await server.stop()
     assert status.state == "up"
     assert not adapter.app.running
+
+
+async def test_status_and_metrics_add_up_the_numbers_checked(
+    db_path: Path, arxiv: FakeArxiv, clock: Clock, sender: RecordingSender, llm: FakeOpenAI
+) -> None:
+    """Three summaries of abstracts that say "accuracy rises by 2.1 points on 3 tasks": one
+    right, one corrected by the second call, one the model leaves wrong (marked)."""
+    config = settings(operators=["test:op"])
+    world = await World(db_path, arxiv, clock, sender, llm=llm, config=config).open()
+    try:
+        abstract = "Accuracy rises by 2.1 points on 3 tasks."
+        right = "TL;DR: Accuracy rises by 2.1 points on 3 tasks."
+        wrong = right.replace("2.1", "3.4")
+        scripts = [(right, None), (wrong, right), (wrong, None)]
+        summarizer = world.services().summarizer
+        for n, (answer, corrected) in enumerate(scripts, 1):
+            llm.responder = correcting_responder(answer, corrected)
+            await summarizer.summary(as_paper(paper(TUESDAY, n, f"Paper {n}", abstract)), "en")
+        assert len(llm.calls) == 5  # no correction call for the right one
+
+        services = world.services()
+        answer = await CommandRouter(services).handle_text(OPERATOR, "/status")
+        assert answer is not None
+        assert (
+            "Numbers in summaries: 6 found, 5 supported by the paper, 1 corrected by the "
+            "model, 1 marked as not found in the paper" in text(answer)
+        )
+        server = HttpServer(make_app(services), "127.0.0.1", 0)
+        await server.start()
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+                metrics = await client.get("/metrics")
+        finally:
+            await server.stop()
+        values = samples(metrics.text)
+        counts = {
+            outcome: values["arxiv_bot_summary_numbers_total", (("outcome", outcome),)]
+            for outcome in ("found", "supported", "corrected", "marked")
+        }
+        assert counts == {"found": 6, "supported": 5, "corrected": 1, "marked": 1}
+        assert "# TYPE arxiv_bot_summary_numbers_total counter" in metrics.text
+    finally:
+        await world.close()

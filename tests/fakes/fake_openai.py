@@ -74,11 +74,13 @@ __all__ = [
     "FakeOpenAI",
     "FakeOpenAIThread",
     "Responder",
+    "correcting_responder",
     "default_responder",
     "grounded_answer_responder",
     "hashed_embedding",
     "hostile_markup_responder",
     "injection_echo_responder",
+    "is_correction",
     "static_responder",
 ]
 
@@ -206,8 +208,8 @@ _METHOD = (
     "Ablations remove each component in turn.",
 )
 _RESULTS = (
-    "Improves over the strongest baseline by 2.1 points on average.",
-    "Matches prior accuracy at about 40% of the training cost.",
+    "Improves over the strongest baseline on average.",
+    "Matches prior accuracy at a fraction of the training cost.",
     "The ablations show the learned component accounts for most of the gain.",
     "Gains shrink on the smallest data set.",
 )
@@ -287,7 +289,7 @@ def hostile_markup_responder(call: ChatCall) -> str:
     sections = [
         ["<b>bold claim without a closing tag", "Pings @everyone and <@&123456> & @here"],
         ["Code follows:\n\n" + "\n".join(fenced) + "\n"],
-        [r"Accuracy $\alpha < \beta$ & recall > 0.9 ]]> [more](http://evil.example/phish)"],
+        [r"Accuracy $\alpha < \beta$ & recall > baseline ]]> [more](http://evil.example/phish)"],
         ["论文 🤖 **done** __x__ \u200b\u202e"],
     ]
     return _summary(tldr, sections)
@@ -301,7 +303,7 @@ def injection_echo_responder(call: ChatCall) -> str:
     tldr = f"{_tldr_prefix(call)}The paper's text is quoted below as received."
     sections = [
         [f"The input begins: {user[:200]}"],
-        [f"The user message has {len(user)} characters."],
+        [f"The user message has `{len(user)}` characters."],
         ["not stated"],
         ["not stated"],
     ]
@@ -348,6 +350,33 @@ def grounded_answer_responder(call: ChatCall) -> str:
     sentences = re.split(r"(?<=[.!?])\s+", " ".join(best[2].split()))
     quote = next((x for x in sentences if asked & _content_words(x)), sentences[0])
     return f"SECTIONS: {best[1]}\nThe paper says: {quote}"
+
+
+def is_correction(call: ChatCall) -> bool:
+    """Is this the bot's follow-up request to correct a summary's numbers? (It quotes the
+    summary between ``<summary>`` and ``</summary>``; a summary request quotes a paper.)"""
+    user = call.last_user_text
+    return user.startswith("<summary>") and "</summary>" in user
+
+
+_QUOTED_SUMMARY = re.compile(r"\A<summary>\n(.*?)\n</summary>", re.S)
+
+
+def correcting_responder(summary: str, corrected: str | None = None) -> Responder:
+    """A model scripted for the number check: it answers every summary request with
+    ``summary`` (plant a wrong number in it) and every correction request with ``corrected``
+    (the fixed summary); with ``corrected`` None it is a model that fails to correct: it
+    sends back the summary it was asked to correct, unchanged."""
+
+    def respond(call: ChatCall) -> str:
+        if not is_correction(call):
+            return summary
+        if corrected is not None:
+            return corrected
+        quoted = _QUOTED_SUMMARY.search(call.last_user_text)
+        return quoted.group(1) if quoted else summary
+
+    return respond
 
 
 def static_responder(content: str) -> Responder:

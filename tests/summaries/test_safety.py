@@ -175,7 +175,7 @@ async def test_latex_cjk_and_emoji_come_through_readable(world: World) -> None:
         assert "论文" in rendered
         assert "🤖" in rendered
     # Inline nodes next to converted LaTeX keep the space between them.
-    assert "0.9 ]]> more" in blocks_text(summary_body_blocks(summary))
+    assert "baseline ]]> more" in blocks_text(summary_body_blocks(summary))
 
 
 async def test_the_tldr_keeps_link_words_but_never_a_foreign_address(world: World) -> None:

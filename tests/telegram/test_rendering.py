@@ -12,7 +12,12 @@ from bot.config import Settings
 from bot.contract.messages import Collapsible, Reply, bold, para, reply
 from bot.summaries.prompt import MAX_SUMMARY_CHARS
 from tests.fakes.fake_arxiv import FakeArxiv
-from tests.fakes.fake_openai import FakeOpenAI, hostile_markup_responder, static_responder
+from tests.fakes.fake_openai import (
+    FakeOpenAI,
+    correcting_responder,
+    hostile_markup_responder,
+    static_responder,
+)
 from tests.fakes.fake_telegram import FakeTelegram, SentMessage
 from tests.telegram.conftest import OpenServices, RunBot
 from tests.telegram.support import (
@@ -73,7 +78,7 @@ async def test_hostile_titles_abstracts_and_model_output_stay_text(
     [quote] = expandable(summary)
     for fragment in ("<b>unclosed", "<script>alert(1)</script>", "R&D", "]]>", "@everyone",
                      "论文", "🤖", "\N{GREEK SMALL LETTER ALPHA} < \N{GREEK SMALL LETTER BETA}",
-                     "recall > 0.9", "<@&123456>"):  # fmt: skip
+                     "recall > baseline", "<@&123456>"):  # fmt: skip
         assert fragment in quote, fragment
     assert "zerowidth" in quote  # invisible characters are dropped, the words stay
     assert "print('<i>not closed')" in summary.entities_of("pre")
@@ -279,3 +284,26 @@ async def test_bare_urls_from_the_model_are_never_clickable(
     assert "[link removed]" in summary.text
     assert "evil" not in summary.text
     assert_accepted(tg)
+
+
+# --- numbers the paper does not state ---------------------------------------------------------
+
+
+async def test_a_number_not_in_the_paper_is_marked_in_the_summary_message(
+    bot: TgBot, tg: FakeTelegram, llm: FakeOpenAI
+) -> None:
+    """ATTENTION's abstract (the text the model gets) has no numbers; the model invents two
+    and does not correct them when asked."""
+    llm.responder = correcting_responder(
+        "TL;DR: Attention is 4.2x faster.\n\n## Results\n- **91.3%** accuracy on GLUE."
+    )
+
+    _ack, summary = await bot.exchange(USER, "/summarize 2512.03394")
+
+    assert_accepted(tg)
+    assert len(llm.calls) == 2  # the summary and its one correction
+    [quote] = expandable(summary)
+    assert "Attention is 4.2x (⚠ not found in the paper) faster." in quote
+    assert "91.3% (⚠ not found in the paper) accuracy on GLUE" in quote
+    # In the HTML Telegram parsed: the mark is text inside the quote (and the bold span).
+    assert "<b>91.3% (⚠ not found in the paper)</b>" in summary.html
