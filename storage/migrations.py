@@ -178,6 +178,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE summaries ADD COLUMN numbers_marked INTEGER;
     ALTER TABLE summaries ADD COLUMN numbers_unsupported TEXT;
     """,
+    # hardening (#18): what a digest showed when its first message left, so a resumed one
+    # is rendered the same (JSON: its papers in order, and those that carried a summary).
+    """
+    ALTER TABLE deliveries ADD COLUMN rendered TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

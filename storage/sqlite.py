@@ -27,7 +27,15 @@ from typing import Any
 import aiosqlite
 
 from bot.model.papers import Paper
-from bot.model.store import Batch, Delivery, DeliveryState, LlmUsage, StoreError, SummaryFailure
+from bot.model.store import (
+    Batch,
+    Delivery,
+    DeliveryState,
+    LlmUsage,
+    Rendered,
+    StoreError,
+    SummaryFailure,
+)
 from bot.model.subscriptions import Subscription, utcnow
 from bot.model.summaries import (
     NumberCheck,
@@ -647,17 +655,19 @@ class SqliteStore:
         messages_sent: int | None = None,
         detail: str | None = None,
         retry_at: datetime | None = None,
+        rendered: Rendered | None = None,
     ) -> None:
         async with self._transaction() as db:
             await db.execute(
                 "UPDATE deliveries SET state = COALESCE(?, state), "
                 "messages_sent = COALESCE(?, messages_sent), detail = COALESCE(?, detail), "
-                "retry_at = ?, updated_at = ? "
+                "rendered = COALESCE(?, rendered), retry_at = ?, updated_at = ? "
                 "WHERE platform = ? AND chat_id = ? AND announcement_day = ?",
                 (
                     state,
                     messages_sent,
                     detail,
+                    None if rendered is None else _rendered_json(rendered),
                     _iso(retry_at),
                     _iso(self._clock()),
                     delivery.platform,
@@ -921,7 +931,19 @@ def _delivery(row: Row) -> Delivery:
         retry_at=_from_iso(row["retry_at"]),
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        rendered=_rendered(row["rendered"]),
     )
+
+
+def _rendered_json(rendered: Rendered) -> str:
+    return json.dumps({"papers": list(rendered.papers), "summarized": sorted(rendered.summarized)})
+
+
+def _rendered(text: str | None) -> Rendered | None:
+    if text is None:
+        return None
+    data = json.loads(text)
+    return Rendered(tuple(data["papers"]), frozenset(data["summarized"]))
 
 
 def _batch(row: Row) -> Batch:

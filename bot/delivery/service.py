@@ -33,7 +33,7 @@ from bot.contract.outbound import DeliveryError, Sender
 from bot.delivery.schedule import latest_announcement, local_day_end, next_due
 from bot.model.papers import Paper, announce_type_in
 from bot.model.profile import Profile
-from bot.model.store import Batch, Delivery, Store
+from bot.model.store import Batch, Delivery, Rendered, Store
 from bot.model.subscriptions import Subscription
 from bot.model.summaries import Summary
 from bot.ranking.digest import Digest, rank
@@ -355,11 +355,16 @@ class DeliveryService:
                 if (language, s.paper.versioned_id) in summaries
             },
         )
+        if delivery.rendered is not None:  # resumed: shown as it was when it started
+            digest = _as_rendered(digest, delivery.rendered)
         heading = "arXiv weekly digest" if delivery.kind == "weekly" else "arXiv digest"
         reply = digest_reply(digest, heading=heading)
         sender = self.senders[delivery.platform]
-        if delivery.state == "due":
-            await self.store.update_delivery(delivery, state="in_progress")
+        if delivery.state == "due" or delivery.rendered is None:
+            shown = Rendered(
+                tuple(s.paper.versioned_id for s in digest.papers), frozenset(digest.summaries)
+            )
+            await self.store.update_delivery(delivery, state="in_progress", rendered=shown)
 
         async def progress(sent: int) -> None:
             await self.store.update_delivery(delivery, messages_sent=sent)
@@ -487,3 +492,13 @@ class _Plan:
     batches: list[Batch]
     digest: Digest
     """Ranked; its summaries are added when it is sent."""
+
+
+def _as_rendered(digest: Digest, rendered: Rendered) -> Digest:
+    """A resumed digest as it was first rendered: the same papers in the same order, with
+    only the summaries it showed, so its messages split exactly as before (a summary that
+    arrived since would lengthen a card and shift every later message)."""
+    by_id = {s.paper.versioned_id: s for s in digest.papers}
+    papers = tuple(by_id[vid] for vid in rendered.papers if vid in by_id)
+    summaries = {k: v for k, v in digest.summaries.items() if k in rendered.summarized}
+    return replace(digest, papers=papers, summaries=summaries)

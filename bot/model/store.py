@@ -56,6 +56,17 @@ class Batch:
 
 
 @dataclass(frozen=True, slots=True)
+class Rendered:
+    """What a digest showed when its first message left: its papers (versioned ids) in
+    order, and those that carried their summary. A digest resumed after a crash or a failure
+    is rendered from this, so its messages split as they did, whatever summaries arrived in
+    between: skipping the messages already sent then skips exactly those."""
+
+    papers: tuple[str, ...]
+    summarized: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """A row of the delivery ledger: one digest for one chat (the outbox)."""
 
@@ -69,6 +80,7 @@ class Delivery:
     retry_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    rendered: Rendered | None = None
 
     @property
     def chat_key(self) -> str:
@@ -200,7 +212,9 @@ class DeliveryLedger(Protocol):
         messages_sent: int | None = None,
         detail: str | None = None,
         retry_at: datetime | None = None,
-    ) -> None: ...
+        rendered: Rendered | None = None,
+    ) -> None:
+        """Change the row; ``rendered`` is kept once recorded (pass it with the first send)."""
 
     async def last_delivery(self, platform: str, chat_id: str) -> Delivery | None:
         """The chat's latest digest that went out (done)."""

@@ -706,3 +706,32 @@ async def test_a_digest_queued_just_before_local_midnight_survives_retries_past_
     await world.at(utc(WEDNESDAY, "00:10"))
     exactly_once(world.sender, "late", "daily:2026-11-24")
     assert world.row("late", TUESDAY)["state"] == "done"
+
+
+async def test_a_resumed_digest_is_rendered_as_it_was_when_its_first_message_left(
+    db_path: Path, arxiv: FakeArxiv, clock: Clock, sender: RecordingSender, llm: FakeOpenAI
+) -> None:
+    """Summaries that arrive between a failure and its retry must not change a digest half
+    sent: a longer card would shift every later message, and skipping the messages already
+    sent would then skip (or repeat) the wrong ones. The retry renders what was shown."""
+    world = await World(db_path, arxiv, clock, sender, llm=llm).open()
+    try:
+        await world.subscribe(subscription("a", categories=WIDE))
+        llm.fail_next(*[500] * 200)  # the model is down when the digest first goes out
+        sender.fail("a", "transient", at=1)
+        await world.at(announced(TUESDAY))
+        await world.at(utc(TUESDAY, "08:00"))
+        first = sender.to("a")
+        assert [s.index for s in first] == [0]
+        assert world.row("a", TUESDAY)["state"] == "in_progress"
+
+        llm.reset()  # the model is back: the retry could now show summaries
+        await world.at(utc(TUESDAY, "08:00") + RETRY_DELAY)
+
+        exactly_once(sender, "a", "daily:2026-11-24")
+        sent = sender.to("a")
+        assert all(s.reply == first[0].reply for s in sent)  # one rendering, start to end
+        assert all(s.of == first[0].of for s in sent)
+        assert world.row("a", TUESDAY)["state"] == "done"
+    finally:
+        await world.close()
