@@ -88,6 +88,8 @@ class Setup:
     latency: float
     workers: int
     seed: int
+    arxiv_interval: float = 3.0
+    """The bot's own pacing of arXiv requests: arXiv's 3 s by default, as users run it."""
 
 
 def parser(prog: str, doc: str | None, default_subscriptions: int) -> argparse.ArgumentParser:
@@ -100,11 +102,26 @@ def parser(prog: str, doc: str | None, default_subscriptions: int) -> argparse.A
     p.add_argument("--latency", type=float, default=0.05, help="model latency, s (0.05)")
     p.add_argument("--workers", type=int, default=8, help="model calls at once (8)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--arxiv-interval",
+        type=float,
+        default=3.0,
+        help="the bot's seconds between arXiv requests (3, as users run it; the fake answers"
+        " at once either way)",
+    )
     return p
 
 
 def setup_from(args: argparse.Namespace) -> Setup:
-    return Setup(args.subscriptions, args.rate, args.papers, args.latency, args.workers, args.seed)
+    return Setup(
+        args.subscriptions,
+        args.rate,
+        args.papers,
+        args.latency,
+        args.workers,
+        args.seed,
+        args.arxiv_interval,
+    )
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -193,7 +210,7 @@ def bot_env(setup: Setup, db_path: Path, s: Servers) -> dict[str, str]:
         ARXIV_API_URL=s.arxiv.api_url,
         ARXIV_PDF_URL=s.arxiv.pdf_url_template,
         ARXIV_HTML_URL=s.arxiv.html_url_template,
-        ARXIV_BOT_ARXIV_REQUEST_INTERVAL="0",  # a local fake: no need to be polite
+        ARXIV_BOT_ARXIV_REQUEST_INTERVAL=str(setup.arxiv_interval),
         ARXIV_BOT_ARXIV_RETRIES="1",
         OPENAI_API_KEY="sk-test",
         OPENAI_BASE_URL=s.llm.base_url,
