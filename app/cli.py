@@ -154,16 +154,8 @@ async def _digest(args: argparse.Namespace) -> int:
     else:
         async with open_services(settings) as services:
             log.info("summarizing the top %d papers", settings.max_papers_to_summarize)
-            digest = await build_digest(
-                services.announcements,
-                profile,
-                mode=settings.scoring,
-                papers=services.store,
-                summarizer=services.summarizer,
-                language=settings.summary_language,
-                limit=settings.max_papers_to_summarize,
-                deadline=settings.summary_deadline,
-                embedder=services.embedder,
+            digest = await services.todays_digest(
+                profile, settings.summary_language, deadline=settings.summary_deadline
             )
     log.info(
         "%d of %d papers selected, %d summarized",

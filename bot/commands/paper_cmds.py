@@ -9,7 +9,6 @@ from bot.commands.registry import Call, Param, action, command
 from bot.contract.messages import Reply, error, reply
 from bot.errors import ArxivError, user_message
 from bot.rendering.paper_cards import digest_reply, summary_reply
-from bot.summaries.digests import build_digest
 from bot.summaries.feedback import with_votes
 from bot.summaries.summarizer import SummaryUnavailable
 
@@ -30,17 +29,8 @@ async def digest(call: Call) -> Reply:
         profile = replace(profile, categories=tuple(settings.categories))
     await call.acknowledge(reply("Fetching today's papers..."))
     try:
-        result = await build_digest(
-            services.announcements,
-            profile,
-            mode=settings.scoring,
-            papers=services.store,
-            summarizer=services.summarizer,
-            language=sub.language,
-            limit=settings.max_papers_to_summarize,
-            deadline=min(settings.summary_deadline, INTERACTIVE_DEADLINE),
-            now=services.clock(),
-            embedder=services.embedder,
+        result = await services.todays_digest(
+            profile, sub.language, deadline=min(settings.summary_deadline, INTERACTIVE_DEADLINE)
         )
     except ArxivError as exc:
         return error(user_message(exc))

@@ -14,9 +14,12 @@ from typing import Protocol
 from bot.arxiv.announcements import AnnouncementProvider
 from bot.arxiv.lookup import PaperLookup
 from bot.config import Settings
+from bot.model.profile import Profile
 from bot.model.store import Store
+from bot.ranking.digest import Digest
 from bot.services.health import Health, PlatformStatus
 from bot.summaries.answers import Answers
+from bot.summaries.digests import build_digest
 from bot.summaries.embeddings import Embedder
 from bot.summaries.summarizer import Summarizer
 
@@ -70,3 +73,21 @@ class Services:
 
     def __post_init__(self) -> None:
         self.answers = Answers(self.summarizer, clock=lambda: self.clock())
+
+    async def todays_digest(self, profile: Profile, language: str, *, deadline: float) -> Digest:
+        """Today's digest on demand (``arxiv-bot digest``, ``/digest``) with these services:
+        the papers kept, ranked with the embedder when there is one, the top ones summarized
+        within ``deadline`` seconds. Raises the arXiv errors."""
+        settings = self.settings
+        return await build_digest(
+            self.announcements,
+            profile,
+            mode=settings.scoring,
+            papers=self.store,
+            summarizer=self.summarizer,
+            language=language,
+            limit=settings.max_papers_to_summarize,
+            deadline=deadline,
+            now=self.clock(),
+            embedder=self.embedder,
+        )
