@@ -10,15 +10,17 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from adapters.console import ConsoleAdapter
 from adapters.http.feed_routes import FeedRoutes
 from adapters.http.server import HttpServer, make_app
 from app.logs import add_secrets, redact, setup_logging
-from app.scheduler import make_scheduler
+from app.platform_starter import PlatformStarter
+from app.scheduler import make_scheduler, run_soon
 from app.settings import AppSettings, load_app_settings
 from app.wiring import (
     Component,
@@ -33,14 +35,17 @@ from bot.arxiv.announcements import AnnouncementSource
 from bot.arxiv.ids import InvalidArxivId
 from bot.arxiv.lookup import PaperNotFound, find_paper
 from bot.commands import CommandRouter
-from bot.config import SECRET_ENV, ConfigError, profile_from_settings
+from bot.config import SECRET_ENV, ConfigError, Settings, profile_from_settings
+from bot.contract.adapter import Adapter
 from bot.errors import ArxivError, ConfigurationError, StorageError
 from bot.model.languages import language_code
 from bot.rendering.formats import FORMATS, SUMMARY_FORMATS, Format, render, summary_document
+from bot.services import Services
+from bot.services.health import PlatformStatus
 from bot.summaries.digests import build_digest
 from bot.summaries.summarizer import SummaryUnavailable
-from storage import sqlite_path
-from storage.instance_lock import InstanceLock
+from storage import single_instance
+from storage.copy import copy_database, describe
 
 log = logging.getLogger("arxiv-bot")
 
@@ -70,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--category", action="append", metavar="C", help="arXiv category")
     digest.add_argument("--keyword", action="append", metavar="K", help="keyword or phrase")
     digest.add_argument("--exclude", action="append", metavar="K", help="exclude keyword")
+    digest.add_argument(
+        "--interests", metavar="TEXT", help="your interests in words; close papers rank higher"
+    )
+    digest.add_argument(
+        "--author",
+        action="append",
+        metavar="NAME",
+        help='followed author, e.g. "Yann LeCun" ("Li!" for every Li); repeatable',
+    )
     digest.add_argument("--max-papers", type=int, metavar="N")
     digest.add_argument("--min-score", type=float, metavar="X")
     digest.add_argument(
@@ -91,6 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="try the bot in this terminal (a private chat)")
     chat.add_argument("--config", help="TOML config file, or the legacy config.json")
+
+    db = sub.add_parser("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    copy = db_sub.add_parser(
+        "copy", help="copy an installation into an empty database (e.g. SQLite to PostgreSQL)"
+    )
+    copy.add_argument("--from", dest="source", required=True, metavar="URL", help="sqlite:///...")
+    copy.add_argument(
+        "--to", dest="target", required=True, metavar="URL", help="postgresql://... (empty)"
+    )
     return parser
 
 
@@ -112,10 +136,12 @@ async def _digest(args: argparse.Namespace) -> int:
         categories=_list_arg(args.category),
         keywords=_list_arg(args.keyword),
         exclude_keywords=_list_arg(args.exclude),
+        authors=args.author,  # not split at commas: "LeCun, Yann" is one name
         max_papers=args.max_papers,
         min_score=args.min_score,
         include_cross=args.include_cross,
         scoring=args.scoring,
+        interests=args.interests,
     )
     profile = profile_from_settings(settings)
     log.info("fetching today's announcements for %s", ", ".join(settings.categories))
@@ -130,15 +156,8 @@ async def _digest(args: argparse.Namespace) -> int:
     else:
         async with open_services(settings) as services:
             log.info("summarizing the top %d papers", settings.max_papers_to_summarize)
-            digest = await build_digest(
-                services.announcements,
-                profile,
-                mode=settings.scoring,
-                papers=services.store,
-                summarizer=services.summarizer,
-                language=settings.summary_language,
-                limit=settings.max_papers_to_summarize,
-                deadline=settings.summary_deadline,
+            digest = await services.todays_digest(
+                profile, settings.summary_language, deadline=settings.summary_deadline
             )
     log.info(
         "%d of %d papers selected, %d summarized",
@@ -221,7 +240,7 @@ async def _run(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    with InstanceLock(sqlite_path(settings.database_url)):
+    with single_instance(settings.database_url):
         async with open_services(settings) as services:
             # A database it cannot use must stop the bot here, not fail every round quietly.
             await services.store.check(thorough=True)
@@ -231,21 +250,10 @@ async def _run(args: argparse.Namespace) -> int:
                     "nothing to run: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN, or "
                     "ARXIV_BOT_HTTP_PORT for feeds alone (or try `arxiv-bot chat`)"
                 )
-            delivery = make_delivery(services, adapters)
+            # A platform's digests go out once it is up (it may be unreachable at start).
+            delivery = make_delivery(services, [])
             services.delivery = delivery
             planner = make_planner(services, delivery)
-            components: list[Component] = list(adapters)
-            if settings.http_port is not None:
-                app = make_app(services, FeedRoutes(services).routes())
-                components.append(
-                    HttpServer(
-                        app,
-                        settings.http_host,
-                        settings.http_port,
-                        read_timeout=settings.http_read_timeout,
-                        max_connections=settings.http_max_connections,
-                    )
-                )
             scheduler = make_scheduler(
                 {
                     "delivery": (delivery.tick, TICK_SECONDS),
@@ -257,6 +265,26 @@ async def _run(args: argparse.Namespace) -> int:
                 },
                 services.health,
             )
+
+            def platform_up(adapter: Adapter) -> None:
+                delivery.senders[adapter.platform] = adapter
+                run_soon(scheduler, "delivery")
+
+            components: list[Component] = [
+                start_in_background(settings, services, adapter, platform_up)
+                for adapter in adapters
+            ]
+            if settings.http_port is not None:
+                app = make_app(services, FeedRoutes(services).routes())
+                components.append(
+                    HttpServer(
+                        app,
+                        settings.http_host,
+                        settings.http_port,
+                        read_timeout=settings.http_read_timeout,
+                        max_connections=settings.http_max_connections,
+                    )
+                )
             started: list[Component] = []
             try:
                 for component in components:
@@ -267,18 +295,66 @@ async def _run(args: argparse.Namespace) -> int:
                 log.info("running; stop with Ctrl-C or SIGTERM")
                 await stop.wait()
             finally:
-                # First, and before the scheduler's shutdown cancels it: the fan-out in
-                # progress stops after the messages in flight, with their progress recorded.
+                # Within seconds (Docker kills after ten), whatever the bot waits for. First,
+                # and before the scheduler's shutdown cancels it: the fan-out in progress
+                # stops after the messages in flight, with their progress recorded. Then the
+                # jobs and the platforms' commands in progress are cancelled, and last the
+                # model calls they were waiting for.
                 await delivery.stop()
                 await planner.stop()
                 if scheduler.running:
                     scheduler.shutdown(wait=False)
                 for component in reversed(started):
                     await component.stop()
+                await services.summarizer.cancel()
     return 0
 
 
-COMMANDS = {"digest": _digest, "summarize": _summarize, "chat": _chat, "run": _run}
+def start_in_background(
+    settings: Settings,
+    services: Services,
+    adapter: Adapter,
+    on_up: Callable[[Adapter], None],
+) -> PlatformStarter:
+    """The platform is retried until it answers; its status is shown by /healthz and
+    /status, and ``on_up`` gives it its digests once it is up."""
+    platform = adapter.platform
+    status = services.platforms[platform] = PlatformStatus(platform, since=services.clock())
+    return PlatformStarter(
+        adapter,
+        status,
+        on_up=lambda: on_up(adapter),
+        clock=services.clock,
+        first_delay=settings.platform_retry_seconds,
+        max_delay=settings.platform_retry_max_seconds,
+    )
+
+
+async def _db(args: argparse.Namespace) -> int:
+    """``db copy``: every row of one database into another, empty one."""
+    add_secrets(p for p in (url_password(args.source), url_password(args.target)) if p)
+    copied = await copy_database(args.source, args.target)
+    total = sum(copied.values())
+    print(f"copied {total} rows from {describe(args.source)} to {describe(args.target)}:")
+    for table, rows in copied.items():
+        print(f"  {table}: {rows}")
+    return 0
+
+
+def url_password(database_url: str) -> str | None:
+    try:
+        return urlsplit(database_url).password
+    except ValueError:
+        return None
+
+
+COMMANDS = {
+    "digest": _digest,
+    "summarize": _summarize,
+    "chat": _chat,
+    "run": _run,
+    "db": _db,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

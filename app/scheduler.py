@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.services import Health
+from bot.services.health import Health
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +61,10 @@ def _logged(
             health.succeeded(name)
 
     return job
+
+
+def run_soon(scheduler: AsyncIOScheduler, name: str) -> None:
+    """Run job ``name`` now rather than at its next interval (a platform that just came up
+    should not wait a minute for its digests)."""
+    if scheduler.running:
+        scheduler.modify_job(name, next_run_time=datetime.now(UTC))

@@ -22,10 +22,16 @@ from bot.delivery.service import DeliveryService
 from bot.feeds.tokens import load_or_create_secret
 from bot.model.store import Store
 from bot.services import Services, utc_now
+from bot.summaries.embeddings import (
+    Embedder,
+    EmbeddingBackend,
+    EndpointEmbeddings,
+    LocalEmbeddings,
+)
 from bot.summaries.fulltext import FullTextSource
 from bot.summaries.prompt import instructions
 from bot.summaries.summarizer import Summarizer
-from storage import open_store, sqlite_path
+from storage import is_postgres_url, open_store, sqlite_path
 
 
 def make_http(settings: Settings) -> ArxivHttp:
@@ -44,6 +50,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     http = make_http(settings)
     api = ArxivApi(http, settings.arxiv_api_url, timeout=settings.http_timeout)
     client = make_llm_client(settings)
+    embedding_client = make_embedding_client(settings)
     source = AnnouncementSource(http, settings.arxiv_feed_url)
     try:
         yield Services(
@@ -54,8 +61,11 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             papers=api,
             summarizer=make_summarizer(settings, store, http, client),
             feed_secret=feed_secret(settings),
+            embedder=make_embedder(settings, store, embedding_client),
         )
     finally:
+        if embedding_client is not None:
+            await embedding_client.close()
         if client is not None:
             await client.close()
         api.close()
@@ -66,8 +76,11 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
 def feed_secret(settings: Settings) -> bytes:
     if settings.feed_token_secret is not None:
         return settings.feed_token_secret.get_secret_value().encode()
-    database = Path(sqlite_path(settings.database_url))
-    return load_or_create_secret(database.parent / "feed-secret")
+    # Beside an SQLite file; for PostgreSQL in the working directory's data/ (instances that
+    # share a database must share FEED_TOKEN_SECRET instead).
+    url = settings.database_url
+    folder = Path("data") if is_postgres_url(url) else Path(sqlite_path(url)).parent
+    return load_or_create_secret(folder / "feed-secret")
 
 
 def summaries_configured(settings: Settings) -> bool:
@@ -84,6 +97,38 @@ def make_llm_client(settings: Settings) -> AsyncOpenAI | None:
         base_url=settings.openai_base_url,
         timeout=settings.llm_timeout,
         max_retries=settings.llm_retries,
+    )
+
+
+def make_embedding_client(settings: Settings) -> AsyncOpenAI | None:
+    """The embeddings endpoint's client (``embedding_base_url``, else ``OPENAI_BASE_URL``);
+    None without an API key or with another backend."""
+    if settings.embedding_backend != "endpoint" or settings.openai_api_key is None:
+        return None
+    return AsyncOpenAI(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.embedding_base_url or settings.openai_base_url,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_retries,
+    )
+
+
+def make_embedder(settings: Settings, store: Store, client: AsyncOpenAI | None) -> Embedder | None:
+    """None: interests match by words (BM25), which needs nothing."""
+    backend: EmbeddingBackend
+    if settings.embedding_backend == "local":
+        backend = LocalEmbeddings(settings.embedding_model)
+    elif client is not None:
+        backend = EndpointEmbeddings(client, settings.embedding_model)
+    else:
+        return None
+    return Embedder(
+        backend,
+        store,
+        clock=utc_now,
+        batch=settings.embedding_batch,
+        daily_calls=settings.llm_daily_calls,
+        daily_tokens=settings.llm_daily_tokens,
     )
 
 
@@ -171,6 +216,7 @@ def make_delivery(services: Services, adapters: Sequence[Adapter]) -> DeliverySe
         summarizer=services.summarizer,
         senders={a.platform: a for a in adapters},
         clock=services.clock,
+        embedder=services.embedder,
     )
 
 
@@ -183,6 +229,7 @@ def make_planner(services: Services, delivery: DeliveryService) -> SummaryPlanne
         store=services.store,
         summarizer=services.summarizer,
         clock=services.clock,
+        embedder=services.embedder,
     )
     delivery.batch_stored = planner.replan
     services.replan = planner.replan

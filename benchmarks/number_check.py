@@ -2,6 +2,7 @@
 """Number-check benchmark: summaries of real abstracts with planted wrong numbers.
 
     python -m benchmarks.number_check [--data DIR] [--papers 600] [--seed 1]
+                                      [--scripted 30] [--arxiv-interval 3]
 
 Papers are the real arXiv abstracts in ``DIR/*.jsonl`` (by default ``shared/data/arxiv-days``
 next to the repository, as CI sees it). The source is the paper's title and abstract, LaTeX
@@ -25,22 +26,41 @@ numbers, in a sentence worded as a comparison, counts as missed.
 Figures: planted numbers caught (recall) and correct numbers flagged, overall and per form;
 precision of the flags; summaries that would need the correction call (one extra model call
 each: faithful ones should not); and the check's time per summary.
+
+Then the check as the bot runs it (``--scripted`` papers, 0 to skip): the real summarizer, the
+real client and SQLite against the fake arXiv (each paper's abstract as its HTML full text,
+arXiv's 3 s pacing on by default) and the fake model scripted to answer each paper's summary
+request with the faithful summary (one run) or the planted one (another run), and each
+correction request with the faithful summary (a model that corrects what it is shown). It
+counts the model calls per summary and the summaries delivered with marks.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import json
 import random
 import re
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.summaries.number_check import NumberReport, check, extract_claims
+from openai import AsyncOpenAI
+
+from bot.arxiv.transport import ArxivHttp
+from bot.model.papers import Paper as BotPaper
+from bot.services import utc_now
+from bot.summaries.fulltext import FullTextSource
+from bot.summaries.number_check import MARK, NumberReport, check, extract_claims
+from bot.summaries.summarizer import Summarizer
+from storage import SqliteStore
+from tests.fakes.fake_arxiv import FakeArxiv, FakePaper
+from tests.fakes.fake_openai import FAKE_MODEL, ChatCall, FakeOpenAI, is_correction
 
 DEFAULT_DATA = Path("shared") / "data" / "arxiv-days"
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +71,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @dataclass(frozen=True)
 class Paper:
     arxiv_id: str
+    title: str
+    abstract: str
     source: str
     sentences: list[str]
     """The abstract's sentences that carry numbers (LaTeX removed)."""
@@ -89,7 +111,8 @@ def load_papers(folder: Path) -> list[Paper]:
             ]
             if sentences:
                 source = f"{record['title']}\n\n{abstract}"
-                papers.append(Paper(str(record["id"]), source, sentences))
+                title = str(record["title"])
+                papers.append(Paper(str(record["id"]), title, abstract, source, sentences))
     return papers
 
 
@@ -517,7 +540,90 @@ def pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:6.2f}%" if whole else "     -"
 
 
-def benchmark(data: Path, papers: int, seed: int) -> None:
+@dataclass
+class Pipeline:
+    """One run of the bot's summarizer over the scripted papers."""
+
+    summaries: int = 0
+    calls: int = 0
+    with_marks: int = 0
+    numbers: int = 0
+    marked: int = 0
+
+
+async def pipeline(
+    scripted: list[tuple[Paper, Summary, Summary]],
+    planted: bool,
+    interval: float,
+    corrects: bool = True,
+) -> Pipeline:
+    """The real summarizer over ``scripted`` (paper, faithful, planted) with the fake model
+    answering the faithful or planted summary, and to a correction the faithful one (or, when
+    it does not ``correct``, its first answer again)."""
+    by_id = {
+        p.arxiv_id: (faithful.text, with_plants.text) for p, faithful, with_plants in scripted
+    }
+    current: list[str] = []  # the paper of the last summary request (papers go one by one)
+
+    def respond(call: ChatCall) -> str:
+        if not is_correction(call):
+            found = re.search(r"<id>arXiv:(\S+?)v\d+</id>", call.last_user_text)
+            assert found is not None, "a summary request names its paper"
+            current[:] = [found[1]]
+        faithful, with_plants = by_id[current[0]]
+        first = with_plants if planted else faithful
+        if is_correction(call):
+            return faithful if corrects else first
+        return first
+
+    fakes = [
+        FakePaper(p.arxiv_id, p.title, p.abstract, ["Ada Lovelace"], ["cs.CL"], html=p.abstract)
+        for p, _, _ in scripted
+    ]
+    run = Pipeline()
+    async with FakeArxiv(fakes) as arxiv, FakeOpenAI(respond) as llm:
+        http = ArxivHttp(interval=interval, retries=1, retry_delay=0.01)
+        client = AsyncOpenAI(base_url=llm.base_url, api_key="sk-test", max_retries=0)
+        with tempfile.TemporaryDirectory() as tmp:
+            store = await SqliteStore.open(Path(tmp) / "bench.db")
+            try:
+                summarizer = Summarizer(
+                    store=store,
+                    fulltext=FullTextSource(http, arxiv.html_url_template, arxiv.pdf_url_template),
+                    client=client,
+                    model=FAKE_MODEL,
+                    daily_calls=10 * len(fakes),
+                    daily_tokens=10**10,
+                    clock=utc_now,
+                )
+                for fake in fakes:
+                    paper = BotPaper(
+                        arxiv_id=fake.arxiv_id,
+                        version=1,
+                        title=fake.title,
+                        abstract=fake.abstract,
+                        authors=tuple(fake.authors),
+                        categories=tuple(fake.categories),
+                        announce_type="new",
+                        published=utc_now().date(),
+                    )
+                    made = await summarizer.summary(paper, "en")
+                    assert made.numbers is not None
+                    run.summaries += 1
+                    run.numbers += made.numbers.found
+                    run.marked += made.numbers.marked
+                    run.with_marks += MARK in made.text
+            finally:
+                await client.close()
+                await http.aclose()
+                await store.close()
+        run.calls = len(llm.calls)
+    return run
+
+
+def benchmark(
+    data: Path, papers: int, seed: int, scripted: int = 0, interval: float = 3.0
+) -> None:
     rng = random.Random(seed)
     pool = load_papers(data)
     chosen = rng.sample(pool, min(papers, len(pool)))
@@ -525,8 +631,10 @@ def benchmark(data: Path, papers: int, seed: int) -> None:
     correct, planted = Tally(), Tally()
     faithful_flagged = planted_flagged = 0
     seconds = 0.0
+    made: list[tuple[Paper, Summary, Summary]] = []
     for paper in chosen:
         faithful, with_plants = builder.paper_summaries(paper)
+        made.append((paper, faithful, with_plants))
         for summary in (faithful, with_plants):
             started = time.perf_counter()
             report = check(summary.text, paper.source)
@@ -567,6 +675,28 @@ def benchmark(data: Path, papers: int, seed: int) -> None:
         f"summaries, {pct(planted_flagged, len(chosen)).strip()} of planted ones "
         "(one extra model call each)"
     )
+    if scripted > 0:
+        report_pipeline(made[:scripted], interval)
+
+
+def report_pipeline(scripted: list[tuple[Paper, Summary, Summary]], interval: float) -> None:
+    print()
+    print(
+        f"the bot's summarizer: {len(scripted)} papers, fake model as scripted, arXiv interval "
+        f"{interval:g} s"
+    )
+    print("first answer: what the model says first; the correction is the faithful summary, or")
+    print("(not corrected) the planted one again")
+    print(f"{'first answer':<14}{'summaries':>10}{'calls':>7}{'per summary':>13}"
+          f"{'numbers':>9}{'marked':>8}{'with marks':>12}")  # fmt: skip
+    runs = (("faithful", False, True), ("planted", True, True), ("not corrected", True, False))
+    for name, planted, corrects in runs:
+        run = asyncio.run(pipeline(scripted, planted, interval, corrects))
+        extra = (run.calls - run.summaries) / run.summaries
+        print(
+            f"{name:<14}{run.summaries:>10}{run.calls:>7}{run.calls / run.summaries:>9.3f}"
+            f" (+{extra:.3f}){run.numbers:>9}{run.marked:>8}{run.with_marks:>12}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -575,10 +705,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, help="folder of arXiv-day *.jsonl files")
     parser.add_argument("--papers", type=int, default=600, help="papers to sample (600)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    parser.add_argument(
+        "--scripted", type=int, default=30, help="papers through the bot's summarizer (30; 0: off)"
+    )
+    parser.add_argument(
+        "--arxiv-interval", type=float, default=3.0, help="arXiv pacing in seconds (3, as run)"
+    )
     args = parser.parse_args(argv)
     if args.papers < 1:
         parser.error("--papers must be at least 1")
-    benchmark(find_data(args.data), args.papers, args.seed)
+    if args.scripted < 0:
+        parser.error("--scripted must be 0 or more")
+    benchmark(find_data(args.data), args.papers, args.seed, args.scripted, args.arxiv_interval)
 
 
 if __name__ == "__main__":

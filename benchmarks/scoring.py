@@ -1,6 +1,6 @@
 """Scoring benchmark: one announcement day's papers against many keyword profiles.
 
-    python -m benchmarks.scoring [--papers 2000] [--profiles 10000] [--seed 1]
+    python -m benchmarks.scoring [--papers 2000] [--profiles 10000] [--seed 1] [--follow 0]
 
 Papers and profiles are synthetic but shaped like the real thing, and one seed always gives
 the same data: titles of ~10 and abstracts of ~180 words drawn from a Zipf-distributed
@@ -8,7 +8,10 @@ vocabulary of a few thousand words (function words, academic English, ML/systems
 phrases, a long tail of rare names), each paper leaning towards the topics of its categories;
 an AI/ML-heavy category mix; mostly ``new`` announcements. Profiles pick 1-5 categories and
 3-30 keywords, mostly on the topics of their categories, with popular interests shared between
-readers, spelled the ways people write them.
+readers, spelled the ways people write them. With ``--follow SHARE``, that share of the
+profiles also follows 1-5 authors (full names, some with an initial, a few confirmed common
+surnames alone) drawn from the names the papers are written by; the profiles are otherwise
+the same, and so is the checksum at the default ``--follow 0``.
 
 Figures: the time to index the papers (building the
 :class:`~bot.ranking.scoring.Scorer`), the time to score every profile with it, the peak
@@ -28,6 +31,7 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 from bot.model.papers import AnnounceType, Paper
@@ -357,6 +361,29 @@ def make_profiles(count: int, rng: random.Random, corpus: Corpus) -> list[Profil
     return profiles
 
 
+def with_followed_authors(profiles: list[Profile], share: float, seed: int) -> list[Profile]:
+    """``share`` of the profiles follow authors. A separate random stream, so the profiles
+    (and papers) are those of the same seed without ``--follow``."""
+    rng = random.Random(seed + 1_000_003)
+    out = []
+    for profile in profiles:
+        if rng.random() >= share:
+            out.append(profile)
+            continue
+        names = []
+        for _ in range(rng.randint(1, 5)):
+            given, surname = rng.choice(GIVEN_NAMES), rng.choice(SURNAMES)
+            roll = rng.random()
+            if roll < 0.02:
+                names.append(f"{surname}!")  # every author with that surname, confirmed
+            elif roll < 0.2:
+                names.append(f"{given[0]}. {surname}")
+            else:
+                names.append(f"{given} {surname}")
+        out.append(replace(profile, authors=tuple(dict.fromkeys(names))))
+    return out
+
+
 def peak_rss_mib() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes, KiB elsewhere
@@ -368,15 +395,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--papers", type=int, default=2000, help="papers in the day (2000)")
     parser.add_argument("--profiles", type=int, default=10_000, help="profiles (10000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    parser.add_argument(
+        "--follow", type=float, default=0.0, help="share of profiles following authors (0)"
+    )
     args = parser.parse_args(argv)
     if args.papers < 1 or args.profiles < 1:
         parser.error("--papers and --profiles must be at least 1")
+    if not 0 <= args.follow <= 1:
+        parser.error("--follow is a share between 0 and 1")
 
     started = time.perf_counter()
     rng = random.Random(args.seed)
     corpus = Corpus(rng)
     papers = make_papers(args.papers, rng, corpus)
     profiles = make_profiles(args.profiles, rng, corpus)
+    if args.follow:
+        profiles = with_followed_authors(profiles, args.follow, args.seed)
     generated = time.perf_counter() - started
     rss_before = peak_rss_mib()
 
@@ -394,6 +428,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         selected += len(digest)
         for s in digest:  # everything a reader would see, outside the timing
             matched = ",".join(f"{m.keyword}{'*' if m.in_title else ''}" for m in s.matched)
+            if s.author:
+                matched = f"@{s.author},{matched}"
             line = f"{n} {s.paper.versioned_id} {s.score!r} {s.announce_type} {matched}\n"
             checksum.update(line.encode())
     total = sum(timings)
@@ -403,7 +439,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     words = statistics.mean(len(p.abstract.split()) for p in papers)
     keywords = statistics.mean(len(p.keywords) for p in profiles)
     print(f"papers:            {len(papers)} (abstracts of {words:.0f} words on average)")
-    print(f"profiles:          {len(profiles)} ({keywords:.1f} keywords on average)")
+    following = sum(1 for p in profiles if p.authors)
+    print(
+        f"profiles:          {len(profiles)} ({keywords:.1f} keywords on average, "
+        f"{following} following authors)"
+    )
     print(f"seed:              {args.seed} (data generated in {generated:.1f} s)")
     print(f"index papers:      {indexed * 1e3:.0f} ms")
     print(f"score profiles:    {total:.2f} s")

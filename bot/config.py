@@ -40,6 +40,8 @@ from pydantic_settings import (
 from bot.arxiv import taxonomy
 from bot.errors import ConfigurationError
 from bot.model.profile import Profile
+from bot.model.subscriptions import InterestsError, normalize_interests
+from bot.ranking.authors import AuthorNameError, normalize_followed
 from bot.ranking.keywords import KeywordError, normalize_keywords
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
@@ -110,6 +112,10 @@ class Settings(BaseSettings):
     categories: WordList = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     keywords: PhraseList = Field(default_factory=list)
     exclude_keywords: PhraseList = Field(default_factory=list)
+    authors: PhraseList = Field(default_factory=list)
+    """Followed authors (``Yann LeCun``, ``Li!`` for every Li): their papers of the
+    categories are always in the digest. In the environment a JSON list keeps the
+    ``LeCun, Yann`` form whole."""
     max_papers: int = Field(30, ge=1, le=200)
     chat_max_papers: int = Field(10, ge=1, le=50)
     """Papers per chat digest (a chat reads fewer than a README)."""
@@ -117,6 +123,9 @@ class Settings(BaseSettings):
     include_cross: bool = False
     scoring: Literal["words", "substring"] = "words"
     """``words``: whole words, phrases and plurals; ``substring``: the legacy script's numbers."""
+    interests: str = ""
+    """The default reader's interests in words (CLI digests, public feeds): papers close to
+    them rank higher."""
 
     # --- delivery defaults ---------------------------------------------------------------
     delivery_time: str = "08:00"
@@ -137,6 +146,15 @@ class Settings(BaseSettings):
         None, validation_alias=env_alias("OPENAI_BASE_URL", "openai_base_url")
     )
     llm_model: str = "gpt-4o-mini"
+    embedding_backend: Literal["endpoint", "local", "off"] = "endpoint"
+    """How papers are compared with interests by meaning: an OpenAI-compatible
+    ``/v1/embeddings`` (with ``OPENAI_API_KEY``), a local sentence-transformers model (the
+    ``local-embeddings`` extra), or neither; without one, interests match by words (BM25)."""
+    embedding_model: str = "text-embedding-3-small"
+    embedding_base_url: str | None = None
+    """Defaults to ``OPENAI_BASE_URL``."""
+    embedding_batch: int = Field(128, ge=1, le=2048)
+    """Texts per embeddings request."""
     llm_temperature: float = Field(0.3, ge=0, le=2)
     summary_language: str = "en"
     summary_prompt_file: Path | None = None
@@ -158,6 +176,9 @@ class Settings(BaseSettings):
     llm_daily_tokens: int = Field(5_000_000, ge=0)
     """Hard caps per UTC day; new summaries wait for the next day once one is reached."""
     summaries_per_user_per_day: int = Field(20, ge=0)
+    expensive_per_user_per_minute: int = Field(6, ge=1, le=10_000)
+    """/digest, /summarize and summary buttons one person may start per minute; a chat runs
+    the same one once at a time (floods must not slow everyone else's answers)."""
     """On-demand summaries one person may cause per day (cached ones are free)."""
 
     # --- arXiv endpoints and politeness ----------------------------------------------------
@@ -183,6 +204,10 @@ class Settings(BaseSettings):
     """First back-off delay; doubled on every retry, capped at 120 s."""
     http_timeout: float = Field(30.0, gt=0)
 
+    platform_retry_seconds: float = Field(5.0, gt=0)
+    """First pause before a chat platform unreachable at start is tried again; the pauses
+    double (with jitter) up to ``platform_retry_max_seconds``."""
+    platform_retry_max_seconds: float = Field(300.0, gt=0)
     # --- operations --------------------------------------------------------------------------
     operators: WordList = Field(default_factory=list)
     """Who may use /status: ``platform:user_id`` entries (``telegram:12345,discord:678``)."""
@@ -253,6 +278,22 @@ class Settings(BaseSettings):
         try:
             return normalize_keywords(value)
         except KeywordError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("interests")
+    @classmethod
+    def _clean_interests(cls, value: str) -> str:
+        try:
+            return normalize_interests(value)
+        except InterestsError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("authors")
+    @classmethod
+    def _followed_authors(cls, value: list[str]) -> list[str]:
+        try:
+            return normalize_followed(value)
+        except AuthorNameError as exc:
             raise ValueError(str(exc)) from exc
 
     @field_validator("delivery_time")
@@ -371,7 +412,9 @@ def profile_from_settings(settings: Settings) -> Profile:
         categories=tuple(settings.categories),
         keywords=tuple(settings.keywords),
         exclude=tuple(settings.exclude_keywords),
+        authors=tuple(settings.authors),
         max_papers=settings.max_papers,
         min_score=settings.min_score,
         include_cross=settings.include_cross,
+        interests=settings.interests,
     )

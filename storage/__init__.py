@@ -1,8 +1,13 @@
-"""Persistence behind one interface (:class:`bot.model.store.Store`): aiosqlite by default."""
+"""Persistence behind one interface (:class:`bot.model.store.Store`): SQLite through aiosqlite
+by default, PostgreSQL through asyncpg for ``postgresql://`` URLs."""
 
 from __future__ import annotations
 
+import contextlib
+
 from bot.model.store import Store, StoreError
+from storage.instance_lock import InstanceLock
+from storage.postgres import PostgresStore, display_url, is_postgres_url
 from storage.sqlite import SqliteStore
 
 
@@ -15,13 +20,35 @@ def sqlite_path(database_url: str) -> str:
     if "://" in database_url:
         scheme = database_url.split("://", 1)[0]
         raise StoreError(
-            f"DATABASE_URL scheme {scheme!r} is not supported yet; use sqlite:///path/to/file.db"
+            f"DATABASE_URL scheme {scheme!r} is not supported; use sqlite:///path/to/file.db "
+            "or postgresql://user:password@host:port/database"
         )
     return database_url
 
 
 async def open_store(database_url: str) -> Store:
+    """The store ``DATABASE_URL`` names, migrated (both engines share the store's queries)."""
+    if is_postgres_url(database_url):
+        return await PostgresStore.open(database_url)
     return await SqliteStore.open(sqlite_path(database_url))
 
 
-__all__ = ["SqliteStore", "Store", "StoreError", "open_store", "sqlite_path"]
+def single_instance(database_url: str) -> contextlib.AbstractContextManager[object]:
+    """Held for the life of ``arxiv-bot run``: one instance per SQLite file. PostgreSQL is
+    shared by design; nothing is held there (yet)."""
+    if is_postgres_url(database_url):
+        return contextlib.nullcontext()
+    return InstanceLock(sqlite_path(database_url))
+
+
+__all__ = [
+    "PostgresStore",
+    "SqliteStore",
+    "Store",
+    "StoreError",
+    "display_url",
+    "is_postgres_url",
+    "open_store",
+    "single_instance",
+    "sqlite_path",
+]

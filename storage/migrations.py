@@ -1,9 +1,18 @@
-"""SQLite schema history. Entry ``i`` upgrades a database from version ``i`` to ``i + 1``.
+"""The schema history of both engines. Entry ``i`` upgrades a database from version ``i`` to
+``i + 1``.
 
-Never edit a released entry: add a new one. The version lives in ``PRAGMA user_version``.
+Never edit a released entry: add a new one. Each entry is SQLite's SQL; PostgreSQL runs the
+same text with the column types mapped (``INTEGER`` -> ``BIGINT``, ``REAL`` -> ``DOUBLE
+PRECISION``, ``TEXT`` -> ``TEXT COLLATE "C"``, ``BLOB`` -> ``BYTEA``: storage/postgres.py).
+An entry PostgreSQL cannot run that way gets its PostgreSQL text in ``POSTGRES_OVERRIDES``
+under the same index; tests/storage/test_postgres_schema.py proves both engines end with the
+same tables and columns. SQLite keeps the version in ``PRAGMA user_version``, PostgreSQL in
+the table ``schema_version``.
 """
 
 from __future__ import annotations
+
+from bot.model.store import StoreError
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first release: subscriptions and the papers we have seen.
@@ -129,6 +138,51 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE subscriptions ADD COLUMN feed_token_hash TEXT;
     CREATE UNIQUE INDEX subscriptions_feed ON subscriptions (feed_token_hash);
     """,
+    # ranking (#13): a chat's interests in words.
+    """
+    ALTER TABLE subscriptions ADD COLUMN interests TEXT NOT NULL DEFAULT '';
+    """,
+    # ranking (#13): embeddings of papers and interests, computed once per model.
+    """
+    CREATE TABLE embeddings (
+        model      TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        vector     BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (model, key)
+    );
+    """,
+    # Follow authors (issue 14): the followed names of a subscription, a JSON list of their
+    # text forms.
+    """
+    ALTER TABLE subscriptions ADD COLUMN authors TEXT NOT NULL DEFAULT '[]';
+    """,
+    # ranking (#13): 👍/👎 on papers, per chat, one per member and paper.
+    """
+    CREATE TABLE votes (
+        platform   TEXT    NOT NULL,
+        chat_id    TEXT    NOT NULL,
+        arxiv_id   TEXT    NOT NULL,
+        user_id    TEXT    NOT NULL,
+        vote       INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+        created_at TEXT    NOT NULL,
+        PRIMARY KEY (platform, chat_id, arxiv_id, user_id)
+    );
+    """,
+    # numint: each summary's number check (counts, and the unsupported numbers as JSON);
+    # NULL for summaries stored before the check.
+    """
+    ALTER TABLE summaries ADD COLUMN numbers_found INTEGER;
+    ALTER TABLE summaries ADD COLUMN numbers_supported INTEGER;
+    ALTER TABLE summaries ADD COLUMN numbers_corrected INTEGER;
+    ALTER TABLE summaries ADD COLUMN numbers_marked INTEGER;
+    ALTER TABLE summaries ADD COLUMN numbers_unsupported TEXT;
+    """,
+    # hardening (#18): what a digest showed when its first message left, so a resumed one
+    # is rendered the same (JSON: its papers in order, and those that carried a summary).
+    """
+    ALTER TABLE deliveries ADD COLUMN rendered TEXT;
+    """,
     # On time (#17): digests sent before all their summaries were ready, completed in place
     # when the summaries land: what the digest showed, which papers still wait, and which
     # platform message carries which paper.
@@ -156,3 +210,17 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+POSTGRES_OVERRIDES: dict[int, str] = {}
+"""PostgreSQL's text for an entry of ``MIGRATIONS`` (by index) that the type mapping alone
+does not make valid PostgreSQL (``AUTOINCREMENT``, SQLite functions in defaults...)."""
+
+
+def refuse_newer(version: int, where: str) -> None:
+    """A database from a newer release may hold what this one would misread or destroy."""
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the database is at schema version {version}, but this arxiv-bot only knows "
+            f"versions up to {SCHEMA_VERSION}: it was written by a newer release. Upgrade "
+            f"arxiv-bot, or point DATABASE_URL at another {where}."
+        )

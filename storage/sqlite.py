@@ -1,5 +1,10 @@
 """The default store: one SQLite file through aiosqlite.
 
+The queries are written in the SQL that SQLite and PostgreSQL share (storage/sql.py), and run
+through a :class:`storage.sql.Transaction`: :class:`storage.postgres.PostgresStore` is this
+store with PostgreSQL's connections, transactions, faults and schema versions. A new query
+written here therefore serves both engines; keep it in the shared dialect.
+
 One connection, in autocommit mode, with every operation under one asyncio lock: SQLite has a
 single writer anyway, and a shared connection would otherwise share one transaction between
 tasks (a rollback in one task could undo another's writes). Each write is its own
@@ -13,7 +18,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -29,13 +34,21 @@ from bot.model.store import (
     LiveDigest,
     LiveMessage,
     LlmUsage,
+    Rendered,
     StoreError,
     SummaryFailure,
 )
 from bot.model.subscriptions import Subscription, utcnow
-from bot.model.summaries import Summary, SummaryKey
+from bot.model.summaries import (
+    NumberCheck,
+    NumberTotals,
+    Summary,
+    SummaryKey,
+    UnsupportedNumber,
+)
 from storage.files import create_private_file, make_private_folder
-from storage.migrations import MIGRATIONS, SCHEMA_VERSION
+from storage.migrations import MIGRATIONS, SCHEMA_VERSION, refuse_newer
+from storage.sql import Row, Transaction
 
 
 class SqliteStore:
@@ -118,14 +131,14 @@ class SqliteStore:
             await self._db.close()
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _transaction(self) -> AsyncIterator[Transaction]:
         async with self._lock:
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise unusable(self.path, exc) from exc
             try:
-                yield self._db
+                yield _SqliteTransaction(self._db)
             except BaseException as exc:
                 with contextlib.suppress(sqlite3.Error):
                     await self._db.rollback()
@@ -137,7 +150,7 @@ class SqliteStore:
             except sqlite3.Error as exc:
                 raise unusable(self.path, exc) from exc
 
-    async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
+    async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self._lock:
             try:
                 return list(await self._db.execute_fetchall(sql, params))
@@ -145,6 +158,100 @@ class SqliteStore:
                 if file_fault(exc):
                     raise unusable(self.path, exc) from exc
                 raise
+
+    # --- votes -----------------------------------------------------------------------------
+
+    async def record_vote(
+        self, platform: str, chat_id: str, arxiv_id: str, user_id: str, vote: int
+    ) -> bool:
+        async with self._transaction() as db:
+            row = await db.fetchone(
+                "SELECT vote FROM votes "
+                "WHERE platform = ? AND chat_id = ? AND arxiv_id = ? AND user_id = ?",
+                (platform, chat_id, arxiv_id, user_id),
+            )
+            if row is not None and row[0] == vote:
+                return False
+            await db.execute(
+                "INSERT INTO votes (platform, chat_id, arxiv_id, user_id, vote, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (platform, chat_id, arxiv_id, user_id) DO UPDATE SET "
+                "vote = excluded.vote, created_at = excluded.created_at",
+                (platform, chat_id, arxiv_id, user_id, vote, utcnow().isoformat()),
+            )
+            return True
+
+    async def chat_votes(self, platform: str, chat_id: str) -> dict[str, tuple[int, int]]:
+        rows = await self._fetchall(
+            "SELECT arxiv_id, SUM(CASE WHEN vote = 1 THEN 1 ELSE 0 END) AS up, "
+            "SUM(CASE WHEN vote = -1 THEN 1 ELSE 0 END) AS down FROM votes "
+            "WHERE platform = ? AND chat_id = ? GROUP BY arxiv_id ORDER BY arxiv_id",
+            (platform, chat_id),
+        )
+        return {row["arxiv_id"]: (int(row["up"]), int(row["down"])) for row in rows}
+
+    async def forget_votes(self, platform: str, chat_id: str) -> int:
+        async with self._transaction() as db:
+            return await db.execute(
+                "DELETE FROM votes WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+            )
+
+    # --- embeddings ------------------------------------------------------------------------
+
+    async def get_embeddings(self, model: str, keys: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, bytes] = {}
+        for start in range(0, len(wanted), 500):  # SQLite's bound on host parameters
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = await self._fetchall(
+                f"SELECT key, vector FROM embeddings WHERE model = ? AND key IN ({marks})",
+                (model, *chunk),
+            )
+            found.update((row["key"], bytes(row["vector"])) for row in rows)
+        return found
+
+    async def save_embeddings(self, model: str, vectors: dict[str, bytes]) -> None:
+        now = utcnow().isoformat()
+        async with self._transaction() as db:
+            await db.executemany(
+                "INSERT INTO embeddings (model, key, vector, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (model, key) DO UPDATE SET vector = excluded.vector, "
+                "created_at = excluded.created_at",
+                [(model, key, vector, now) for key, vector in vectors.items()],
+            )
+
+    # --- whole tables (arxiv-bot db copy) --------------------------------------------------
+
+    async def table_columns(self) -> dict[str, list[str]]:
+        """Every table of the bot's schema and its columns (not the schema's version)."""
+        tables = await self._fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+        found: dict[str, list[str]] = {}
+        for (table,) in ((str(row[0]),) for row in tables):
+            columns = await self._fetchall(f'PRAGMA table_info("{table}")')
+            found[table] = [str(column[1]) for column in columns]
+        return found
+
+    async def table_rows(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        listed = ", ".join(f'"{c}"' for c in columns)
+        rows = await self._fetchall(f'SELECT {listed} FROM "{table}"')
+        return [tuple(row[i] for i in range(len(columns))) for row in rows]
+
+    async def insert_tables(
+        self, tables: Iterable[tuple[str, Sequence[str], list[tuple[Any, ...]]]]
+    ) -> None:
+        """Insert rows as they are into several tables, in one transaction."""
+        async with self._transaction() as db:
+            for table, columns, rows in tables:
+                if rows:
+                    listed = ", ".join(f'"{c}"' for c in columns)
+                    marks = ", ".join("?" for _ in columns)
+                    await db.executemany(
+                        f'INSERT INTO "{table}" ({listed}) VALUES ({marks})', rows
+                    )
 
     # --- subscriptions ---------------------------------------------------------------------
 
@@ -163,8 +270,8 @@ class SqliteStore:
                     platform, chat_id, chat_kind, created_by, categories, keywords, exclude,
                     include_cross, max_papers, min_score, delivery_time, timezone, frequency,
                     weekday, language, paused, active, inactive_reason, created_at, updated_at,
-                    next_due_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    next_due_at, interests, authors)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (platform, chat_id) DO UPDATE SET
                     chat_kind = excluded.chat_kind, categories = excluded.categories,
                     keywords = excluded.keywords, exclude = excluded.exclude,
@@ -174,7 +281,8 @@ class SqliteStore:
                     weekday = excluded.weekday, language = excluded.language,
                     paused = excluded.paused, active = excluded.active,
                     inactive_reason = excluded.inactive_reason, updated_at = excluded.updated_at,
-                    next_due_at = excluded.next_due_at
+                    next_due_at = excluded.next_due_at, interests = excluded.interests,
+                    authors = excluded.authors
                 """,
                 (
                     s.platform,
@@ -198,15 +306,17 @@ class SqliteStore:
                     s.created_at.isoformat(),
                     s.updated_at.isoformat(),
                     _iso(s.next_due_at),
+                    s.interests,
+                    json.dumps(s.authors, ensure_ascii=False),
                 ),
             )
 
     async def delete_subscription(self, platform: str, chat_id: str) -> bool:
         async with self._transaction() as db:
-            cursor = await db.execute(
+            deleted = await db.execute(
                 "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
             )
-            return cursor.rowcount > 0
+            return deleted > 0
 
     async def subscribed_categories(self) -> set[str]:
         rows = await self._fetchall(
@@ -217,23 +327,29 @@ class SqliteStore:
 
     async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> bool:
         async with self._transaction() as db:
-            async with db.execute(
+            taken = await db.fetchone(
                 "SELECT 1 FROM subscriptions WHERE platform = ? AND chat_id = ?",
                 (platform, new_chat_id),
-            ) as cursor:
-                if await cursor.fetchone() is not None:
-                    return False
-            cursor = await db.execute(
+            )
+            if taken is not None:
+                return False
+            moved = await db.execute(
                 "UPDATE subscriptions SET chat_id = ?, updated_at = ? "
                 "WHERE platform = ? AND chat_id = ?",
                 (new_chat_id, utcnow().isoformat(), platform, old_chat_id),
             )
-            moved = cursor.rowcount > 0
+            # A digest the new id already has stays with the old id (never two rows per day).
             await db.execute(
-                "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE platform = ? AND chat_id = ?",
+                "UPDATE deliveries SET chat_id = ? WHERE platform = ? AND chat_id = ? "
+                "AND announcement_day NOT IN (SELECT announcement_day FROM deliveries "
+                "WHERE platform = ? AND chat_id = ?)",
+                (new_chat_id, platform, old_chat_id, platform, new_chat_id),
+            )
+            await db.execute(
+                "UPDATE votes SET chat_id = ? WHERE platform = ? AND chat_id = ?",
                 (new_chat_id, platform, old_chat_id),
             )
-            return moved
+            return moved > 0
 
     async def list_subscriptions(self, *, delivering_only: bool = False) -> list[Subscription]:
         sql = "SELECT * FROM subscriptions"
@@ -309,9 +425,21 @@ class SqliteStore:
         async with self._transaction() as db:
             await db.execute(
                 """
-                INSERT OR REPLACE INTO summaries (arxiv_id, version, model, language,
-                    prompt_version, source, text, prompt_tokens, completion_tokens, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO summaries (arxiv_id, version, model, language,
+                    prompt_version, source, text, prompt_tokens, completion_tokens, created_at,
+                    numbers_found, numbers_supported, numbers_corrected, numbers_marked,
+                    numbers_unsupported)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (arxiv_id, version, model, language, prompt_version) DO UPDATE SET
+                    source = excluded.source, text = excluded.text,
+                    prompt_tokens = excluded.prompt_tokens,
+                    completion_tokens = excluded.completion_tokens,
+                    created_at = excluded.created_at,
+                    numbers_found = excluded.numbers_found,
+                    numbers_supported = excluded.numbers_supported,
+                    numbers_corrected = excluded.numbers_corrected,
+                    numbers_marked = excluded.numbers_marked,
+                    numbers_unsupported = excluded.numbers_unsupported
                 """,
                 (
                     *_key_params(summary.key),
@@ -320,27 +448,43 @@ class SqliteStore:
                     summary.prompt_tokens,
                     summary.completion_tokens,
                     summary.created_at.isoformat(),
+                    *_number_params(summary.numbers),
                 ),
             )
             await db.execute(_DELETE_FAILURE, _key_params(summary.key))
+
+    async def number_totals(self) -> NumberTotals:
+        rows = await self._fetchall(
+            """
+            SELECT COALESCE(SUM(numbers_found), 0) AS found,
+                COALESCE(SUM(numbers_supported), 0) AS supported,
+                COALESCE(SUM(numbers_corrected), 0) AS corrected,
+                COALESCE(SUM(numbers_marked), 0) AS marked
+            FROM summaries
+            """
+        )
+        row = rows[0]
+        return NumberTotals(row["found"], row["supported"], row["corrected"], row["marked"])
 
     async def record_summary_failure(
         self, key: SummaryKey, error: str, now: datetime, base_delay: timedelta
     ) -> int:
         async with self._transaction() as db:
-            async with db.execute(
+            row = await db.fetchone(
                 "SELECT attempts FROM summary_failures WHERE arxiv_id = ? AND version = ? "
                 "AND model = ? AND language = ? AND prompt_version = ?",
                 _key_params(key),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             attempts = (int(row[0]) if row else 0) + 1
             next_attempt = now + base_delay * 2 ** (attempts - 1)
             await db.execute(
                 """
-                INSERT OR REPLACE INTO summary_failures (arxiv_id, version, model, language,
+                INSERT INTO summary_failures (arxiv_id, version, model, language,
                     prompt_version, attempts, last_error, next_attempt_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (arxiv_id, version, model, language, prompt_version) DO UPDATE SET
+                    attempts = excluded.attempts, last_error = excluded.last_error,
+                    next_attempt_at = excluded.next_attempt_at
                 """,
                 (*_key_params(key), attempts, error[:500], next_attempt.isoformat()),
             )
@@ -416,8 +560,9 @@ class SqliteStore:
         await self.save_papers(kept)
         async with self._transaction() as db:
             await db.execute(
-                "INSERT OR REPLACE INTO batches (day, categories, papers, fetched_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO batches (day, categories, papers, fetched_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (day) DO UPDATE SET categories = excluded.categories, "
+                "papers = excluded.papers, fetched_at = excluded.fetched_at",
                 (
                     day.isoformat(),
                     json.dumps(list(categories)),
@@ -468,10 +613,10 @@ class SqliteStore:
     ) -> bool:
         now = _iso(self._clock())
         async with self._transaction() as db:
-            cursor = await db.execute(
-                "INSERT OR IGNORE INTO deliveries (platform, chat_id, announcement_day, kind, "
+            inserted = await db.execute(
+                "INSERT INTO deliveries (platform, chat_id, announcement_day, kind, "
                 "state, messages_sent, detail, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (
                     subscription.platform,
                     subscription.chat_id,
@@ -483,12 +628,11 @@ class SqliteStore:
                     now,
                 ),
             )
-            inserted = cursor.rowcount > 0
             await db.execute(
                 "UPDATE subscriptions SET next_due_at = ? WHERE platform = ? AND chat_id = ?",
                 (_iso(next_due_at), subscription.platform, subscription.chat_id),
             )
-        return inserted
+        return inserted > 0
 
     async def set_next_due(self, platform: str, chat_id: str, next_due_at: datetime) -> None:
         async with self._transaction() as db:
@@ -513,17 +657,19 @@ class SqliteStore:
         messages_sent: int | None = None,
         detail: str | None = None,
         retry_at: datetime | None = None,
+        rendered: Rendered | None = None,
     ) -> None:
         async with self._transaction() as db:
             await db.execute(
                 "UPDATE deliveries SET state = COALESCE(?, state), "
                 "messages_sent = COALESCE(?, messages_sent), detail = COALESCE(?, detail), "
-                "retry_at = ?, updated_at = ? "
+                "rendered = COALESCE(?, rendered), retry_at = ?, updated_at = ? "
                 "WHERE platform = ? AND chat_id = ? AND announcement_day = ?",
                 (
                     state,
                     messages_sent,
                     detail,
+                    None if rendered is None else _rendered_json(rendered),
                     _iso(retry_at),
                     _iso(self._clock()),
                     delivery.platform,
@@ -594,9 +740,11 @@ class SqliteStore:
                 "DELETE FROM live_messages WHERE platform = ? AND chat_id = ? AND ref = ?", key
             )
             await db.execute(
-                "INSERT OR REPLACE INTO live_digests "
+                "INSERT INTO live_digests "
                 "(platform, chat_id, ref, language, snapshot, pending, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id, ref) DO UPDATE "
+                "SET language = excluded.language, snapshot = excluded.snapshot, "
+                "pending = excluded.pending, created_at = excluded.created_at",
                 (*key, live.language, live.snapshot, json.dumps(live.pending),
                  _iso(live.created_at)),
             )  # fmt: skip
@@ -606,8 +754,10 @@ class SqliteStore:
     ) -> None:
         async with self._transaction() as db:
             await db.execute(
-                "INSERT OR REPLACE INTO live_messages "
-                "(platform, chat_id, ref, idx, message_id, papers) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO live_messages "
+                "(platform, chat_id, ref, idx, message_id, papers) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (platform, chat_id, ref, idx) DO UPDATE "
+                "SET message_id = excluded.message_id, papers = excluded.papers",
                 (platform, chat_id, ref, message.index, message.message_id,
                  json.dumps(message.papers)),
             )  # fmt: skip
@@ -718,11 +868,30 @@ def _identity(path: str) -> tuple[int, int] | None:
     return (info.st_dev, info.st_ino)
 
 
+class _SqliteTransaction:
+    """:class:`storage.sql.Transaction` on the store's aiosqlite connection."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cursor = await self._db.execute(sql, params)
+        return cursor.rowcount
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        async with self._db.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._db.executemany(sql, rows)
+
+
 def _key_params(key: SummaryKey) -> tuple[str, int, str, str, str]:
     return (key.arxiv_id, key.version, key.model, key.language, key.prompt_version)
 
 
-def _summary(row: aiosqlite.Row) -> Summary:
+def _summary(row: Row) -> Summary:
     parts = json.loads(row["text"])
     return Summary(
         key=SummaryKey(
@@ -734,6 +903,32 @@ def _summary(row: aiosqlite.Row) -> Summary:
         prompt_tokens=row["prompt_tokens"],
         completion_tokens=row["completion_tokens"],
         created_at=datetime.fromisoformat(row["created_at"]),
+        numbers=_numbers(row),
+    )
+
+
+def _number_params(
+    numbers: NumberCheck | None,
+) -> tuple[int | None, int | None, int | None, int | None, str | None]:
+    if numbers is None:
+        return (None, None, None, None, None)
+    unsupported = json.dumps([u.as_json() for u in numbers.unsupported], ensure_ascii=False)
+    return (numbers.found, numbers.supported, numbers.corrected, numbers.marked, unsupported)
+
+
+def _numbers(row: Row) -> NumberCheck | None:
+    if row["numbers_found"] is None:
+        return None
+    unsupported = tuple(
+        UnsupportedNumber(str(u["text"]), float(u["value"]), str(u["kind"]))
+        for u in json.loads(row["numbers_unsupported"] or "[]")
+    )
+    return NumberCheck(
+        found=row["numbers_found"],
+        supported=row["numbers_supported"],
+        corrected=row["numbers_corrected"],
+        marked=row["numbers_marked"],
+        unsupported=unsupported,
     )
 
 
@@ -742,12 +937,7 @@ async def migrate(db: aiosqlite.Connection) -> None:
     async with db.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
     version = int(row[0]) if row else 0
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"the database is at schema version {version}, but this arxiv-bot only knows "
-            f"versions up to {SCHEMA_VERSION}: it was written by a newer release. Upgrade "
-            "arxiv-bot, or point DATABASE_URL at another file."
-        )
+    refuse_newer(version, "file")
     for index in range(version, SCHEMA_VERSION):
         # executescript commits first and runs in autocommit: BEGIN/COMMIT must be inside.
         script = (
@@ -761,7 +951,7 @@ async def migrate(db: aiosqlite.Connection) -> None:
             raise
 
 
-def _subscription(row: aiosqlite.Row) -> Subscription:
+def _subscription(row: Row) -> Subscription:
     return Subscription(
         platform=row["platform"],
         chat_id=row["chat_id"],
@@ -770,6 +960,7 @@ def _subscription(row: aiosqlite.Row) -> Subscription:
         categories=tuple(json.loads(row["categories"])),
         keywords=tuple(json.loads(row["keywords"])),
         exclude=tuple(json.loads(row["exclude"])),
+        authors=tuple(json.loads(row["authors"])),
         include_cross=bool(row["include_cross"]),
         max_papers=row["max_papers"],
         min_score=row["min_score"],
@@ -784,10 +975,11 @@ def _subscription(row: aiosqlite.Row) -> Subscription:
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         next_due_at=_from_iso(row["next_due_at"]),
+        interests=row["interests"],
     )
 
 
-def _live_digest(row: aiosqlite.Row, messages: tuple[LiveMessage, ...]) -> LiveDigest:
+def _live_digest(row: Row, messages: tuple[LiveMessage, ...]) -> LiveDigest:
     return LiveDigest(
         platform=row["platform"],
         chat_id=row["chat_id"],
@@ -809,7 +1001,7 @@ def _from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _delivery(row: aiosqlite.Row) -> Delivery:
+def _delivery(row: Row) -> Delivery:
     return Delivery(
         platform=row["platform"],
         chat_id=row["chat_id"],
@@ -821,10 +1013,22 @@ def _delivery(row: aiosqlite.Row) -> Delivery:
         retry_at=_from_iso(row["retry_at"]),
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        rendered=_rendered(row["rendered"]),
     )
 
 
-def _batch(row: aiosqlite.Row) -> Batch:
+def _rendered_json(rendered: Rendered) -> str:
+    return json.dumps({"papers": list(rendered.papers), "summarized": sorted(rendered.summarized)})
+
+
+def _rendered(text: str | None) -> Rendered | None:
+    if text is None:
+        return None
+    data = json.loads(text)
+    return Rendered(tuple(data["papers"]), frozenset(data["summarized"]))
+
+
+def _batch(row: Row) -> Batch:
     return Batch(
         day=date.fromisoformat(row["day"]),
         categories=tuple(json.loads(row["categories"])),
@@ -833,7 +1037,7 @@ def _batch(row: aiosqlite.Row) -> Batch:
     )
 
 
-def _paper(row: aiosqlite.Row) -> Paper:
+def _paper(row: Row) -> Paper:
     return Paper(
         arxiv_id=row["arxiv_id"],
         version=row["version"],

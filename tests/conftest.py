@@ -10,6 +10,8 @@ import pytest
 from bot.model.papers import AnnounceType, Paper
 from tests.environment import is_bot_setting
 
+pytest_plugins = ["tests.postgres"]
+
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,6 +22,7 @@ import inspect
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from typing import Any
@@ -33,21 +34,38 @@ import discord.http
 import yarl
 from discord import app_commands
 
-from adapters.discord.render import DiscordMessage, render
+from adapters.discord.render import ASK_ACTION, DiscordMessage, render
+from adapters.inflight import InFlight
 from adapters.pacing import KeyedWindows, SlidingWindow
 from bot.commands import CommandRouter, CommandSpec
 from bot.commands.completion import COMPLETERS, Completion, complete
 from bot.contract.chats import ChatRef, CommandContext
-from bot.contract.messages import Button, Reply
+from bot.contract.messages import Button, Reply, reply
 from bot.contract.outbound import DeliveryError, Gate, OnMessage, OnSent
 from bot.delivery.chat_events import ChatEvents
+from bot.services.health import PlatformRefused
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 NO_MENTIONS = discord.AllowedMentions.none()
-DEFER_AFTER = 2.0
-"""Seconds a command may run before its interaction is deferred (Discord allows 3)."""
+STOP_STEP_SECONDS = 2.0
+"""At shutdown, the longest wait for each step (cancelled commands; closing the gateway)."""
+ANSWERED_PRIVATELY = "Answered privately."
+"""What a public "thinking" message says for the moment before it is deleted, when the
+answer turned out to be an error for the asker only."""
+_DEFERRED = discord.InteractionResponseType.deferred_channel_message
+SEEN_INTERACTIONS = 10_000
+"""Interaction ids remembered to drop a replay."""
+DEFER_AFTER = 1.0
+"""Seconds a command may run before its interaction is deferred. Discord allows 3 for the
+first answer, and that answer may meet a 429 that discord.py waits out: a reply made later
+than this could not get through in time, so the interaction is deferred first (the reply
+then follows up, on a token valid for 15 minutes)."""
+THREAD_EXISTS = 160004
+"""Discord's error code for a message that already has a thread (whose id is the message's)."""
+MAX_QUESTION = 900
+"""Characters a question may have (the command router takes 1,000 with the paper's id)."""
 _GONE_CODES = {
     10003: "unknown channel",
     50001: "missing access",
@@ -57,7 +75,8 @@ _GONE_CODES = {
 
 
 class ActionButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?P<action>[a-z]+:\S{1,90})"
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"(?P<action>(?!ask:)[a-z]+:\S{1,90})",
 ):
     """Every button the bot sends: its custom id is the core action it stands for."""
 
@@ -81,6 +100,55 @@ class ActionButton(
         client = interaction.client
         if isinstance(client, _Client):
             await client.adapter.on_action(interaction, self.action)
+
+
+class AskButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ask:(?P<paper>[^\s:]{1,90})"
+):
+    """The Ask button beside a paper (persistent, like :class:`ActionButton`): it opens a
+    modal for the question."""
+
+    def __init__(self, paper: str, label: str = "Ask") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label, custom_id=f"{ASK_ACTION}{paper}", style=discord.ButtonStyle.primary
+            )
+        )
+        self.paper = paper
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> AskButton:
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(match["paper"], label or "Ask")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        client = interaction.client
+        if isinstance(client, _Client):
+            await interaction.response.send_modal(AskModal(client.adapter, self.paper))
+
+
+class AskModal(discord.ui.Modal):
+    """The question about one paper; its answer goes to a thread under the message."""
+
+    question: discord.ui.TextInput[AskModal] = discord.ui.TextInput(
+        label="Your question",
+        style=discord.TextStyle.paragraph,
+        placeholder="Which data sets do they evaluate on?",
+        max_length=MAX_QUESTION,
+    )
+
+    def __init__(self, adapter: DiscordAdapter, paper: str) -> None:
+        super().__init__(title=f"Ask about arXiv:{paper}"[:45], custom_id=f"{ASK_ACTION}{paper}")
+        self.adapter = adapter
+        self.paper = paper
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await self.adapter.on_question(interaction, self.paper, self.question.value)
 
 
 class _Client(discord.Client):
@@ -125,6 +193,7 @@ class DiscordAdapter:
             discord.http.Route.BASE = api_url.rstrip("/")
         if gateway_url:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+        self._client_options = client_options
         self.client = _Client(self, **client_options)
         self._clock = clock
         # Evenly spaced rather than a burst each second: a burst delayed on its way would
@@ -132,16 +201,38 @@ class DiscordAdapter:
         self._overall = SlidingWindow(1, 1.0 / global_per_second, clock=clock)
         self._per_channel = KeyedWindows(lambda _: SlidingWindow(5, 5.0, clock=clock))
         self._task: asyncio.Task[None] | None = None
+        self._busy = InFlight()
+        self._seen = SeenIds(SEEN_INTERACTIONS)
 
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.client.login(self.token)  # runs setup_hook
+        """Signs in (and syncs the commands), then connects the gateway in a task, which
+        discord.py reconnects by itself. A failed sign-in leaves a fresh client, so that a
+        later call can try again; a token Discord refuses raises :class:`PlatformRefused`."""
+        try:
+            await self.client.login(self.token)  # runs setup_hook
+        except BaseException as exc:
+            failed, self.client = self.client, _Client(self, **self._client_options)
+            with contextlib.suppress(Exception):
+                await failed.close()
+            if isinstance(exc, discord.LoginFailure):
+                raise PlatformRefused(f"Discord refused the token: {exc}") from None
+            raise
         self._task = asyncio.create_task(self.client.connect(), name="discord")
 
     async def stop(self) -> None:
-        await self.client.close()
+        """Within seconds: commands in progress are cancelled (they may wait minutes for the
+        model or arXiv), and closing the gateway gets a bounded time (Discord may be down)."""
+        self._busy.close()
+        await self._busy.cancel(STOP_STEP_SECONDS)
+        try:
+            async with asyncio.timeout(STOP_STEP_SECONDS):
+                await self.client.close()
+        except TimeoutError:
+            log.warning("Discord: the connection did not close in time")
         if self._task is not None:
+            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
@@ -149,7 +240,7 @@ class DiscordAdapter:
         await self.client.wait_until_ready()
 
     async def setup(self) -> None:
-        self.client.add_dynamic_items(ActionButton)
+        self.client.add_dynamic_items(ActionButton, AskButton)
         for spec in self.router.registry.specs():
             self.client.tree.add_command(self._slash_command(spec))
         if not self.sync_commands:
@@ -246,6 +337,51 @@ class DiscordAdapter:
             private=True,
         )
 
+    async def on_question(
+        self, interaction: discord.Interaction[Any], paper: str, question: str
+    ) -> None:
+        """A question from the Ask modal. In a server its answer is posted in the thread under
+        the paper's message (started on the first question, reused after), and that thread
+        is the conversation; in DMs, or where the bot may not start or write in a thread, the
+        answer is shown to the asker alone."""
+        await _defer(interaction, ephemeral=True)
+        ctx = self._context(interaction)
+        thread = _thread_of(interaction)
+        if thread is not None:  # a thread started from a message has the message's id
+            ctx = replace(ctx, chat=ChatRef(PLATFORM, str(thread), "channel"))
+        answer = await self.router.handle_ask(ctx, (paper,), question)
+        posted = False
+        if thread is not None and answer.tone != "error" and await self._open_thread(interaction):
+            try:
+                await self.send(ctx.chat, answer)
+                posted = True
+            except DeliveryError as exc:
+                log.info("answer not posted in thread %s (%s): %s", thread, exc.kind, exc.reason)
+        note = reply("Answered in the thread under the paper.", private=True)
+        try:
+            await self._respond(interaction, note if posted else replace(answer, private=True))
+        except discord.HTTPException as exc:
+            log.info("could not answer a question: %s", exc)
+
+    async def _open_thread(self, interaction: discord.Interaction[Any]) -> bool:
+        """Start the thread under the interaction's message, or find it there already."""
+        if isinstance(interaction.channel, discord.Thread):
+            return True
+        message = interaction.message
+        if message is None or interaction.channel_id is None:
+            return False
+        name = _thread_name(message)
+        try:
+            await self.client.http.start_thread_with_message(
+                interaction.channel_id, message.id, name=name, auto_archive_duration=1440
+            )
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_EXISTS:
+                return True
+            log.info("no thread for a question in %s: %s", interaction.channel_id, exc)
+            return False
+        return True
+
     async def _run(
         self,
         interaction: discord.Interaction[Any],
@@ -258,20 +394,45 @@ class DiscordAdapter:
         answer is ephemeral (Discord keeps its flag for the first follow-up), so it must
         already know."""
 
-        async def progress(_: Reply) -> None:
-            await _defer(interaction, ephemeral=private)
+        # One first answer: a deferral still waiting out a 429 must not be overtaken by
+        # another deferral or by the reply (Discord refuses a second first answer).
+        first_answer = asyncio.Lock()
 
-        task = asyncio.ensure_future(work(progress))
-        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-        if not done:
-            await _defer(interaction, ephemeral=private)
-        reply = await task
-        if private:
-            reply = replace(reply, private=True)
-        try:
-            await self._respond(interaction, reply)
-        except discord.HTTPException as exc:
-            log.info("could not answer an interaction: %s", exc)
+        async def defer() -> None:
+            async with first_answer:
+                await _defer(interaction, ephemeral=private)
+
+        async def progress(_: Reply) -> None:
+            await defer()
+
+        if self._busy.closed:
+            return  # shutting down
+        if not self._seen.first_time(interaction.id):
+            # Discord (or a resumed gateway session) delivered it again: once is enough
+            # (a replayed /feed reset would rotate the address twice).
+            log.info("Discord: interaction %s delivered again; ignored", interaction.id)
+            return
+        with self._busy.tracking():
+            task = asyncio.ensure_future(work(progress))
+            try:
+                done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+                if not done:
+                    await defer()
+                reply = await task
+            except asyncio.CancelledError:
+                task.cancel()  # shutdown: the command's own wait too
+                raise
+            if private:
+                reply = replace(reply, private=True)
+            try:
+                async with first_answer:
+                    deferred = interaction.response.type is _DEFERRED
+                    if reply.tone == "error" and deferred and not private:
+                        await self._respond_privately_after_public_deferral(interaction, reply)
+                    else:
+                        await self._respond(interaction, reply)
+            except discord.HTTPException as exc:
+                log.info("could not answer an interaction: %s", exc)
 
     async def _respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
         """Each message of the reply; a reply completed in place later learns the ids of
@@ -289,6 +450,18 @@ class DiscordAdapter:
                 message_id = sent.id
             if reply.on_message is not None and message_id is not None:
                 await reply.on_message(index, str(message_id), tuple(message.papers))
+
+    async def _respond_privately_after_public_deferral(
+        self, interaction: discord.Interaction[Any], reply: Reply
+    ) -> None:
+        """An error is for whoever asked, but a public deferral makes the first follow-up
+        public (Discord keeps the deferral's flag for it). So the "thinking" message is
+        settled and removed, and the error follows up privately (later follow-ups choose
+        their own flag)."""
+        await interaction.edit_original_response(content=ANSWERED_PRIVATELY)
+        await self._respond(interaction, replace(reply, private=True))
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.delete_original_response()
 
     # --- outbound ------------------------------------------------------------------------
 
@@ -399,6 +572,42 @@ class DiscordAdapter:
             await asyncio.sleep(2.0**attempts)
 
 
+class SeenIds:
+    """The last ``limit`` ids seen, oldest forgotten first: bounded memory for dropping
+    replays (a replay comes within seconds, not after thousands of other interactions)."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def first_time(self, item: int) -> bool:
+        if item in self._ids:
+            return False
+        self._ids[item] = None
+        if len(self._ids) > self._limit:
+            self._ids.popitem(last=False)
+        return True
+
+
+def _thread_of(interaction: discord.Interaction[Any]) -> int | None:
+    """The thread an answer belongs in: the one the question was asked in, or the one (to be)
+    started from the message the Ask button is on; None in DMs."""
+    if interaction.guild_id is None:
+        return None
+    if isinstance(interaction.channel, discord.Thread):
+        return interaction.channel.id
+    return interaction.message.id if interaction.message is not None else None
+
+
+def _thread_name(message: discord.Message) -> str:
+    """The paper's title when the message shows one paper; a digest's thread is for all of
+    its papers."""
+    titles = [e.title for e in message.embeds if e.title and e.footer.text]
+    if len(titles) == 1:
+        return f"Questions: {discord.utils.remove_markdown(titles[0])}"[:100]
+    return "Questions about these papers"
+
+
 def _message_kwargs(message: DiscordMessage) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
     if message.content:
@@ -413,7 +622,10 @@ def _message_kwargs(message: DiscordMessage) -> dict[str, Any]:
 def _view(buttons: list[Button]) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for button in buttons:
-        view.add_item(ActionButton(button.action, button.label))
+        if button.action.startswith(ASK_ACTION):
+            view.add_item(AskButton(button.action.removeprefix(ASK_ACTION), button.label))
+        else:
+            view.add_item(ActionButton(button.action, button.label))
     return view
 
 

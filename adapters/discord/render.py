@@ -41,6 +41,8 @@ MAX_TITLE = 256
 MAX_FIELD = 1024
 MAX_BUTTONS = 25
 MAX_LABEL = 80
+ASK_ACTION = "ask:"
+"""Custom ids of Ask buttons: ``ask:<arXiv id>``; the adapter opens a modal for the question."""
 EMBED_COLOUR = 0xB31B1B  # arXiv red
 
 
@@ -188,10 +190,16 @@ class DiscordMessage:
     """The paper cards in it (versioned ids), for edits that complete their summaries."""
     reserved: int = 0
 
-    def room_for(self, embed: discord.Embed, reserve: int = 0) -> bool:
+    def room_for(self, embed: discord.Embed, buttons: int = 0, reserve: int = 0) -> bool:
+        """Whether the embed (and its paper's buttons, kept in the same message) fit, with
+        ``reserve`` characters kept for a TL;DR that arrives later."""
         total = sum(_embed_size(e) for e in self.embeds) + _embed_size(embed)
         total += self.reserved + reserve
-        return len(self.embeds) < MAX_EMBEDS and total <= MAX_EMBED_TOTAL
+        return (
+            len(self.embeds) < MAX_EMBEDS
+            and total <= MAX_EMBED_TOTAL
+            and len(self.buttons) + buttons <= MAX_BUTTONS
+        )
 
 
 def render(reply: Reply) -> list[DiscordMessage]:
@@ -206,14 +214,14 @@ def render(reply: Reply) -> list[DiscordMessage]:
                 cards += 1
                 embed = paper_embed(block)
                 reserve = _reserved(block)
-                if not messages[-1].room_for(embed, reserve):
+                if not messages[-1].room_for(embed, len(block.actions) + 1, reserve):  # + Ask
                     messages.append(DiscordMessage())
                 messages[-1].embeds.append(embed)
                 messages[-1].reserved += reserve
                 messages[-1].papers.append(block.arxiv_id)
                 messages[-1].buttons.extend(
                     Button(_cut(f"{a.label}: {block.title}", MAX_LABEL), a.action)
-                    for a in block.actions
+                    for a in (*block.actions[:1], ask_button(block.arxiv_id), *block.actions[1:])
                 )
                 for extra in body_embeds(block.body):
                     if not messages[-1].room_for(extra):
@@ -232,8 +240,15 @@ def render(reply: Reply) -> list[DiscordMessage]:
             messages[0].content = contents[0]
             messages[1:1] = [DiscordMessage(content=c) for c in contents[1:]]
         messages[-1].buttons.extend(b for row in part.buttons for b in row)
+        if part.paper:
+            messages[-1].buttons.append(ask_button(part.paper, "Ask a follow-up"))
         out.extend(_spread_buttons([m for m in messages if m.content or m.embeds]))
     return out
+
+
+def ask_button(paper: str, label: str = "Ask") -> Button:
+    """Discord's way to ask about a paper: a button that opens a modal for the question."""
+    return Button(label, f"{ASK_ACTION}{paper}")
 
 
 def _pack(chunks: list[str]) -> list[str]:

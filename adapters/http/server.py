@@ -68,15 +68,17 @@ def make_app(services: Services, extra_routes: list[Route] | None = None) -> web
 
 
 async def health_problems(services: Services) -> list[str]:
-    """Why the bot does not work (empty when it does): the database, then the scheduled jobs
-    (see :class:`bot.services.Health`). An orchestrator restarts the bot on the 503 this turns
-    into."""
+    """Why the bot does not work (empty when it does): the database, the scheduled jobs, and
+    the chat platforms (see :mod:`bot.services.health`). An orchestrator restarts the bot on
+    the 503 this turns into. A platform still unreachable after its first retries is an
+    outage: its digests are not going out, even though the feeds and the other platform run."""
     problems: list[str] = []
     try:
         await services.store.check()
     except StoreError as exc:
         problems.append(str(exc))
-    return problems + services.health.problems()
+    platforms = [p.describe() for p in services.platforms.values() if not p.healthy]
+    return problems + services.health.problems() + platforms
 
 
 async def _server_header(_: web.Request, response: web.StreamResponse) -> None:
@@ -163,6 +165,17 @@ async def metric_families(services: Services) -> list[Metric]:
             ["kind"],
         ),
     ]  # fmt: skip
+    numbers = await store.number_totals()
+    families.append(
+        _counter(
+            "arxiv_bot_summary_numbers_total",
+            "Numbers in stored summaries, checked against the paper: found, supported by it, "
+            "corrected by the model's second call, marked as not found in it.",
+            [(["found"], numbers.found), (["supported"], numbers.supported),
+             (["corrected"], numbers.corrected), (["marked"], numbers.marked)],
+            ["outcome"],
+        )
+    )  # fmt: skip
     batch = await store.latest_batch()
     if batch is not None:
         families.append(
@@ -215,7 +228,8 @@ class HttpServer:
         read_timeout: float = READ_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
-        self._runner = web.AppRunner(app, access_log=None)
+        # At shutdown, requests in progress get two seconds (aiohttp's default is a minute).
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         self.host = host
         self.port = port
         self.read_timeout = read_timeout

@@ -19,6 +19,7 @@ import logging
 import os
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -32,13 +33,15 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
+    Message,
     Update,
 )
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -56,13 +59,16 @@ from telegram.ext import (
     filters,
 )
 
+from adapters.inflight import InFlight
 from adapters.pacing import KeyedWindows, SlidingWindow
 from adapters.telegram.render import TelegramMessage, render
+from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from bot.commands import CommandRouter
 from bot.contract.chats import ChatKind, ChatRef, CommandContext
 from bot.contract.messages import Reply
 from bot.contract.outbound import DeliveryError, Gate, OnMessage, OnSent
 from bot.delivery.chat_events import ChatEvents
+from bot.services.health import PlatformRefused
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +76,31 @@ log = logging.getLogger(__name__)
 # int plus a deprecation warning on every 429. _seconds() reads both.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+
+class _OutageWithoutTraceback(logging.Filter):
+    """PTB logs every error page of an unreachable Telegram (a proxy's HTML 502, a failed
+    poll) with a traceback: an outage is not a bug, and the adapter and the platform starter
+    report it in one line. The message stays; the traceback of a network error goes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, TelegramError | ValueError):
+            record.exc_info = None
+            record.exc_text = None
+            if record.levelno > logging.WARNING:
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+for _name in ("telegram.request.BaseRequest", "telegram.ext.Updater", "telegram.ext"):
+    logging.getLogger(_name).addFilter(_OutageWithoutTraceback())
+
 PLATFORM = "telegram"
+STOP_STEP_SECONDS = 2.0
+"""At shutdown, the longest wait for each step (the last poll; cancelled commands)."""
+REMEMBERED_MESSAGES = 20_000
+"""Sent messages whose papers are remembered, so a reply to one asks about its paper (a few
+hundred bytes each; older messages fall back to the paper links they show)."""
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "channel_post"]
 
 
@@ -145,11 +175,13 @@ class TelegramAdapter:
         self._clock = clock
         self._admin_ttl = admin_cache_seconds
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
+        self._shown: OrderedDict[tuple[int, int], tuple[str, ...]] = OrderedDict()
         spacing = (1.0 + self.limits.overall_slack) / self.limits.overall_per_second
         self._overall = SlidingWindow(1, spacing, clock=clock)
         self._per_chat = KeyedWindows(self._window_for)
         self._per_group = KeyedWindows(self._group_window_for)
         self.username = ""
+        self._busy = InFlight()
         self.app: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(token)
@@ -170,6 +202,29 @@ class TelegramAdapter:
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Signs in, publishes the command menu and starts receiving updates. A failure
+        undoes what was started, so that a later call can try again from the beginning;
+        a token Telegram refuses raises :class:`PlatformRefused`."""
+        try:
+            await self._start()
+        except BaseException as exc:
+            await self._undo_start()
+            if isinstance(exc, InvalidToken):
+                raise PlatformRefused(f"Telegram refused the token: {exc}") from None
+            raise
+
+    async def _undo_start(self) -> None:
+        with contextlib.suppress(Exception):
+            updater = self.app.updater
+            if updater is not None and updater.running:
+                async with asyncio.timeout(STOP_STEP_SECONDS):
+                    await updater.stop()
+        with contextlib.suppress(Exception):
+            if self.app.running:
+                await self.app.stop()
+            await self.app.shutdown()
+
+    async def _start(self) -> None:
         await self.app.initialize()
         me = self.app.bot.bot
         self.username = me.username or ""
@@ -194,9 +249,19 @@ class TelegramAdapter:
         await self.app.start()
 
     async def stop(self) -> None:
+        """Within seconds, whatever the handlers wait for: no new update is taken, the
+        commands in progress are cancelled (a slow model or arXiv would hold the shutdown for
+        minutes), and the last poll, which confirms the fetched updates, gets a bounded time
+        (Telegram may be down)."""
+        self._busy.close()
         updater = self.app.updater
         if updater is not None and updater.running:
-            await updater.stop()
+            try:
+                async with asyncio.timeout(STOP_STEP_SECONDS):
+                    await updater.stop()
+            except TimeoutError:
+                log.warning("Telegram: the last poll did not finish; updates may come again")
+        await self._busy.cancel(STOP_STEP_SECONDS)
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
@@ -215,18 +280,27 @@ class TelegramAdapter:
         names = self.router.registry.names()
         # PTB's CommandHandler skips channel posts unless asked: commands in channels too.
         posts = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
-        self.app.add_handler(CommandHandler(names, self._on_text, filters=posts))
-        self.app.add_handler(MessageHandler(filters.COMMAND, self._on_unknown_command))
+        busy = self._busy.tracked
+        self.app.add_handler(CommandHandler(names, busy(self._on_text), filters=posts))
+        self.app.add_handler(MessageHandler(filters.COMMAND, busy(self._on_unknown_command)))
         self.app.add_handler(
             MessageHandler(
-                filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, self._on_text
+                filters.REPLY & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGES,
+                busy(self._on_reply),
             )
         )
-        self.app.add_handler(CallbackQueryHandler(self._on_button))
         self.app.add_handler(
-            ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+            MessageHandler(
+                filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, busy(self._on_text)
+            )
         )
-        self.app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migration))
+        self.app.add_handler(CallbackQueryHandler(busy(self._on_button)))
+        self.app.add_handler(
+            ChatMemberHandler(busy(self._on_membership), ChatMemberHandler.MY_CHAT_MEMBER)
+        )
+        self.app.add_handler(
+            MessageHandler(filters.StatusUpdate.MIGRATE, busy(self._on_migration))
+        )
         self.app.add_error_handler(self._on_error)
 
     async def _context(self, update: Update) -> CommandContext | None:
@@ -296,6 +370,53 @@ class TelegramAdapter:
         answer = await self.router.handle_text(ctx, message.text, self._progress(ctx.chat))
         if answer is not None:
             await self._answer(ctx.chat, answer)
+
+    async def _on_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A reply to one of our messages that shows a paper (a digest entry, a summary, an
+        answer) is a question about it, in private chats and groups alike (privacy mode lets
+        the bot see replies to its own messages). Other replies are ordinary text."""
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        papers = self._papers_shown(message.reply_to_message)
+        if not papers:
+            if message.chat.type == ChatType.PRIVATE:
+                await self._on_text(update, context)
+            return
+        ctx = await self._context(update)
+        if ctx is None:
+            return
+        answer = await self.router.handle_ask(ctx, papers, message.text, self._progress(ctx.chat))
+        await self._answer(ctx.chat, answer)
+
+    def _papers_shown(self, replied: Message | None) -> tuple[str, ...]:
+        """The papers one of our messages shows: remembered when it was sent, else (sent
+        before a restart) the arXiv links in it."""
+        if replied is None or replied.from_user is None:
+            return ()
+        if replied.from_user.id != self.app.bot.id:
+            return ()
+        remembered = self._shown.get((replied.chat.id, replied.message_id))
+        if remembered is not None:
+            return remembered
+        found: list[str] = []
+        for entity in replied.entities:
+            if entity.type != MessageEntityType.TEXT_LINK or not entity.url:
+                continue
+            try:
+                paper = str(parse_arxiv_id(entity.url))
+            except InvalidArxivId:
+                continue
+            if paper not in found:
+                found.append(paper)
+        return tuple(found)
+
+    def _remember(self, chat_id: int, message_id: int, papers: tuple[str, ...]) -> None:
+        if not papers:
+            return
+        self._shown[(chat_id, message_id)] = papers
+        while len(self._shown) > REMEMBERED_MESSAGES:
+            self._shown.popitem(last=False)
 
     async def _on_unknown_command(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
@@ -382,7 +503,9 @@ class TelegramAdapter:
                 continue
 
             async def record(
-                message_id: int, done: int = index + 1, papers: tuple[str, ...] = message.papers
+                message_id: int,
+                done: int = index + 1,
+                papers: tuple[str, ...] = message.completes,
             ) -> None:
                 if on_message is not None:
                     await on_message(done - 1, str(message_id), papers)
@@ -455,6 +578,7 @@ class TelegramAdapter:
                         sent = await self.app.bot.send_message(
                             chat_id=chat_id, text=text, parse_mode=mode, reply_markup=markup
                         )
+                        self._remember(chat_id, sent.message_id, message.papers)
                         await record(sent.message_id)
                     else:
                         await self.app.bot.edit_message_text(

@@ -50,6 +50,9 @@ class TelegramMessage:
     """The same message without markup, sent if Telegram ever refuses the HTML."""
     buttons: tuple[tuple[Button, ...], ...] = ()
     papers: tuple[str, ...] = ()
+    """arXiv ids of the papers the message shows (its cards, or the paper an answer is
+    about): a reply to the message asks about them."""
+    completes: tuple[str, ...] = ()
     """The paper cards whose TL;DR this message shows (versioned ids): what an edit that
     completes a summary changes."""
 
@@ -64,8 +67,10 @@ class _Piece:
     sep: str = "\n\n"
     quoted: bool = False
     buttons: tuple[Button, ...] = ()
+    papers: tuple[str, ...] = ()
     reserve: int = 0
-    paper: str = ""
+    tldr_of: str = ""
+    """The card whose TL;DR this piece is (versioned id)."""
 
     @property
     def size(self) -> int:
@@ -148,16 +153,22 @@ def _card(card: PaperCard, *, quoted: bool) -> list[_Piece]:
     lines_plain.append(meta + (f" · {card.why}" if card.why else ""))
     head = _Piece("\n".join(lines_html), "\n".join(lines_plain), quoted=quoted)
     short = card.title if len(card.title) <= BUTTON_TITLE else card.title[: BUTTON_TITLE - 1] + "…"
-    head.buttons = tuple(Button(f"{b.label}: {short}", b.action) for b in card.actions)
+    # One row per paper, beside its summary; the first button names the paper.
+    head.buttons = tuple(
+        Button(f"{b.label}: {short}" if n == 0 else b.label, b.action)
+        for n, b in enumerate(card.actions)
+    )
     out = [head]
     if card.tldr:
         room = card.tldr_room
         tldr = fit_units(card.tldr, room) if room else card.tldr
         out.append(
-            _Piece(_esc(tldr), tldr, sep="\n", quoted=True, reserve=room, paper=card.arxiv_id)
+            _Piece(_esc(tldr), tldr, sep="\n", quoted=True, reserve=room, tldr_of=card.arxiv_id)
         )
     for block in card.body:
         out.extend(_pieces(block, quoted=True))
+    for piece in out:  # a card split over two messages: a reply to either asks about it
+        piece.papers = (card.arxiv_id,)
     return out
 
 
@@ -182,6 +193,8 @@ def _split_long(piece: _Piece, room: int) -> list[_Piece]:
                 _Piece(_esc(chunk), chunk, sep=piece.sep if not out else "\n", quoted=piece.quoted)
             )
     out[0].buttons = piece.buttons
+    for part in out:
+        part.papers = piece.papers
     return out
 
 
@@ -191,8 +204,10 @@ class _Draft:
     parts_plain: list[str] = field(default_factory=list)
     size: int = 0
     in_quote: bool = False
-    buttons: list[Button] = field(default_factory=list)
+    buttons: list[tuple[Button, ...]] = field(default_factory=list)
+    """A row per paper."""
     papers: list[str] = field(default_factory=list)
+    completes: list[str] = field(default_factory=list)
 
     def close_quote(self) -> None:
         if self.in_quote:
@@ -212,9 +227,11 @@ class _Draft:
         self.parts_html.append(piece.html)
         self.parts_plain.append(sep + piece.plain)
         self.size += utf16_len(sep) + piece.size
-        self.buttons.extend(piece.buttons)
-        if piece.paper:
-            self.papers.append(piece.paper)
+        if piece.buttons:
+            self.buttons.append(piece.buttons)
+        self.papers.extend(p for p in piece.papers if p not in self.papers)
+        if piece.tldr_of:
+            self.completes.append(piece.tldr_of)
 
     def cost(self, piece: _Piece) -> int:
         return (utf16_len(piece.sep) if self.parts_plain else 0) + piece.size
@@ -239,20 +256,17 @@ def render(reply: Reply, *, limit: int = MAX_TEXT) -> list[TelegramMessage]:
             draft.close_quote()
             if not draft.parts_plain:
                 continue
-            rows = _button_rows(draft.buttons)
+            rows = tuple(draft.buttons)
             if i == len(drafts) - 1:
                 rows += part.buttons
+            papers = tuple(draft.papers) or ((part.paper,) if part.paper else ())
             messages.append(
                 TelegramMessage(
                     "".join(draft.parts_html),
                     "".join(draft.parts_plain),
                     rows[:MAX_BUTTONS],
-                    tuple(draft.papers),
+                    papers,
+                    tuple(draft.completes),
                 )
             )
     return messages
-
-
-def _button_rows(buttons: list[Button]) -> tuple[tuple[Button, ...], ...]:
-    """Per-paper buttons, one row each, labelled so a reader knows which paper they open."""
-    return tuple((b,) for b in buttons)

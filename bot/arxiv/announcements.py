@@ -21,7 +21,9 @@ import httpx
 
 from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from bot.arxiv.transport import ArxivHttp, MalformedResponse
-from bot.model.papers import ANNOUNCE_TYPES, AnnounceType, Paper, announce_type_in, clean_text
+from bot.model.papers import ANNOUNCE_TYPES, AnnounceType, Paper, announce_type_in
+from bot.text.author_lists import split_authors as author_names
+from bot.text.unicode import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,6 @@ _DESCRIPTION = re.compile(
     r"(?:Abstract:\s*)?(?P<abstract>.*)",
     re.S,
 )
-_AFFILIATION = re.compile(r"\s*\([^()]*\)")
 # feedparser maps C1 control characters to Windows-1252 glyphs (U+0085 -> "…", U+0080 -> "€"),
 # so clean_text would never see them: they are dropped from the document before parsing.
 _C1_CONTROLS = re.compile("[\u0080-\u009f]")
@@ -164,28 +165,9 @@ def _paper(entry: Any, day: date | None) -> Paper | None:
 
 
 def split_authors(creator: str) -> tuple[str, ...]:
-    """``"A (Affil, X), B"`` -> ``("A", "B")``: arXiv puts every author in one element, and
-    affiliations may contain commas."""
-    names: list[str] = []
-    depth, start = 0, 0
-    for i, ch in enumerate(creator):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(depth - 1, 0)
-        elif ch == "," and depth == 0:
-            names.append(creator[start:i])
-            start = i + 1
-    names.append(creator[start:])
-    cleaned = (clean_text(_without_affiliations(n)) for n in names)
-    return tuple(n.removeprefix("and ") for n in cleaned if n)
-
-
-def _without_affiliations(name: str) -> str:
-    """``"A (Dept. of X (DX), Univ)"`` -> ``"A"``: affiliations may nest parentheses."""
-    while (shorter := _AFFILIATION.sub("", name)) != name:
-        name = shorter
-    return name
+    """``"A (Affil, X), B"`` -> ``("A", "B")``: the feed's author element, read by the one
+    rule for author fields (:func:`bot.text.author_lists.split_authors`)."""
+    return tuple(author_names(creator))
 
 
 class AnnouncementProvider(Protocol):

@@ -19,7 +19,8 @@ import requests
 
 from bot.arxiv.ids import ArxivId, parse_arxiv_id
 from bot.arxiv.transport import ArxivHttp, ArxivRequestError, ArxivUnavailable
-from bot.model.papers import Paper, clean_text
+from bot.model.papers import Paper
+from bot.text.unicode import clean_text
 
 log = logging.getLogger(__name__)
 

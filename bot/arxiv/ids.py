@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.arxiv import taxonomy
 from bot.errors import BadInput
+from bot.text.unicode import as_typed_identifier
 
 ACCEPTED_FORMS = (
     "2512.03394, 2512.03394v2, arXiv:2512.03394, hep-th/9901001v1, "
@@ -72,7 +73,7 @@ def _valid_yymm(yymm: str, *, new_style: bool, digits: int = 0) -> bool:
 
 def parse_arxiv_id(text: str) -> ArxivId:
     """Parse any accepted form into an :class:`ArxivId` or raise :class:`InvalidArxivId`."""
-    raw = text.strip()
+    raw = as_typed_identifier(text).strip()
     candidate = raw
     if url := _URL.fullmatch(raw):
         candidate = url["rest"]

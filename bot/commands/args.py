@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.errors import BadInput
+from bot.text.unicode import CONTROL, as_typed_identifier, invisible_in
 
 __all__ = ["BadInput", "check_text", "split_args"]
 
 MAX_COMMAND_LENGTH = 1000
 
 _OPENING = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "'": "'", "\u00ab": "\u00bb"}
-_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e]")
 
 
 def check_text(text: str) -> None:
@@ -20,14 +18,21 @@ def check_text(text: str) -> None:
             f"That message is {len(text)} characters long; commands take at most "
             f"{MAX_COMMAND_LENGTH}."
         )
-    if _CONTROL.search(text):
+    if CONTROL.search(text):
         raise BadInput("That message contains control characters; please type it as plain text.")
+    hidden = invisible_in(text)
+    if hidden is not None:
+        raise BadInput(
+            f"That message contains an invisible character, {hidden}, that would change how "
+            "it reads; please type it as plain text."
+        )
 
 
 def split_args(text: str) -> list[str]:
     """Words, with ``"quoted phrases"`` (straight or typographic quotes) kept together. An
     unclosed quote takes the rest of the line: users forget them, and that is what they meant.
-    """
+    Read in NFKC: fullwidth letters, digits and quotes are what they look like."""
+    text = as_typed_identifier(text)
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:

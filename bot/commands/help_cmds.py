@@ -43,7 +43,7 @@ def help_for(registry: Registry, name: str) -> Reply:
     usage="start",
     example="/start",
     writes=True,
-    turns_chat_on=True,
+    shows_chat_state=True,
 )
 async def start(call: Call) -> Reply:
     """Also how a chat that blocked or removed the bot turns its digests back on."""

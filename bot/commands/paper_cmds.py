@@ -5,55 +5,46 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 
-from bot.arxiv.lookup import PaperNotFound, find_paper
-from bot.commands.common import load
+from bot.commands.common import find_paper_or_reply, load
 from bot.commands.registry import Call, Param, action, command
 from bot.contract.messages import Reply, error, reply
 from bot.delivery.on_demand import stored_digest
-from bot.errors import ArxivError, BadInput, user_message
-from bot.model.papers import Paper
+from bot.errors import ArxivError, user_message
 from bot.ranking.digest import Digest
 from bot.rendering.paper_cards import digest_reply, summary_reply
-from bot.summaries.digests import build_digest, with_summaries
+from bot.summaries.digests import with_summaries
+from bot.summaries.feedback import with_votes
 from bot.summaries.summarizer import SummaryUnavailable
 
 INTERACTIVE_DEADLINE = 60.0
 """Someone waiting for /digest on a platform that cannot edit its messages (the console) gets
 it within a minute; late summaries stay a button away."""
-ON_ITS_WAY = "This chat's digest is already being made; it appears here in a moment."
 
 
-@command("digest", summary="today's digest, now", usage="digest", example="/digest")
+@command(
+    "digest", summary="today's digest, now", usage="digest", example="/digest", expensive=True
+)
 async def digest(call: Call) -> Reply:
-    """One /digest per chat at a time: a repeated request while one is being made joins it
-    (it says so), so one chat cannot queue unbounded work."""
-    running = call.services.digests_running
-    key = call.ctx.chat.key
-    if key in running:
-        return reply(ON_ITS_WAY)
-    running.add(key)
-    try:
-        return await _digest(call)
-    finally:
-        running.discard(key)
+    """A repeated /digest while one is being made in the chat joins it (the router's
+    throttle answers it: :mod:`bot.commands.throttle`)."""
+    return await _digest(call)
 
 
 async def _digest(call: Call) -> Reply:
     sub = await load(call)
     services = call.services
     settings = services.settings
-    profile = sub.profile()
+    chat = call.ctx.chat
+    profile = await with_votes(sub.profile(), services.store, chat.platform, chat.chat_id)
     if not sub.categories:  # not subscribed yet: show what the operator's defaults give
         profile = replace(profile, categories=tuple(settings.categories))
-    now = services.clock()
-    found = await stored_digest(services.store, settings, profile, now)
+    found = await stored_digest(
+        services.store, settings, profile, services.clock(), services.embedder
+    )
     if found is None:
         await call.acknowledge(reply("Fetching today's papers..."))
         try:
-            found = await build_digest(
-                services.announcements, profile, mode=settings.scoring, papers=services.store,
-                now=now,
-            )  # fmt: skip
+            found = await services.todays_digest(profile, sub.language, summarized=False)
         except ArxivError as exc:
             return error(user_message(exc))
     answer = await _with_summaries(call, found, sub.language)
@@ -87,15 +78,6 @@ async def _with_summaries(call: Call, found: Digest, language: str) -> Reply:
     return replace(answer, on_message=on_message)
 
 
-async def _find_paper(call: Call, text: str) -> Paper | Reply:
-    try:
-        return await find_paper(call.services.store, call.services.papers, text)
-    except PaperNotFound as exc:
-        return error(f"{exc}. Check the identifier and try again.")
-    except (BadInput, ArxivError) as exc:
-        return error(user_message(exc))
-
-
 @command(
     "summarize",
     summary="a paper's summary by arXiv ID or link",
@@ -103,13 +85,14 @@ async def _find_paper(call: Call, text: str) -> Paper | Reply:
     example="/summarize 2512.03394",
     aliases=("summary",),
     params=(Param("paper", "arXiv ID or arxiv.org link", required=True),),
+    expensive=True,
 )
-@action("sum")
+@action("sum", expensive=True)
 async def summarize(call: Call) -> Reply:
     text = call.args.strip()
     if not text:
         return error("Which paper? Example: /summarize 2512.03394 or an arxiv.org link.")
-    found = await _find_paper(call, text.split()[0])
+    found = await find_paper_or_reply(call, text.split()[0])
     if isinstance(found, Reply):
         return found
     paper = found

@@ -69,8 +69,11 @@ class CommandSpec:
     writes: bool = False
     """Changes the chat's subscription although everyone may run it (``/start`` turns a
     stopped chat back on): it takes its turn with the other writing commands."""
-    turns_chat_on: bool = False
-    """Turns a chat the platform stopped back on, so it is not told that it is stopped."""
+    expensive: bool = False
+    """Makes arXiv or the model work: rationed per chat and per person (see throttle.py)."""
+    shows_chat_state: bool = False
+    """Its answer describes the chat's state, a stopped chat included, so it gets no separate
+    note that the chat is stopped."""
     private_reply: bool = False
     """Shown only to the person who asked, where the platform can (Discord): settings and
     confirmations should not fill a channel. Restricted commands always reply privately."""
@@ -102,6 +105,7 @@ class ActionSpec:
     verb: str
     handler: Handler
     access: Access = "everyone"
+    expensive: bool = False
 
 
 _DECLARED = "__bot_declarations__"
@@ -122,7 +126,8 @@ def command(
     access: Access = "everyone",
     verbs: Mapping[str, Access] | None = None,
     writes: bool = False,
-    turns_chat_on: bool = False,
+    expensive: bool = False,
+    shows_chat_state: bool = False,
     private_reply: bool = False,
     aliases: tuple[str, ...] = (),
     params: tuple[Param, ...] = (),
@@ -140,7 +145,8 @@ def command(
             access=access,
             verbs=dict(verbs or {}),
             writes=writes,
-            turns_chat_on=turns_chat_on,
+            expensive=expensive,
+            shows_chat_state=shows_chat_state,
             private_reply=private_reply,
             aliases=aliases,
             params=params,
@@ -151,11 +157,11 @@ def command(
     return mark
 
 
-def action(verb: str, *, access: Access = "everyone") -> Callable[[H], H]:
+def action(verb: str, *, access: Access = "everyone", expensive: bool = False) -> Callable[[H], H]:
     """Declare the decorated handler as the button verb ``verb``."""
 
     def mark(handler: H) -> H:
-        return _declare(handler, ActionSpec(verb, handler, access))
+        return _declare(handler, ActionSpec(verb, handler, access, expensive))
 
     return mark
 

@@ -10,14 +10,26 @@ import difflib
 import logging
 import re
 import weakref
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
 
 from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
-from bot.commands import feed_cmds, help_cmds, paper_cmds, status_cmds, subscription_cmds
+from bot.commands import (
+    ask_cmds,
+    author_cmds,
+    feed_cmds,
+    feedback_cmds,
+    help_cmds,
+    paper_cmds,
+    status_cmds,
+    subscription_cmds,
+)
 from bot.commands.args import BadInput, check_text
+from bot.commands.common import stopped_text
 from bot.commands.registry import Access, Call, CommandSpec, Progress, Registry
+from bot.commands.throttle import Throttle
 from bot.contract.chats import CommandContext
 from bot.contract.messages import Button, Reply, error, reply
 from bot.services import Services
@@ -28,13 +40,22 @@ _COMMAND = re.compile(r"/(?P<name>[A-Za-z0-9_]{1,32})(?:@(?P<bot>[A-Za-z0-9_]+))
 
 ADMIN_ONLY_TEXT = (
     "Only administrators of this chat can change its subscription. Everyone can use "
-    "/settings, /digest and /summarize."
+    "/settings, /digest, /summarize and /ask."
 )
 
 
 def default_registry() -> Registry:
     """Every command, in the order help lists them, and every button verb."""
-    return Registry.collect(help_cmds, subscription_cmds, paper_cmds, feed_cmds, status_cmds)
+    return Registry.collect(
+        help_cmds,
+        subscription_cmds,
+        author_cmds,
+        paper_cmds,
+        ask_cmds,
+        feedback_cmds,
+        feed_cmds,
+        status_cmds,
+    )
 
 
 def refusal(access: Access, name: str, verb: str | None = None) -> Reply:
@@ -55,6 +76,9 @@ class CommandRouter:
         self.registry = registry or default_registry()
         self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
+        )
+        self.throttle = Throttle(
+            services.settings.expensive_per_user_per_minute, lambda: self.services.clock()
         )
 
     def _one_at_a_time(
@@ -106,11 +130,18 @@ class CommandRouter:
         if not self._allowed(ctx, access):
             return refusal(access, spec.name, verb)
         call = Call(ctx, args.strip(), self.services, self.registry, progress)
-        async with self._one_at_a_time(ctx, access != "everyone" or spec.writes):
+        request = f"{spec.name} {' '.join(call.args.lower().split())}"
+        busy = self.throttle.refusal(ctx, request, f"the /{spec.name}") if spec.expensive else None
+        if busy is not None:
+            return busy
+        async with (
+            self._one_at_a_time(ctx, access != "everyone" or spec.writes),
+            self.throttle.running(ctx, request) if spec.expensive else nullcontext(),
+        ):
             answer = await spec.handler(call)
         if spec.replies_privately:
             answer = replace(answer, private=True)
-        if not spec.turns_chat_on:
+        if not spec.shows_chat_state:
             answer = await self._with_stopped_note(ctx, answer)
         return answer
 
@@ -120,12 +151,7 @@ class CommandRouter:
         sub = await self.services.store.get_subscription(ctx.chat.platform, ctx.chat.chat_id)
         if sub is None or sub.active:
             return answer
-        reason = f" ({sub.inactive_reason})" if sub.inactive_reason else ""
-        note = reply(
-            f"Digests to this chat are stopped: the platform refused delivery{reason}. "
-            "Fix the bot's access here, then use /resume."
-        )
-        return replace(answer, extra=(*answer.extra, note))
+        return replace(answer, extra=(*answer.extra, reply(stopped_text(sub))))
 
     async def handle_action(
         self, ctx: CommandContext, action: str, progress: Progress = None
@@ -138,8 +164,36 @@ class CommandRouter:
             return error("That button has expired. Please run the command again.")
         if not self._allowed(ctx, found.access):
             return refusal(found.access, verb)
-        async with self._one_at_a_time(ctx, found.access != "everyone"):
+        busy = self.throttle.refusal(ctx, action, "that request") if found.expensive else None
+        if busy is not None:
+            return busy
+        async with (
+            self._one_at_a_time(ctx, found.access != "everyone"),
+            self.throttle.running(ctx, action) if found.expensive else nullcontext(),
+        ):
             return await found.handler(Call(ctx, arg, self.services, self.registry, progress))
+
+    async def handle_ask(
+        self,
+        ctx: CommandContext,
+        papers: Sequence[str],
+        question: str,
+        progress: Progress = None,
+    ) -> Reply:
+        """A question about a paper a message shows (a reply to a digest entry, a summary or
+        an answer; Discord's Ask button), run as ``/ask``. ``papers``: the arXiv ids the
+        message shows; with several, the question must say which."""
+        spec = self.registry.get("ask")
+        if spec is None or not papers:
+            return error("I can't tell which paper that is. Use /ask ID question.")
+        try:
+            check_text(question)
+        except BadInput as exc:
+            return error(str(exc))
+        chosen = await ask_cmds.paper_in_question(self.services, papers, question)
+        if isinstance(chosen, Reply):
+            return chosen
+        return await self.run(spec, ctx, f"{chosen} {question.strip()}", progress)
 
     def _plain_text(self, ctx: CommandContext, text: str) -> Reply | None:
         if ctx.chat.kind != "private" or not text:

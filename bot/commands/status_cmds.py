@@ -34,6 +34,7 @@ async def status(call: Call) -> Reply:
             f"fetched {batch.fetched_at.isoformat(timespec='minutes')}"
         )
     rows.append(f"Last fetch attempt: {last_fetch or 'never'}")
+    rows.extend(p.describe() for p in services.platforms.values())
     failures: list[str] = []
     if batch is not None:
         counts = await store.delivery_counts(batch.day)
@@ -50,6 +51,12 @@ async def status(call: Call) -> Reply:
     rows.append(
         f"Model today: {usage.calls} calls, {usage.prompt_tokens} prompt + "
         f"{usage.completion_tokens} completion tokens"
+    )
+    numbers = await store.number_totals()
+    rows.append(
+        f"Numbers in summaries: {numbers.found} found, {numbers.supported} supported by the "
+        f"paper, {numbers.corrected} corrected by the model, {numbers.marked} marked as not "
+        "found in the paper"
     )
     blocks = [title("arxiv-bot status"), bullets(rows)]
     if failures:

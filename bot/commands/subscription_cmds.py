@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.arxiv import taxonomy
 from bot.commands.args import split_args
 from bot.commands.common import (
+    EditableList,
     category_label,
     describe,
+    edit_list,
     load,
     next_delivery_text,
-    quoted,
     save,
     schedule_text,
     title,
 )
+from bot.commands.feedback_cmds import votes_text
 from bot.commands.registry import Call, Param, action, command
-from bot.contract.messages import Button, Reply, bullets, error, reply
+from bot.contract.messages import Button, Reply, bold, bullets, error, para, reply
 from bot.delivery.local_time import canonical_zone, parse_hh_mm, suggest_zones
 from bot.model.languages import LANGUAGES, language_code
-from bot.model.subscriptions import MAX_CATEGORIES, MAX_EXCLUDES, MAX_KEYWORDS, WEEKDAYS
-from bot.ranking.keywords import KeywordError, normalize_keywords
+from bot.model.subscriptions import (
+    MAX_CATEGORIES,
+    MAX_EXCLUDES,
+    MAX_KEYWORDS,
+    WEEKDAYS,
+    InterestsError,
+    normalize_interests,
+)
+from bot.ranking.keywords import normalize_keyword, normalize_keywords
 
 PICKER_COLUMNS = 3
 CATEGORIES = Param("categories", "arXiv categories, e.g. cs.AI cs.LG", complete="category")
@@ -210,60 +221,21 @@ async def unsubscribe_button(call: Call) -> Reply:
     return await unsubscribe(call)
 
 
-KEYWORD_VERBS = ("add", "remove", "set", "clear")
+def _keyword_key(text: str) -> str:
+    return normalize_keyword(text).casefold()
 
 
-async def _edit_words(call: Call, field: str, limit: int, noun: str, command: str) -> Reply:
-    sub = await load(call)
-    current: tuple[str, ...] = getattr(sub, field)
-    words = split_args(call.args)
-    verb = (
-        words[0].lower()
-        if words and words[0].lower() in (*KEYWORD_VERBS, "list", "delete", "rm")
-        else None
-    )
-    if verb in ("delete", "rm"):
-        verb = "remove"
-    items = words[1:] if verb else words
-    if verb == "list" or (verb is None and not items):
-        return reply(
-            f"{noun.capitalize()} ({len(current)}): {quoted(current)}",
-            f"Change them with /{command} add|remove|set|clear, "
-            f'e.g. /{command} add "mixture of experts" RL',
-        )
-    verb = verb or "add"
-    if verb == "clear":
-        updated: tuple[str, ...] = ()
-    else:
-        if not items:
-            return error(
-                f'Say which {noun} to {verb}, e.g. /{command} {verb} LLM "speculative decoding"'
-            )
-        try:
-            given = normalize_keywords(items)
-        except KeywordError as exc:
-            return error(f"{str(exc).capitalize()}. Nothing was changed.")
-        folded = {w.casefold() for w in given}
-        if verb == "add":
-            updated = tuple(normalize_keywords([*current, *given]))
-        elif verb == "set":
-            updated = tuple(given)
-        else:
-            unknown = [w for w in given if w.casefold() not in {c.casefold() for c in current}]
-            if unknown:
-                return error(
-                    f"Not in the list: {quoted(tuple(unknown))}. "
-                    f"Current {noun}: {quoted(current)}. Nothing was changed."
-                )
-            updated = tuple(c for c in current if c.casefold() not in folded)
-    if len(updated) > limit:
-        return error(
-            f"A chat can have at most {limit} {noun}; this would make {len(updated)}. "
-            "Nothing was changed."
-        )
-    sub = sub.changed(**{field: updated})
-    await save(call, sub)
-    return reply(f"{noun.capitalize()} ({len(updated)}): {quoted(updated)}")
+KEYWORDS = EditableList(
+    field="keywords",
+    limit=MAX_KEYWORDS,
+    noun="keywords",
+    command="keywords",
+    normalize=normalize_keywords,
+    key=_keyword_key,
+)
+EXCLUDES = replace(
+    KEYWORDS, field="exclude", limit=MAX_EXCLUDES, noun="excluded keywords", command="exclude"
+)
 
 
 @command(
@@ -277,7 +249,7 @@ async def _edit_words(call: Call, field: str, limit: int, noun: str, command: st
     "Whole words, any case, plurals too; quote phrases.",
 )
 async def keywords(call: Call) -> Reply:
-    return await _edit_words(call, "keywords", MAX_KEYWORDS, "keywords", "keywords")
+    return await edit_list(call, KEYWORDS)
 
 
 @command(
@@ -289,7 +261,41 @@ async def keywords(call: Call) -> Reply:
     params=(WORDS,),
 )
 async def exclude(call: Call) -> Reply:
-    return await _edit_words(call, "exclude", MAX_EXCLUDES, "excluded keywords", "exclude")
+    return await edit_list(call, EXCLUDES)
+
+
+@command(
+    "interests",
+    summary="your interests in words: close papers rank higher",
+    usage="interests [text|clear]",
+    example="/interests efficient inference and serving of LLMs, KV cache, quantization",
+    access="admin",
+    params=(Param("text", "a sentence or a paragraph; 'clear' forgets them"),),
+    details="Papers close to these words rank higher, and may enter the digest without a "
+    "keyword. A sentence or a paragraph in your own words works best.",
+)
+async def interests(call: Call) -> Reply:
+    sub = await load(call)
+    text = call.args.strip()
+    if not text:
+        shown = sub.interests or "none yet"
+        return reply(
+            f"Interests: {shown}",
+            "Set them with /interests and a sentence, e.g. /interests efficient inference "
+            "of LLMs, KV cache, quantization; /interests clear forgets them.",
+        )
+    if text.lower() == "clear":
+        await save(call, sub.changed(interests=""))
+        return reply("Interests cleared: keywords alone rank papers now.")
+    try:
+        cleaned = normalize_interests(text)
+    except InterestsError as exc:
+        return error(f"{str(exc).capitalize()}. Nothing was changed.")
+    await save(call, sub.changed(interests=cleaned))
+    return reply(
+        f"Interests: {cleaned}",
+        "Papers close to them rank higher, and may enter the digest without a keyword.",
+    )
 
 
 @command(
@@ -404,10 +410,12 @@ async def set_frequency(call: Call) -> Reply:
     example="/settings",
     private_reply=True,
     aliases=("list",),
+    shows_chat_state=True,
 )
 async def settings(call: Call) -> Reply:
     sub = await load(call)
-    return reply(title("Settings of this chat"), *describe(call, sub))
+    votes = para(bold("Votes: "), await votes_text(call))
+    return reply(title("Settings of this chat"), *describe(call, sub), votes)
 
 
 @command("pause", summary="stop digests for now", usage="pause", example="/pause", access="admin")
@@ -425,7 +433,7 @@ async def pause(call: Call) -> Reply:
     usage="resume",
     example="/resume",
     access="admin",
-    turns_chat_on=True,
+    shows_chat_state=True,
 )
 async def resume(call: Call) -> Reply:
     sub = await load(call)

@@ -136,6 +136,9 @@ class Reply:
     on_message: OnMessage | None = field(default=None, compare=False, repr=False)
     """Set on a reply that is completed in place later (a /digest whose summaries are still
     being made): the adapter that sends it reports where each of its messages went."""
+    paper: str = ""
+    """The arXiv id of the one paper this reply is about when it shows no card (an answer):
+    adapters that let people reply to a message (Telegram) remember which paper it shows."""
 
 
 # --- builders -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ class ChatEvents:
 
     async def gone(self, chat: ChatRef, reason: str) -> None:
         """The bot can no longer post there (blocked, kicked, deleted): stop delivering until
-        someone uses /start there again. Settings are kept."""
+        someone uses /resume (or /start) there again. Settings are kept."""
         sub = await self.store.get_subscription(chat.platform, chat.chat_id)
         if sub is not None and sub.active:
             await self.store.save_subscription(sub.changed(active=False, inactive_reason=reason))

@@ -62,9 +62,12 @@ def encode(snapshot: Snapshot) -> str:
                     s.score,
                     s.announce_type,
                     [[m.keyword, m.in_title] for m in s.matched],
+                    s.similarity,
+                    s.author,
                 ]
                 for s in d.papers
             ],
+            "note": d.note,
             "completed_later": sorted(snapshot.completed_later),
         },
         ensure_ascii=False,
@@ -75,12 +78,12 @@ async def decode(live: LiveDigest, papers: Callable[[str, int], Any]) -> Snapsho
     """The snapshot, its papers read back from the store (None when one is gone)."""
     data = json.loads(live.snapshot)
     scored: list[ScoredPaper] = []
-    for arxiv_id, version, score, announce_type, matched in data["papers"]:
+    for arxiv_id, version, score, announce_type, matched, similarity, author in data["papers"]:
         paper: Paper | None = await papers(arxiv_id, version)
         if paper is None:
             return None
         matches = tuple(Match(k, bool(t)) for k, t in matched)
-        scored.append(ScoredPaper(paper, float(score), matches, announce_type))
+        scored.append(ScoredPaper(paper, float(score), matches, announce_type, similarity, author))
     day = data["day"]
     digest = Digest(
         generated_at=datetime.fromisoformat(data["generated_at"]),
@@ -88,6 +91,7 @@ async def decode(live: LiveDigest, papers: Callable[[str, int], Any]) -> Snapsho
         announcement_day=date.fromisoformat(day) if day else None,
         announced=int(data["announced"]),
         papers=tuple(scored),
+        note=data["note"],
     )
     chat = ChatRef(live.platform, live.chat_id, data["chat_kind"])
     return Snapshot(chat, data["heading"], digest, frozenset(data["completed_later"]))

@@ -12,15 +12,17 @@ from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.text.unicode import as_typed_identifier
+
 _HH_MM = re.compile(r"(?P<h>\d{1,2})[:.h](?P<m>\d{2})")
 
 
 def parse_hh_mm(text: str) -> str | None:
     """``8:30``, ``08:30``, ``8.30``, ``20h15`` -> ``"08:30"``; None when not a time of day."""
-    m = _HH_MM.fullmatch(text.strip())
+    m = _HH_MM.fullmatch(as_typed_identifier(text).strip())
     if not m or int(m["h"]) > 23 or int(m["m"]) > 59:
         return None
-    return f"{int(m['h']):02d}:{m['m']}"
+    return f"{int(m['h']):02d}:{int(m['m']):02d}"  # digits of any script, stored as ASCII
 
 
 @cache

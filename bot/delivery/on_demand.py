@@ -7,15 +7,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.config import Settings
+from bot.delivery.digests import DigestRanker
 from bot.delivery.schedule import latest_announcement
-from bot.delivery.service import announced_in, batch_scorer
 from bot.model.profile import Profile
 from bot.model.store import Store
-from bot.ranking.digest import Digest, rank
+from bot.ranking.digest import Digest
+from bot.summaries.embeddings import Embedder
 
 
 async def stored_digest(
-    store: Store, settings: Settings, profile: Profile, now: datetime
+    store: Store,
+    settings: Settings,
+    profile: Profile,
+    now: datetime,
+    embedder: Embedder | None = None,
 ) -> Digest | None:
     """The profile's digest of the stored batch, when that batch is the latest
     announcement's and covers the profile's categories; None when arXiv must be asked."""
@@ -24,6 +29,5 @@ async def stored_digest(
         return None
     if not set(profile.categories) <= set(batch.categories):
         return None
-    scorer = await batch_scorer(store, [batch], settings)
-    announced = announced_in(scorer, profile)
-    return rank(scorer, profile, day=batch.day, announced=announced, now=now)
+    ranker = DigestRanker(store, settings, lambda: now, embedder)
+    return await ranker.rank_profile(profile, [batch], batch.day)

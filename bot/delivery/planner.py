@@ -6,9 +6,9 @@ day of 800 distinct papers is 40 minutes of requests. Started at the due time (a
 did), that is 40 minutes late; started when the announcement is stored, hours before most
 readers' times, it is nothing. So as soon as a batch is stored, and again whenever a
 subscription changes, the planner ranks every delivering subscription's digest (scoring is
-milliseconds, :func:`~bot.delivery.service.digest_for` as delivery does) and makes the
-summaries of their top papers in this order: earliest due first, then the papers with the
-most readers, in each language needed.
+milliseconds, :class:`~bot.delivery.digests.DigestRanker` as delivery does, votes and
+interests included) and makes the summaries of their top papers in this order: earliest due
+first, then the papers with the most readers, in each language needed.
 
 The plan is not stored: it is recomputed from the stored batches and subscriptions, so a
 restart resumes it, and the summarizer's cache and single flight make sure nothing is made
@@ -24,13 +24,13 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from bot.config import Settings
-from bot.delivery.service import batch_scorer, digest_batches, digest_for
+from bot.delivery.digests import DigestRanker
 from bot.model.papers import Paper
-from bot.model.store import Batch, Store
-from bot.ranking.scoring import Scorer
+from bot.model.store import Store
+from bot.summaries.embeddings import Embedder
 from bot.summaries.summarizer import Summarizer, SummaryUnavailable
 
 log = logging.getLogger(__name__)
@@ -74,11 +74,13 @@ class SummaryPlanner:
         summarizer: Summarizer,
         clock: Callable[[], datetime],
         workers: int | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.summarizer = summarizer
         self.clock = clock
+        self.embedder = embedder
         # One model slot stays free for whoever asks now (/summarize, a late digest).
         self.workers = workers or max(1, settings.summary_workers - 1)
         self.listeners: list[OnSummary] = []
@@ -135,8 +137,7 @@ class SummaryPlanner:
         items: dict[tuple[str, str], PlanItem] = {}
         pending = {d.chat_key: d for d in await self.store.pending_deliveries(now, 100_000)}
         limit = self.settings.max_papers_to_summarize
-        spans: dict[tuple[date, date], list[Batch]] = {}
-        scorers: dict[tuple[date, ...], Scorer] = {}
+        ranker = DigestRanker(self.store, self.settings, lambda: now, self.embedder)
         for sub in await self.store.list_subscriptions(delivering_only=True):
             queued = pending.get(sub.chat.key)
             if queued is not None:  # queued already: its next due time has moved on
@@ -146,11 +147,7 @@ class SummaryPlanner:
                 if last is not None and last.day >= latest.day:
                     continue  # it had this announcement
                 day, kind, due = latest.day, sub.frequency, sub.next_due_at or now
-            batches = await digest_batches(self.store, sub, day, kind, spans)
-            key = tuple(b.day for b in batches)
-            if key not in scorers:
-                scorers[key] = await batch_scorer(self.store, batches, self.settings)
-            digest = digest_for(scorers[key], sub, day=day, now=now)
+            digest = (await ranker.rank(sub, day, kind)).digest
             for scored in digest.papers[:limit]:
                 slot = (scored.paper.versioned_id, sub.language)
                 item = items.get(slot)

@@ -21,27 +21,29 @@ The pipeline, run by the scheduler every minute (and at start, to catch up):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from bot.arxiv.announcements import AnnouncementProvider
 from bot.arxiv.transport import ArxivRequestError, ArxivUnavailable
 from bot.config import Settings
 from bot.contract.outbound import DeliveryError, Editor, Sender
+from bot.delivery.digests import DigestRanker, Ranked
 from bot.delivery.live import LiveDigests
 from bot.delivery.schedule import latest_announcement, local_day_end, next_due
-from bot.model.papers import Paper, announce_type_in
-from bot.model.profile import Profile
-from bot.model.store import Batch, BatchStore, Delivery, Store
+from bot.model.papers import Paper
+from bot.model.store import Batch, Delivery, Rendered, Store
 from bot.model.subscriptions import Subscription
 from bot.model.summaries import Summary
-from bot.ranking.digest import Digest, rank
-from bot.ranking.scoring import Scorer
+from bot.ranking.digest import Digest
 from bot.rendering.paper_cards import digest_reply
 from bot.services import DeliveryCounters
+from bot.summaries.embeddings import Embedder
 from bot.summaries.summarizer import Summarizer
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,9 @@ GIVE_UP_AFTER = timedelta(hours=10)
 """How long after a scheduled announcement an empty or unchanged feed is retried before
 the day is taken as one without announcements (a holiday)."""
 RETRY_DELAY = timedelta(minutes=5)
-WEEKLY_LOOKBACK = timedelta(days=7)
+SETTLE_SECONDS = 0.5
+"""At shutdown, how long a round that can send nothing more may take to end by itself
+before it is cancelled."""
 QUEUE_SLACK = timedelta(hours=3)
 """A digest queued in time keeps at least this long to get through rate limits and retries,
 even when the grace period (say, the local midnight) ends sooner."""
@@ -69,6 +73,7 @@ class DeliveryService:
         senders: Mapping[str, Sender],
         clock: Callable[[], datetime],
         parallel: int = 64,
+        embedder: Embedder | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -77,10 +82,11 @@ class DeliveryService:
         self.senders = dict(senders)
         self.clock = clock
         self.parallel = parallel
+        self.embedder = embedder
         self.counters = DeliveryCounters()
         # Digests are prepared and paced in parallel, but at most this many messages are
         # between "sent" and "recorded" at once: what a crash can duplicate.
-        self._in_flight = asyncio.Semaphore(settings.delivery_in_flight)
+        self._in_flight = _InFlight(settings.delivery_in_flight)
         self._lock = asyncio.Lock()
         self._completing = asyncio.Lock()
         self._round: asyncio.Task[object] | None = None
@@ -204,16 +210,21 @@ class DeliveryService:
         async with self._completing:
             return await self.live.complete()
 
-    async def stop(self, wait_seconds: float = 10.0) -> None:
-        """For a clean shutdown: no new message starts, and the round in progress ends once
-        the messages in flight are sent and recorded (so a restart resends nothing). A round
-        still busy after ``wait_seconds`` (waiting for summaries) is cancelled, as a crash
-        would be."""
+    async def stop(self, wait_seconds: float = 3.0) -> None:
+        """For a clean shutdown, within seconds (Docker kills after ten): no new message
+        starts, the messages in flight are sent and recorded (so a restart resends nothing),
+        and whatever else the round waits for (summaries, arXiv, a platform's retry pause)
+        is cancelled: the ledger lets the next start resume it. Only a message still in
+        flight after ``wait_seconds`` is cut short, as a crash would."""
         self._stopping = True
+        self._in_flight.close()
         task = self._round
         if task is None or task.done() or not self._lock.locked():
             return
-        done, _ = await asyncio.wait({task}, timeout=wait_seconds)
+        await self._in_flight.wait_idle(wait_seconds)
+        # Nothing can be sent any more: a round that does not end by itself at once is
+        # waiting for something it no longer needs.
+        done, _ = await asyncio.wait({task}, timeout=SETTLE_SECONDS)
         if not done:
             task.cancel()
             await asyncio.wait({task})
@@ -243,33 +254,22 @@ class DeliveryService:
         results = await asyncio.gather(*(run(d) for d in pending))
         return sum(results)
 
-    async def _plan(self, pending: list[Delivery]) -> dict[str, _Plan]:
-        """Score every pending digest; batches are indexed once each."""
-        scorers: dict[tuple[object, ...], Scorer] = {}
-        spans: dict[tuple[date, date], list[Batch]] = {}
-        plans: dict[str, _Plan] = {}
+    async def _plan(self, pending: list[Delivery]) -> dict[str, Ranked]:
+        """Rank every pending digest as the summary planner did (:mod:`bot.delivery.digests`):
+        batches, scorers and embeddings are read once per round."""
+        ranker = DigestRanker(self.store, self.settings, self.clock, self.embedder)
+        plans: dict[str, Ranked] = {}
         for delivery in pending:
             sub = await self.store.get_subscription(delivery.platform, delivery.chat_id)
             if sub is None or not sub.delivers:
                 continue
-            batches = await self._batches_for(delivery, sub, spans)
-            key = tuple(b.day for b in batches)
-            scorer = scorers.get(key)
-            if scorer is None:
-                scorer = scorers[key] = await batch_scorer(self.store, batches, self.settings)
-            digest = digest_for(scorer, sub, day=delivery.day, now=self.clock())
-            plans[delivery.chat_key] = _Plan(sub, batches, digest)
+            plans[delivery.chat_key] = await ranker.rank(sub, delivery.day, delivery.kind)
         return plans
 
-    async def _batches_for(
-        self, delivery: Delivery, sub: Subscription, spans: dict[tuple[date, date], list[Batch]]
-    ) -> list[Batch]:
-        return await digest_batches(self.store, sub, delivery.day, delivery.kind, spans)
-
-    def _sender(self, plan: _Plan) -> Sender:
+    def _sender(self, plan: Ranked) -> Sender:
         return self.senders[plan.sub.platform]
 
-    async def _summaries(self, plans: Iterable[_Plan]) -> dict[tuple[str, str], Summary]:
+    async def _summaries(self, plans: Iterable[Ranked]) -> dict[tuple[str, str], Summary]:
         """Each paper shown anywhere is summarized once per language, and no digest waits
         beyond the deadline: late papers go out with their abstract's TL;DR."""
         wanted: dict[str, dict[str, Paper]] = {}
@@ -294,7 +294,7 @@ class DeliveryService:
     async def _deliver_one(
         self,
         delivery: Delivery,
-        plan: _Plan | None,
+        plan: Ranked | None,
         summaries: Mapping[tuple[str, str], Summary],
     ) -> bool:
         started = time.monotonic()
@@ -327,6 +327,8 @@ class DeliveryService:
                 if (language, s.paper.versioned_id) in summaries
             }
         digest = replace(plan.digest, generated_at=self.clock(), summaries=ready)
+        if delivery.rendered is not None:  # resumed: shown as it was when it started
+            digest = _as_rendered(digest, delivery.rendered)
         heading = "arXiv weekly digest" if delivery.kind == "weekly" else "arXiv digest"
         on_message = None
         if not isinstance(sender, Editor):
@@ -342,8 +344,11 @@ class DeliveryService:
                     plan.sub.chat, delivery.key, language, digest, heading=heading
                 )
             reply, on_message = live
-        if delivery.state == "due":
-            await self.store.update_delivery(delivery, state="in_progress")
+        if delivery.state == "due" or delivery.rendered is None:
+            shown = Rendered(
+                tuple(s.paper.versioned_id for s in digest.papers), frozenset(digest.summaries)
+            )
+            await self.store.update_delivery(delivery, state="in_progress", rendered=shown)
 
         async def progress(sent: int) -> None:
             await self.store.update_delivery(delivery, messages_sent=sent)
@@ -416,68 +421,49 @@ class DeliveryService:
 
 
 class _Stopping(Exception):
-    """Raised through an adapter's ``send`` after a message is recorded, at shutdown."""
+    """Raised through an adapter's ``send`` at shutdown: after a message is recorded, or
+    instead of starting a new one."""
 
 
-async def digest_batches(
-    store: Store,
-    sub: Subscription,
-    day: date,
-    kind: str,
-    spans: dict[tuple[date, date], list[Batch]],
-) -> list[Batch]:
-    """The batches of a digest of ``day``, read once per span and shared by every digest of
-    it (a batch lists each of its papers: one copy per digest would cost 10,000 subscribers
-    over a gigabyte). A weekly digest has every batch since the chat's last one."""
-    if kind != "weekly":
-        span = (day - timedelta(days=1), day)
-    else:
-        last = await store.last_delivery(sub.platform, sub.chat_id)
-        span = (last.day if last else day - WEEKLY_LOOKBACK, day)
-    if span not in spans:
-        spans[span] = await store.batches_since(*span)
-    return spans[span] if kind == "weekly" else spans[span][-1:]
+class _InFlight(AbstractAsyncContextManager[None]):
+    """The fan-out's gate (:class:`Sender`'s ``gate``): at most ``limit`` messages between
+    "sent" and "recorded". Once closed, no new message passes, and :meth:`wait_idle` tells
+    when the last one in flight is recorded."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._closed = False
+
+    def close(self) -> None:
+        self._closed = True
+
+    async def wait_idle(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), seconds)
+
+    async def __aenter__(self) -> None:
+        await self._slots.acquire()
+        if self._closed:
+            self._slots.release()
+            raise _Stopping
+        self._count += 1
+        self._idle.clear()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._count -= 1
+        if self._count == 0:
+            self._idle.set()
+        self._slots.release()
 
 
-async def batch_scorer(store: BatchStore, batches: list[Batch], settings: Settings) -> Scorer:
-    """The papers of ``batches`` indexed once for every digest that shows them."""
-    papers: list[Paper] = []
-    for batch in batches:
-        papers.extend(await store.batch_papers(batch))
-    return Scorer(_as_first_announced(papers), mode=settings.scoring)
-
-
-def digest_for(scorer: Scorer, sub: Subscription, *, day: date, now: datetime) -> Digest:
-    """A subscription's digest of the scored batches: what delivery sends and what the
-    planner summarizes ahead."""
-    return rank(scorer, sub.profile(), day=day, announced=announced_in(scorer, sub), now=now)
-
-
-def _as_first_announced(papers: list[Paper]) -> list[Paper]:
-    """Papers of several batches (oldest first: a weekly digest), every version announced as
-    its paper first was. The scorer keeps each paper's latest version only: a paper new on
-    Monday and replaced on Wednesday is still that week's new paper, not a replacement that
-    would be left out."""
-    first: dict[str, Paper] = {}
-    for paper in papers:
-        first.setdefault(paper.arxiv_id, paper)
-    return [
-        p if p.announce_type == first[p.arxiv_id].announce_type
-        else replace(p, announce_type=first[p.arxiv_id].announce_type)
-        for p in papers
-    ]  # fmt: skip
-
-
-def announced_in(scorer: Scorer, sub: Subscription | Profile) -> int:
-    """How many of the batch's papers were announced in the subscriber's own categories."""
-    wanted = frozenset(sub.categories)
-    kinds = {"new", "cross"} if sub.include_cross else {"new"}
-    return sum(1 for p in scorer.papers if announce_type_in(p, wanted) in kinds)
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    sub: Subscription
-    batches: list[Batch]
-    digest: Digest
-    """Ranked; its summaries are added when it is sent."""
+def _as_rendered(digest: Digest, rendered: Rendered) -> Digest:
+    """A resumed digest as it was first rendered: the same papers in the same order, with
+    only the summaries it showed, so its messages split exactly as before (a summary that
+    arrived since would lengthen a card and shift every later message)."""
+    by_id = {s.paper.versioned_id: s for s in digest.papers}
+    papers = tuple(by_id[vid] for vid in rendered.papers if vid in by_id)
+    summaries = {k: v for k, v in digest.summaries.items() if k in rendered.summarized}
+    return replace(digest, papers=papers, summaries=summaries)

@@ -126,7 +126,6 @@ class FeedService:
         language: str,
         path_categories: str | None,
     ) -> bytes:
-        store = self.services.store
         summarizer = self.services.summarizer
         items: list[FeedItem] = []
         seen: set[str] = set()
@@ -136,10 +135,8 @@ class FeedService:
                 if scored.paper.arxiv_id in seen:
                     continue
                 seen.add(scored.paper.arxiv_id)
-                summary = (
-                    await store.get_summary(summarizer.key(scored.paper, language))
-                    if summarizer.enabled
-                    else None
+                summary = (  # stored and checked only: feeds never call the model
+                    await summarizer.cached(scored.paper, language) if summarizer.enabled else None
                 )
                 items.append(FeedItem(scored, batch.day, summary))
         base = (self.services.settings.public_url or "").rstrip("/")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -14,22 +12,6 @@ ANNOUNCE_TYPES: tuple[AnnounceType, ...] = ("new", "cross", "replace", "replace-
 
 ABS_URL = "https://arxiv.org/abs/{id}"
 PDF_URL = "https://arxiv.org/pdf/{id}"
-
-# Zero-width and bidi controls and the tag block can hide text from a
-# reader while a model still reads it; C0/C1 controls break XML and chat formatting.
-# Variation selectors stay: U+FE0F is part of emoji such as \u2764\ufe0f.
-_INVISIBLE = re.compile(
-    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2069\ufeff\U000e0000-\U000e007f]"
-)
-
-
-def clean_text(text: str) -> str:
-    """Normalise untrusted text once, where it enters: NFC, no invisible or control
-    characters, whitespace runs (line breaks included) collapsed to one space."""
-    text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text.replace("\t", " ").replace("\r", " ").replace("\n", " "))
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import Literal, Protocol
 from bot.errors import StorageError
 from bot.model.papers import Paper
 from bot.model.subscriptions import Subscription
-from bot.model.summaries import Summary, SummaryKey
+from bot.model.summaries import NumberTotals, Summary, SummaryKey
 
 
 class StoreError(StorageError, RuntimeError):
@@ -56,6 +56,17 @@ class Batch:
 
 
 @dataclass(frozen=True, slots=True)
+class Rendered:
+    """What a digest showed when its first message left: its papers (versioned ids) in
+    order, and those that carried their summary. A digest resumed after a crash or a failure
+    is rendered from this, so its messages split as they did, whatever summaries arrived in
+    between: skipping the messages already sent then skips exactly those."""
+
+    papers: tuple[str, ...]
+    summarized: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """A row of the delivery ledger: one digest for one chat (the outbox)."""
 
@@ -69,6 +80,7 @@ class Delivery:
     retry_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    rendered: Rendered | None = None
 
     @property
     def chat_key(self) -> str:
@@ -129,6 +141,9 @@ class SummaryStore(Protocol):
     ) -> list[SummaryFailure]: ...
 
     async def drop_summary_failure(self, key: SummaryKey) -> None: ...
+
+    async def number_totals(self) -> NumberTotals:
+        """The number checks of every stored summary, added up."""
 
 
 class UsageStore(Protocol):
@@ -197,7 +212,9 @@ class DeliveryLedger(Protocol):
         messages_sent: int | None = None,
         detail: str | None = None,
         retry_at: datetime | None = None,
-    ) -> None: ...
+        rendered: Rendered | None = None,
+    ) -> None:
+        """Change the row; ``rendered`` is kept once recorded (pass it with the first send)."""
 
     async def last_delivery(self, platform: str, chat_id: str) -> Delivery | None:
         """The chat's latest digest that went out (done)."""
@@ -275,7 +292,39 @@ class FeedTokenStore(Protocol):
     async def subscription_by_feed(self, token_hash: str) -> Subscription | None: ...
 
 
+class EmbeddingStore(Protocol):
+    """Embedding vectors by model and key (a paper version, or a text's hash), computed once
+    and shared by every reader: float32 bytes, as the model gave them."""
+
+    async def get_embeddings(self, model: str, keys: Iterable[str]) -> dict[str, bytes]:
+        """The stored vectors among ``keys``; missing keys are absent."""
+        ...
+
+    async def save_embeddings(self, model: str, vectors: dict[str, bytes]) -> None: ...
+
+
+class VoteStore(Protocol):
+    """👍/👎 on papers, kept per chat: one vote per member and paper (a new vote replaces
+    that member's earlier one)."""
+
+    async def record_vote(
+        self, platform: str, chat_id: str, arxiv_id: str, user_id: str, vote: int
+    ) -> bool:
+        """``vote`` is 1 or -1; False when the member had already voted so on the paper."""
+        ...
+
+    async def chat_votes(self, platform: str, chat_id: str) -> dict[str, tuple[int, int]]:
+        """``{arxiv id: (👍, 👎)}`` of the chat's members."""
+        ...
+
+    async def forget_votes(self, platform: str, chat_id: str) -> int:
+        """Forget the chat's votes; returns how many there were."""
+        ...
+
+
 class Store(
+    VoteStore,
+    EmbeddingStore,
     SubscriptionStore,
     PaperStore,
     SummaryStore,

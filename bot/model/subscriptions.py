@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from bot.contract.chats import ChatKind, ChatRef
+from bot.errors import BadInput
 from bot.model.profile import Profile
 
 Frequency = Literal["daily", "weekly"]
@@ -15,6 +16,28 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 MAX_CATEGORIES = 30
 MAX_KEYWORDS = 50
 MAX_EXCLUDES = 30
+MAX_INTERESTS_CHARS = 1000
+"""A paragraph: enough to describe a research interest, small enough to embed cheaply."""
+
+
+class InterestsError(BadInput):
+    """Interests that cannot be used; the message says why."""
+
+
+def normalize_interests(text: str) -> str:
+    """Interests as kept: one line (whitespace collapsed), at most
+    :data:`MAX_INTERESTS_CHARS`, with at least one word to match papers by."""
+    cleaned = " ".join(text.split())
+    if len(cleaned) > MAX_INTERESTS_CHARS:
+        raise InterestsError(
+            f"interests can be at most {MAX_INTERESTS_CHARS} characters; these are {len(cleaned)}"
+        )
+    if cleaned and not any(ch.isalnum() for ch in cleaned):
+        raise InterestsError("interests need words, e.g. 'efficient inference of LLMs'")
+    return cleaned
+
+
+MAX_AUTHORS = 30
 
 
 def utcnow() -> datetime:
@@ -33,6 +56,8 @@ class Subscription:
     categories: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    """Followed authors, as :attr:`Profile.authors`."""
     include_cross: bool = False
     max_papers: int = 10
     min_score: float = 0.0
@@ -42,6 +67,8 @@ class Subscription:
     weekday: int = 0
     """0 = Monday; used by weekly subscriptions."""
     language: str = "en"
+    interests: str = ""
+    """The chat's interests in words (``/interests``); empty: keywords alone rank."""
     paused: bool = False
     active: bool = True
     inactive_reason: str | None = None
@@ -63,9 +90,11 @@ class Subscription:
             categories=self.categories,
             keywords=self.keywords,
             exclude=self.exclude,
+            authors=self.authors,
             max_papers=self.max_papers,
             min_score=self.min_score,
             include_cross=self.include_cross,
+            interests=self.interests,
         )
 
     def changed(self, **changes: object) -> Subscription:

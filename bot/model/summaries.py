@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 SummarySource = Literal["html", "pdf", "abstract", "extract"]
 
@@ -24,6 +24,53 @@ class SummaryKey:
 
 
 @dataclass(frozen=True, slots=True)
+class UnsupportedNumber:
+    """A number of a summary that the paper does not state: as written, its normalized value
+    and its kind (``plain``, ``percent``, ``points``, ``multiplier``, ``quantity``)."""
+
+    text: str
+    value: float
+    kind: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"text": self.text, "value": self.value, "kind": self.kind}
+
+
+@dataclass(frozen=True, slots=True)
+class NumberCheck:
+    """What the number check found in the summary as delivered: ``found`` numbers, of which
+    ``supported`` are stated by the paper and ``marked`` are not (each carries the visible
+    mark in the text; ``unsupported`` lists them). ``corrected`` counts the numbers flagged in
+    the model's first answer that its one correction fixed or removed."""
+
+    found: int
+    supported: int
+    corrected: int = 0
+    marked: int = 0
+    unsupported: tuple[UnsupportedNumber, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """``{found, supported, unsupported: [{text, value, kind}], corrected, marked}``."""
+        return {
+            "found": self.found,
+            "supported": self.supported,
+            "unsupported": [u.as_json() for u in self.unsupported],
+            "corrected": self.corrected,
+            "marked": self.marked,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NumberTotals:
+    """The number checks of every stored summary, added up (for /status and /metrics)."""
+
+    found: int = 0
+    supported: int = 0
+    corrected: int = 0
+    marked: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     key: SummaryKey
     source: SummarySource
@@ -33,6 +80,9 @@ class Summary:
     prompt_tokens: int | None
     completion_tokens: int | None
     created_at: datetime
+    numbers: NumberCheck | None = None
+    """The check of its numbers against the paper; None for summaries stored before the
+    check existed (the summarizer makes those again rather than serve them unchecked)."""
 
     @property
     def is_extract(self) -> bool:

@@ -47,12 +47,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.model.papers import clean_text
+from bot.text.author_lists import split_authors as split_authors
 from bot.text.latex import readable
+from bot.text.unicode import clean_text
 
 MAX_AUTHOR_LENGTH = 100
 
@@ -128,6 +130,15 @@ _COMMON_SURNAMES = _EAST_ASIAN_SURNAMES | _word_set(
 
 class AuthorNameError(ValueError):
     """A followed name a user or operator wrote that cannot be used; the message says why."""
+
+
+class NeedsConfirmation(AuthorNameError):
+    """A common surname alone (``Li``): followed only once the user confirms that they want
+    every author with it. ``name`` is the name as typed, to confirm."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +240,51 @@ def parse_authors(texts: Iterable[str]) -> list[AuthorName]:
     return out
 
 
+CONFIRMED = "!"
+"""Written after a name (``Li!``) it confirms a common surname alone: the one text form of a
+followed name in commands, settings, the command line and the database."""
+
+
+def read_followed(text: str) -> AuthorName:
+    """A followed name in its text form (``Yann LeCun``, ``Li!``). The confirmation is kept
+    only where it is needed, so ``Yann LeCun!`` is just ``Yann LeCun``."""
+    stripped = text.strip()
+    confirmed = stripped.endswith(CONFIRMED)
+    name = stripped.removesuffix(CONFIRMED)
+    try:
+        return parse_author(name)
+    except NeedsConfirmation as refused:
+        if not confirmed:
+            raise NeedsConfirmation(
+                f"{refused} (write '{refused.name}{CONFIRMED}' to confirm)", refused.name
+            ) from None
+        return parse_author(name, confirmed=True)
+
+
+def written(followed: AuthorName) -> str:
+    """The text form :func:`read_followed` reads back."""
+    return followed.text + CONFIRMED if followed.confirmed else followed.text
+
+
+def normalize_followed(texts: Iterable[str]) -> list[str]:
+    """Text forms of followed names, checked, cleaned and without duplicates (two spellings
+    of one name; the first wins). Raises :class:`AuthorNameError` for the first bad one."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for text in texts:
+        author = read_followed(text)
+        if author.key not in seen:
+            seen.add(author.key)
+            out.append(written(author))
+    return out
+
+
+def followed_key(text: str) -> str:
+    """What tells two followed names apart, confirmed or not (``Li`` is ``Li!``): for
+    removing a name typed another way."""
+    return parse_author(text.strip().removesuffix(CONFIRMED), confirmed=True).key
+
+
 def explain(followed: AuthorName) -> str:
     """The reason shown beside a paper in a digest."""
     return f"author: {followed.text}"
@@ -255,19 +311,56 @@ def match_any(followed: Sequence[AuthorName], authors: Sequence[str]) -> AuthorN
     return None
 
 
-def split_authors(field: str) -> list[str]:
-    """One author per name in an arXiv author string: ``"A (Univ X, Y), B and C et al."`` ->
-    ``["A", "B", "C"]``. Affiliations are dropped (they may contain commas and nest
-    parentheses), LaTeX accents become letters, a collaboration stays one author."""
-    names: list[str] = []
-    for chunk in _top_level_chunks(field):
-        chunk = _without_parenthesised(chunk)
-        for piece in re.split(r"\s+(?:and|&)\s+|\s+(?:for|on behalf of)\s+the\s+", chunk):
-            name = clean_text(readable(piece))
-            name = re.sub(r"^(?:and|&)\s+|\s*\bet\.?\s+al\b\.?$", "", name)
-            if name and name.casefold() not in {"et al", "et al.", "others"}:
-                names.append(name)
-    return names
+class AuthorIndex:
+    """The authors of a batch of papers, searched by followed name: one scan of one string
+    of the distinct author names finds the few whose letters contain the followed surname,
+    and only those are matched (:func:`matches`), so thousands of profiles following authors
+    stay cheap. Each name's papers are kept: profiles share the names they follow."""
+
+    def __init__(self, papers_authors: Sequence[Sequence[str]]) -> None:
+        papers_of: dict[str, list[int]] = {}
+        for paper, authors in enumerate(papers_authors):
+            for author in authors:
+                papers_of.setdefault(author, []).append(paper)
+        self._authors = list(papers_of)
+        self._papers = list(papers_of.values())
+        self._starts: list[int] = []
+        chunks: list[str] = []
+        position = 0
+        for author in self._authors:
+            written = _author_readings(author)
+            chunk = f"{written.letters} {written.cjk}\n"  # needles hold neither separator
+            self._starts.append(position)
+            chunks.append(chunk)
+            position += len(chunk)
+        self._text = "".join(chunks)
+        self._found: dict[AuthorName, frozenset[int]] = {}
+
+    def papers(self, followed: AuthorName) -> frozenset[int]:
+        """The indexes of the papers ``followed`` is an author of."""
+        found = self._found.get(followed)
+        if found is None:
+            found = self._found[followed] = frozenset(
+                paper
+                for n in self._candidates(followed)
+                if matches(followed, self._authors[n])
+                for paper in self._papers[n]
+            )
+        return found
+
+    def _candidates(self, followed: AuthorName) -> set[int]:
+        needles = {v for r in followed._readings for v in r.surname[0].parts[0]}
+        if followed._cjk:
+            needles.add(followed._cjk)
+        if "" in needles:
+            return set(range(len(self._authors)))
+        out: set[int] = set()
+        for needle in needles:
+            at = self._text.find(needle)
+            while at != -1:
+                out.add(bisect_right(self._starts, at) - 1)
+                at = self._text.find(needle, at + 1)
+        return out
 
 
 # -- parsing a followed name --------------------------------------------------------------
@@ -358,16 +451,18 @@ def _initials_last(raw: list[str]) -> _Reading | None:
 
 def _refuse_common_surname_alone(name: str, readings: tuple[_Reading, ...], cjk: str) -> None:
     if cjk and len(cjk) < 2 and not readings:
-        raise AuthorNameError(
+        raise NeedsConfirmation(
             f"'{name}' alone would follow everyone with that surname; "
-            "type the full name, or confirm that you want every one of them"
+            "type the full name, or confirm that you want every one of them",
+            name,
         )
     for reading in readings:
         if not reading.given and _common(_plain(reading.surname)):
-            raise AuthorNameError(
+            raise NeedsConfirmation(
                 f"'{name}' alone would follow every author with that surname; add a given "
                 f"name or an initial (for example 'Y. {name}'), or confirm that you want "
-                "every one of them"
+                "every one of them",
+                name,
             )
 
 
@@ -570,31 +665,3 @@ def _joined(parts: tuple[tuple[str, ...], ...]) -> frozenset[str]:
 
 def _plain(words: tuple[_Word, ...]) -> str:
     return "".join(w.plain for w in words)
-
-
-# -- splitting an author field ------------------------------------------------------------
-
-
-def _top_level_chunks(field: str) -> list[str]:
-    """Split at commas and semicolons outside parentheses and braces."""
-    chunks: list[str] = []
-    depth, start = 0, 0
-    for i, ch in enumerate(field):
-        if ch in "({[":
-            depth += 1
-        elif ch in ")}]":
-            depth = max(depth - 1, 0)
-        elif ch in ",;" and depth == 0:
-            chunks.append(field[start:i])
-            start = i + 1
-    chunks.append(field[start:])
-    return chunks
-
-
-_PARENTHESISED = re.compile(r"\s*\([^()]*\)")
-
-
-def _without_parenthesised(name: str) -> str:
-    while (shorter := _PARENTHESISED.sub("", name)) != name:
-        name = shorter
-    return name

@@ -26,11 +26,11 @@ Words as researchers write them:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
 from bot.errors import BadInput
+from bot.text.unicode import as_typed_identifier, invisible_in
 
 MAX_KEYWORD_LENGTH = 100
 
@@ -41,7 +41,6 @@ _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")
 _COMPOUND = re.compile(r"(?<![^\W_])[^\W_]++(?:-[^\W_]++)+")
 _NO_SPACES_SCRIPT = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _QUOTES = "\"'\u201c\u201d\u2018\u2019"
-_CONTROL = re.compile("[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
 class KeywordError(BadInput):
@@ -49,8 +48,13 @@ class KeywordError(BadInput):
 
 
 def normalize_keyword(raw: str) -> str:
-    """One keyword as we store and show it: NFC, single spaces, no control characters."""
-    text = _CONTROL.sub(" ", unicodedata.normalize("NFC", raw))
+    """One keyword as we store and show it: NFKC (fullwidth letters are letters), single
+    spaces; harmful invisible characters are refused (they would show in everyone's
+    /settings), joiners that scripts need are kept."""
+    hidden = invisible_in(raw.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+    if hidden is not None:
+        raise KeywordError(f"a keyword cannot contain the invisible character {hidden}")
+    text = as_typed_identifier(raw)
     text = " ".join(text.split()).strip(_QUOTES)
     text = " ".join(text.split())
     if not text:

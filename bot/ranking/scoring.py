@@ -15,17 +15,32 @@ A keyword in at most 1/64 of the papers counts fully, in 1/8 of them half, in ha
 1/6, in every paper 0.1: never 0, so a paper with one keyword still scores. A batch of fewer
 than 64 papers is too small to tell a broad keyword from a rare one: there every keyword
 counts fully, as does every keyword in the legacy ``substring`` mode (the legacy score).
+
+A profile with interests (or votes) adds ``similarity_weight`` x its similarity to the paper
+(0..1, see :mod:`bot.ranking.similarity`): one score, keywords plus closeness. A paper no
+keyword found enters when its similarity is at least ``similarity_entry``; without keywords,
+every paper of the categories is ranked by similarity alone.
+
+A paper by an author the profile follows is always in its digest when it is in the profile's
+categories (a cross-list too, whatever ``include_cross`` says), first, whatever its score and
+``min_score``; only the profile's excluded keywords still remove it. The day's authors are
+indexed once, on the first profile that follows anyone (:class:`AuthorIndex`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from math import log2
 from typing import Literal
 
+import numpy as np
+
 from bot.model.papers import AnnounceType, Paper, announce_type_in
 from bot.model.profile import Profile
+from bot.ranking.authors import AuthorIndex, AuthorName, AuthorNameError, read_followed
 from bot.ranking.keywords import (
     Needle,
     compounds,
@@ -34,9 +49,21 @@ from bot.ranking.keywords import (
     needles,
     phrase_tokens,
 )
+from bot.ranking.similarity import (
+    Lexical,
+    Vector,
+    Vectors,
+    interest_terms,
+    rescaled,
+    rocchio_terms,
+    signed_scaled,
+)
+
+log = logging.getLogger(__name__)
 
 ScoringMode = Literal["words", "substring"]
 
+TYPES: tuple[AnnounceType, ...] = ("new", "cross")
 FULL_WEIGHT_SHARE = 64  # a keyword in at most 1/64 of the day's papers counts fully
 MIN_SPECIFICITY = 0.1  # a keyword in every paper still counts
 
@@ -56,11 +83,21 @@ class ScoredPaper:
     score: float
     matched: tuple[Match, ...]
     announce_type: AnnounceType
+    similarity: float | None = None
+    """How close the paper is to the profile's interests (0..1), when it has any."""
+    author: str | None = None
+    """The followed author who wrote it (as the reader wrote the name), if any."""
 
     @property
     def why(self) -> str:
-        """``LLM (title), inference``: the keywords that put the paper here."""
-        return ", ".join(f"{m.keyword} (title)" if m.in_title else m.keyword for m in self.matched)
+        """``author: Yann LeCun, LLM (title), inference; close to your interests 0.61``: the
+        followed author, the keywords and the closeness that put the paper here."""
+        keywords = (f"{m.keyword} (title)" if m.in_title else m.keyword for m in self.matched)
+        reasons = ", ".join([*([f"author: {self.author}"] if self.author else []), *keywords])
+        if not self.similarity or self.similarity < 0.005:  # shows as 0.00: says nothing
+            return reasons
+        close = f"close to your interests {self.similarity:.2f}"
+        return f"{reasons}; {close}" if reasons else close
 
 
 @dataclass(slots=True)
@@ -97,6 +134,11 @@ class Scorer:
     _found: dict[str, _Found] = field(init=False)
     _feeds: dict[tuple[str, AnnounceType], set[int]] = field(init=False)
     _ids: list[str] = field(init=False)
+    _lexical: Lexical | None = field(init=False, default=None)
+    _feedback_terms: dict[str, dict[str, float]] = field(init=False, default_factory=dict)
+    vectors: Vectors | None = field(init=False, default=None)
+    """The papers' embeddings (a unit row each, in :attr:`papers` order), when there are."""
+    _authors: AuthorIndex | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         unique: dict[str, Paper] = {}
@@ -195,31 +237,100 @@ class Scorer:
         """The papers containing any of the forms."""
         return set[int]().union(*(self._index.get(form, ()) for form in forms))
 
-    def score(self, profile: Profile) -> list[ScoredPaper]:
-        """The profile's digest: best first (score, then id), at most ``max_papers``."""
+    def use_vectors(self, papers: Sequence[Paper], vectors: Vectors) -> None:
+        """The embeddings of ``papers`` (a row each, in that order; a paper may repeat),
+        for ranking by meaning."""
+        row = {p.versioned_id: i for i, p in enumerate(papers)}
+        self.vectors = vectors[[row[p.versioned_id] for p in self.papers]]
+
+    @property
+    def lexical(self) -> Lexical:
+        """BM25 postings of the papers, built the first time a profile has interests."""
+        if self._lexical is None:
+            self._lexical = Lexical([d.title_tokens + d.abstract_tokens for d in self._docs])
+        return self._lexical
+
+    def similarities(
+        self, profile: Profile, allowed: set[int], vector: Vector | None = None
+    ) -> dict[int, float] | None:
+        """Each allowed paper's closeness to the profile (0..1): by embeddings when the
+        profile's ``vector`` and the papers' are known, else by words; None without
+        interests."""
+        if vector is not None and self.vectors is not None:
+            # einsum, not BLAS: one profile's product is too small for BLAS threads, which
+            # made it 30x slower on a busy 2-core machine (python -m benchmarks.relevance).
+            cosines = np.einsum("ij,j->i", self.vectors, vector)
+            return rescaled(cosines, sorted(allowed))
+        if not profile.personal:
+            return None
+        raw = self.lexical.scores(self._query(profile))
+        return signed_scaled(raw, sorted(allowed))
+
+    def _query(self, profile: Profile) -> dict[str, float]:
+        """The interests' words, moved by the chat's votes (Rocchio)."""
+        interests = interest_terms(profile.interests)
+        if not profile.feedback:
+            return interests
+        terms = self._feedback_terms
+        for f in profile.feedback:
+            if f.paper_id not in terms:  # a voted paper is read once for every chat
+                terms[f.paper_id] = self.lexical.specific_terms(f.text)
+        liked = [terms[f.paper_id] for f in profile.feedback if f.liked]
+        disliked = [terms[f.paper_id] for f in profile.feedback if not f.liked]
+        return rocchio_terms(interests, liked, disliked)
+
+    def score(self, profile: Profile, vector: Vector | None = None) -> list[ScoredPaper]:
+        """The profile's digest: papers by followed authors first, then the best by score
+        (keywords plus closeness to the interests; then id), at most ``max_papers`` of
+        those."""
         new, cross = self._feed(profile)
         allowed = new | cross
-        for kw in profile.exclude:
-            allowed.difference_update(self._lookup(kw).papers)
+        excluded = set[int]().union(*(self._lookup(kw).papers for kw in profile.exclude))
+        allowed -= excluded
         found = [self._lookup(kw) for kw in profile.keywords]
-        scores = _scores(profile, found, allowed)
+        close = self.similarities(profile, allowed, vector)
+        by_author = self._by_author(profile, excluded)
+        scores = _scores(profile, found, allowed - by_author.keys(), close)
+        first = _totals(profile, found, set(by_author)) if by_author else {}
         matches = [  # a keyword matches a paper in one of two ways
             (papers.papers, Match(kw, True), Match(kw, False))
             for kw, papers in zip(profile.keywords, found, strict=True)
         ]
+        ranked = self._best({i: first.get(i, 0.0) for i in by_author}, len(by_author))
+        ranked += self._best(scores, max(profile.max_papers - len(by_author), 0))
         return [
             ScoredPaper(
                 self.papers[i],
-                round(scores[i], 2),  # for readers; the legacy sums, in halves, are exact
+                round(first.get(i, 0.0) if i in by_author else scores[i], 2),
                 tuple(
                     in_title if where[i] else elsewhere
                     for where, in_title, elsewhere in matches
                     if i in where
                 ),
                 "new" if i in new else "cross",
+                similarity=None if close is None or i not in close else round(close[i], 2),
+                author=by_author.get(i),
             )
-            for i in self._best(scores, profile.max_papers)
+            for i in ranked
         ]
+
+    def _by_author(self, profile: Profile, excluded: set[int]) -> dict[int, str]:
+        """The papers of the profile's categories (cross-lists too) that a followed author
+        wrote, and who (the first followed name, in the profile's order)."""
+        followed = [name for text in profile.authors if (name := _followed(text)) is not None]
+        if not followed:
+            return {}
+        if self._authors is None:
+            self._authors = AuthorIndex([paper.authors for paper in self.papers])
+        area = set[int]().union(
+            *(self._feeds.get((c, kind), ()) for c in profile.categories for kind in TYPES)
+        )
+        area -= excluded
+        out: dict[int, str] = {}
+        for name in followed:
+            for i in self._authors.papers(name) & area:
+                out.setdefault(i, name.text)
+        return out
 
     def _feed(self, profile: Profile) -> tuple[set[int], set[int]]:
         """The papers that are ``new`` in a feed of the profile's categories, and those that
@@ -241,10 +352,30 @@ class Scorer:
         return ranked[:max_papers]
 
 
-def _scores(profile: Profile, found: list[_Found], allowed: set[int]) -> dict[int, float]:
-    """The score of every ``allowed`` paper a keyword found, where at least ``min_score``."""
-    if not found:  # no keywords: every paper of the categories
+def _scores(
+    profile: Profile,
+    found: list[_Found],
+    allowed: set[int],
+    close: dict[int, float] | None = None,
+) -> dict[int, float]:
+    """The score of every ``allowed`` paper a keyword found or that is close enough to the
+    profile's interests, where at least ``min_score``."""
+    if not found and close is None:  # no keywords: every paper of the categories
         return dict.fromkeys(allowed, 0)
+    totals = _totals(profile, found, allowed)
+    if close is not None:
+        # Only interests or likes bring a paper in: dislikes alone only push papers down.
+        enters = bool(profile.interests) or any(f.liked for f in profile.feedback)
+        for i, similarity in close.items():
+            if i not in allowed:
+                continue
+            if i in totals or not found or (enters and similarity >= profile.similarity_entry):
+                totals[i] = totals.get(i, 0) + profile.similarity_weight * similarity
+    return {i: total for i, total in totals.items() if total >= profile.min_score}
+
+
+def _totals(profile: Profile, found: list[_Found], allowed: set[int]) -> dict[int, float]:
+    """The keyword score of every ``allowed`` paper a keyword found."""
     # The weights summed in keyword order, as ever (specificity 1 gives the legacy sums).
     totals: dict[int, float] = {}
     for papers in found:
@@ -254,4 +385,15 @@ def _scores(profile: Profile, found: list[_Found], allowed: set[int]) -> dict[in
             totals[i] = totals.get(i, 0) + in_title
         for i in papers.abstract_only & allowed:
             totals[i] = totals.get(i, 0) + in_abstract
-    return {i: total for i, total in totals.items() if total >= profile.min_score}
+    return totals
+
+
+@lru_cache(maxsize=65536)
+def _followed(text: str) -> AuthorName | None:
+    """A stored or configured name, parsed once per process. Names are checked when they
+    are set; one a later version no longer reads is skipped, never a failed digest."""
+    try:
+        return read_followed(text)
+    except AuthorNameError as exc:
+        log.warning("ignoring the followed author %r: %s", text[:120], exc)
+        return None

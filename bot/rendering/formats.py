@@ -94,6 +94,7 @@ def summary_json(summary: Summary | None) -> dict[str, Any] | None:
         "language": summary.key.language,
         "source": summary.source,
         "created_at": summary.created_at.isoformat(),
+        "numbers": summary.numbers.as_json() if summary.numbers is not None else None,
     }
 
 
@@ -111,12 +112,21 @@ def paper_json(scored: ScoredPaper, summary: Summary | None = None) -> dict[str,
         "announce_type": scored.announce_type,
         "published": p.published.isoformat(),
         "score": scored.score,
-        "matched": [{"keyword": m.keyword, "in_title": m.in_title} for m in scored.matched],
+        "matched": _matched_json(scored),
+        "similarity": scored.similarity,
         "abstract": p.abstract,
         "url": p.url,
         "pdf_url": p.pdf_url,
         "summary": summary_json(summary),
     }
+
+
+def _matched_json(scored: ScoredPaper) -> list[dict[str, Any]]:
+    """Why the paper is in the digest: ``{"author": name}`` for a followed author (first),
+    then ``{"keyword": ..., "in_title": ...}`` for each keyword found."""
+    by_author: list[dict[str, Any]] = [{"author": scored.author}] if scored.author else []
+    keywords = [{"keyword": m.keyword, "in_title": m.in_title} for m in scored.matched]
+    return by_author + keywords
 
 
 def to_json(digest: Digest) -> str:
@@ -137,7 +147,7 @@ def to_text(digest: Digest) -> str:
     ]
     for n, scored in enumerate(digest.papers, 1):
         p = scored.paper
-        reason = f" - {scored.why}" if scored.matched else ""
+        reason = f" - {scored.why}" if scored.why else ""
         summary = digest.summary_of(scored)
         lines += [
             f"{n}. {readable(p.title)}",

@@ -33,6 +33,11 @@ def summary_action(paper: Paper) -> Button:
     return Button("Summary", f"sum:{paper.versioned_id}")
 
 
+def vote_actions(paper: Paper) -> tuple[Button, Button]:
+    """👍/👎 that teach the chat's ranking (handled in ``bot/commands/feedback_cmds.py``)."""
+    return Button("👍", f"up:{paper.versioned_id}"), Button("👎", f"down:{paper.versioned_id}")
+
+
 def summary_blocks(summary: Summary) -> tuple[Block, ...]:
     """The folded part of a summary: the model's sections, then who made it from what."""
     return (*summary_body_blocks(summary), para(italic(summary.credit())))
@@ -46,6 +51,7 @@ def paper_card(
     body: tuple[Block, ...] = (),
     summary_button: bool = True,
     tldr_room: int = 0,
+    votes: bool = False,
 ) -> PaperCard:
     return PaperCard(
         arxiv_id=paper.versioned_id,
@@ -57,7 +63,10 @@ def paper_card(
         why=scored.why if scored else "",
         tldr=readable(summary.tldr if summary else abstract_tldr(paper.abstract)),
         body=body,
-        actions=(summary_action(paper),) if summary_button else (),
+        actions=(
+            *((summary_action(paper),) if summary_button else ()),
+            *(vote_actions(paper) if votes else ()),
+        ),
         tldr_room=tldr_room,
     )
 
@@ -90,10 +99,12 @@ def digest_reply(
             scored=s,
             summary=digest.summary_of(s),
             tldr_room=TLDR_ROOM if s.paper.versioned_id in completed_later else 0,
+            votes=True,
         )
         for s in digest.papers
     )
-    return Reply((header, *cards))
+    note = (para(italic(digest.note)),) if digest.note else ()
+    return Reply((header, *cards, *note))
 
 
 def summary_reply(paper: Paper, summary: Summary | None, note: str = "") -> Reply:

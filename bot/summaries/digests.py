@@ -13,6 +13,7 @@ from bot.model.profile import Profile
 from bot.model.store import PaperStore
 from bot.ranking.digest import Digest, make_digest
 from bot.ranking.scoring import ScoringMode
+from bot.summaries.embeddings import Embedder, fallback_note, profile_vector_of
 from bot.summaries.summarizer import Summarizer
 
 
@@ -37,6 +38,7 @@ async def build_digest(
     limit: int = 0,
     deadline: float = 0.0,
     now: datetime | None = None,
+    embedder: Embedder | None = None,
 ) -> Digest:
     """Today's digest for ``profile``: one feed request for its categories, its papers kept in
     ``papers`` (so /summarize finds them without asking arXiv again), then ranking, then
@@ -44,7 +46,15 @@ async def build_digest(
     announcement = await announcements.fetch(profile.categories)
     if papers is not None:
         await papers.save_papers(announcement.papers)
-    digest = make_digest(announcement, profile, mode=mode, now=now)
+    vectors = vector = None
+    note = ""
+    if embedder is not None and profile.personal:  # by meaning, else by words (BM25)
+        vectors = await embedder.papers(announcement.papers)
+        vector = await profile_vector_of(embedder, profile) if vectors is not None else None
+        note = "" if vector is not None else fallback_note(embedder)
+    digest = make_digest(
+        announcement, profile, mode=mode, now=now, vectors=vectors, vector=vector, note=note
+    )
     if summarizer is None or limit <= 0:
         return digest
     return await with_summaries(digest, summarizer, language, limit=limit, deadline=deadline)

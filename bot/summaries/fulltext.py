@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Literal
@@ -20,7 +22,8 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from bot.arxiv.transport import ArxivHttp, ArxivRequestError, ArxivUnavailable, MalformedResponse
-from bot.model.papers import Paper, clean_text
+from bot.model.papers import Paper
+from bot.text.unicode import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,14 @@ _DROP = re.compile(
     r"|supplementary|checklist|broader impacts?|author contributions)\b",
     re.I,
 )
+
+
+def back_matter(heading: str) -> bool:
+    """References, acknowledgements, appendices and checklists: never worth the model's
+    context."""
+    return bool(_DROP.match(heading.strip()))
+
+
 _PRIORITY = (
     (re.compile(r"abstract", re.I), 0),
     (re.compile(r"introduction|conclusion|summary|discussion|limitation", re.I), 1),
@@ -72,11 +83,19 @@ def _overhead(section: Section) -> int:
     return (len(section.heading) + 1 if section.heading else 0) + 2
 
 
-def fit_sections(sections: tuple[Section, ...], budget: int) -> str:
-    kept = [s for s in sections if not _DROP.match(s.heading.strip())]
+def fit_sections(
+    sections: tuple[Section, ...],
+    budget: int,
+    priority: Callable[[Section], float] | None = None,
+) -> str:
+    """Sections within ``budget`` characters: they are given room in ``priority`` order (lowest
+    first; by default the summary's order of importance), the last one cut to fit, and are
+    written in the paper's order."""
+    rank = priority or (lambda s: _priority(s.heading))
+    kept = [s for s in sections if not back_matter(s.heading)]
     allowance = {i: 0 for i in range(len(kept))}
     left = budget
-    for i in sorted(range(len(kept)), key=lambda i: (_priority(kept[i].heading), i)):
+    for i in sorted(range(len(kept)), key=lambda i: (rank(kept[i]), i)):
         size = _overhead(kept[i]) + len(kept[i].text)
         allowance[i] = min(size, max(left, 0))
         left -= allowance[i]
@@ -227,15 +246,36 @@ def parse_pdf(data: bytes) -> tuple[Section, ...] | None:
 
 class FullTextSource:
     """Fetches full text through the shared :class:`ArxivHttp` (arXiv's rate limit covers PDFs
-    and HTML too)."""
+    and HTML too), and keeps the extracted text of the last ``cache_size`` papers: a summary
+    and the questions that follow it, or several questions about one paper, fetch it once."""
 
-    def __init__(self, http: ArxivHttp, html_url: str, pdf_url: str) -> None:
+    def __init__(
+        self, http: ArxivHttp, html_url: str, pdf_url: str, *, cache_size: int = 32
+    ) -> None:
         self._http = http
         self._html_url = html_url
         self._pdf_url = pdf_url
+        self._cache_size = cache_size
+        self._cache: OrderedDict[str, FullText] = OrderedDict()
 
     async def fetch(self, paper: Paper) -> FullText:
+        """The paper's text, from the cache when it is there."""
+        found = self._cache.get(paper.versioned_id)
+        if found is not None:
+            self._cache.move_to_end(paper.versioned_id)
+            return found
+        text, final = await self._download(paper)
+        if final and self._cache_size > 0:
+            self._cache[paper.versioned_id] = text
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return text
+
+    async def _download(self, paper: Paper) -> tuple[FullText, bool]:
+        """The text, and whether it is final: an abstract that stands in because arXiv was
+        unreachable is not kept, so the next request tries the full text again."""
         abstract = Section("Abstract", paper.abstract)
+        final = True
         for source, url, parse in (
             ("html", self._html_url, _parse_html_response),
             ("pdf", self._pdf_url, _parse_pdf_response),
@@ -248,12 +288,13 @@ class FullTextSource:
                 )
             except (ArxivRequestError, ArxivUnavailable) as exc:
                 log.info("no %s text for %s: %s", source, paper.versioned_id, exc)
+                final = final and isinstance(exc, ArxivRequestError)
                 continue
             if sections:
                 has_abstract = any(s.heading.lower() == "abstract" for s in sections)
                 body = sections if has_abstract else (abstract, *sections)
-                return FullText(source, body)  # type: ignore[arg-type]
-        return FullText("abstract", (abstract,))
+                return FullText(source, body), True  # type: ignore[arg-type]
+        return FullText("abstract", (abstract,)), final
 
 
 def _parse_html_response(response: httpx.Response) -> tuple[Section, ...] | None:

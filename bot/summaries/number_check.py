@@ -30,11 +30,12 @@ or percentage points itself. A bare number without such wording must be stated v
 What is not a claim, in summaries: arXiv ids, years, dates, references to tables, figures,
 sections and equations, list markers, model and data set names with digits (``GPT-4``,
 ``Llama-3-8B``, ``Qwen2.5``, ``COCO 2017``), citations ``[12]``, version strings, numbers in
-links and code. The paper's side is read liberally (every number, including those in names
-and numbers written as words), since there it is evidence, not a claim.
+links, markup, chat mentions and code. The paper's side is read liberally (every number,
+including those in names and numbers written as words), since there it is evidence, not a
+claim.
 
-This module is pure (standard library only) so that every part of the bot, and the
-benchmarks, can use it without a model or a network.
+This module is pure (standard library, and the prompt fences of :mod:`bot.text.fences`) so
+that every part of the bot, and the benchmarks, can use it without a model or a network.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
+
+from bot.text.fences import unfenced
 
 ClaimKind = Literal["plain", "percent", "points", "multiplier", "quantity"]
 Bound = Literal["exact", "about", "at_least", "at_most"]
@@ -160,6 +163,8 @@ _NO_CLAIM_PATTERNS = (
     r"\b[vV]\d+(?:\.\d+)*\b|\b(?:[Vv]ersion|versión|versione)\s+\d+(?:\.\d+)*",
     r"(?<![\d.])(?!\d{1,3}(?:\.\d{3}){2,}(?!\.?\d))\d+(?:\.\d+){2,}(?!\.?\d)",  # 1.2.3
     r"@\d+(?:\.\d+)?",  # pass@1, R@10, mAP@0.5
+    r"<[@#!&/A-Za-z][^<>\n]*>",  # markup and chat mentions: <@&123>, <h2 id=3>
+    r"\b[A-Za-z_]\w*\(\d+\)",  # code: alert(1), f(2)
     *_NAME_PATTERNS,
 )
 _IGNORED = re.compile("|".join(_NO_CLAIM_PATTERNS), re.M)
@@ -907,13 +912,6 @@ the claim. A number derived from the paper's numbers (a difference or ratio) may
 the sentence says it is derived. Change nothing else: keep the language, the line prefix \
 'TL;DR:', the Markdown and the section headings. Answer with the whole corrected summary only."""
 
-_FENCE_TAG = re.compile(r"<\s*/?\s*(paper|summary|passage|title|authors|id)\b[^<>]*>", re.I)
-
-
-def _unfenced(text: str) -> str:
-    """Untrusted text with our fence tags made harmless (``</paper>`` -> ``[paper]``)."""
-    return _FENCE_TAG.sub(lambda m: f"[{m[1].lower()}]", text)
-
 
 def correction_messages(summary: str, report: NumberReport, source: str) -> list[dict[str, str]]:
     """The one follow-up chat request that asks the model to fix the unsupported numbers
@@ -928,13 +926,13 @@ def correction_messages(summary: str, report: NumberReport, source: str) -> list
         if found is None:
             evidence = evidence or _Evidence(source)
             found = _passages(claim, evidence, 2, 300)
-        quoted = "\n".join(f"<passage>{_unfenced(p)}</passage>" for p in found)
+        quoted = "\n".join(f"<passage>{unfenced(p)}</passage>" for p in found)
         items.append(
-            f"{number}. {_unfenced(claim.raw)!r} in the sentence: {_unfenced(claim.context)!r}\n"
+            f"{number}. {unfenced(claim.raw)!r} in the sentence: {unfenced(claim.context)!r}\n"
             f"<paper>\n{quoted or '(no passage of the paper mentions a close number)'}\n</paper>"
         )
     user = (
-        f"<summary>\n{_unfenced(summary)}\n</summary>\n\n"
+        f"<summary>\n{unfenced(summary)}\n</summary>\n\n"
         "Numbers not found in the paper, each with the closest passages of the paper:\n\n"
         + "\n\n".join(items)
     )

@@ -1,5 +1,6 @@
 """Untrusted text made readable and safe: LaTeX to Unicode, the model's Markdown read into
-the neutral tree (links only to arXiv and DOI), and abstract excerpts.
+the neutral tree (links only to arXiv and DOI), abstract excerpts, and the fences that keep
+untrusted text inside a prompt's tags.
 
-Imports ``bot.contract`` and ``bot.model`` only.
+Also how an arXiv author field becomes names. Imports ``bot.contract`` and ``bot.model`` only.
 """

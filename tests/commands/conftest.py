@@ -32,13 +32,19 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(fake: FakeArxiv, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def database_url(db_path: Path) -> str:
+    """SQLite here; tests/commands/test_on_postgres.py puts the same commands on PostgreSQL."""
+    return f"sqlite:///{db_path}"
+
+
+@pytest.fixture
+def settings(fake: FakeArxiv, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Through the environment, as an operator configures the bot."""
     monkeypatch.setenv("ARXIV_FEED_URL", fake.feed_url_template)
     monkeypatch.setenv("ARXIV_API_URL", fake.api_url)
     monkeypatch.setenv("ARXIV_PDF_URL", fake.pdf_url_template)
     monkeypatch.setenv("ARXIV_HTML_URL", fake.html_url_template)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_path}")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ARXIV_BOT_ARXIV_REQUEST_INTERVAL", "0")
     monkeypatch.setenv("ARXIV_BOT_ARXIV_RETRIES", str(RETRIES))
     monkeypatch.setenv("ARXIV_BOT_ARXIV_RETRY_DELAY", "0.01")

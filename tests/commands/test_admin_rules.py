@@ -31,6 +31,7 @@ ADMIN_ACTIONS = {
     "sub": "sub:cs.LG",
     "all": "all:math",
     "unsub": "unsub:cs.CV",
+    "authors": "authors:add Li!",
 }
 
 
@@ -40,6 +41,8 @@ def test_the_rules_cover_every_command_and_button() -> None:
         "unsubscribe",
         "keywords",
         "exclude",
+        "interests",
+        "authors",
         "time",
         "language",
         "frequency",
@@ -53,14 +56,17 @@ def test_the_rules_cover_every_command_and_button() -> None:
         "settings",
         "digest",
         "summarize",
+        "ask",
         "feed",  # reading is open; /feed reset is for admins (a verb's own access)
+        "feedback",  # the same: /feedback reset is for admins
     }
     assert {s.name for s in registry.specs() if s.access == "operator"} == {"status"}
     assert registry.get("feed") is not None
     assert registry.get("feed").verbs == {"reset": "admin"}  # type: ignore[union-attr]
     actions = registry.actions()
     assert {a.verb for a in actions if a.access == "admin"} == set(ADMIN_ACTIONS)
-    assert {a.verb for a in actions if a.access == "everyone"} == {"sum"}
+    assert {a.verb for a in actions if a.access == "everyone"} == {"sum", "up", "down"}
+    assert registry.get("feedback").verbs == {"reset": "admin"}  # type: ignore[union-attr]
 
 
 @pytest.fixture

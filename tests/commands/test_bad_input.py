@@ -81,7 +81,7 @@ BAD_TEXT = [
     ),
     ("/keywords add bad\x00word", ["control characters"]),
     ("/keywords add \x1b[31mred", ["control characters"]),
-    ("/keywords add \u202eevil", ["control characters"]),
+    ("/keywords add \u202eevil", ["invisible character", "U+202E", "right-to-left override"]),
     ("/subscribe cs.AI\x07", ["control characters"]),
     ("/time 08:\x8500", ["control characters"]),
     # papers

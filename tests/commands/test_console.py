@@ -267,14 +267,18 @@ def test_a_database_it_cannot_use_is_reported_not_crashed(
     raw.close()
     with arxiv as fake:
         refused = run_chat(environment(fake.base_url, f"sqlite:///{newer}"), "/settings")
-        postgres = run_chat(environment(fake.base_url, "postgresql://localhost/bot"), "/help")
+        # Nothing listens on port 1: a PostgreSQL the bot cannot reach.
+        postgres = run_chat(
+            environment(fake.base_url, "postgresql://bot:Pg-Secret-9@127.0.0.1:1/bot"), "/help"
+        )
 
     assert refused.returncode == 2
     assert "newer" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert refused.stdout == ""
     assert postgres.returncode == 2
-    assert "'postgresql' is not supported" in postgres.stderr
+    assert "postgresql://bot@127.0.0.1:1/bot cannot be used" in postgres.stderr
+    assert "Pg-Secret-9" not in postgres.stderr
     assert "Traceback" not in postgres.stderr
 
 

@@ -57,7 +57,8 @@ async def test_digest_lists_the_best_papers_first_with_why(bot: Bot, fake: FakeA
     assert first.authors == ("Ada Lovelace", "Alan Turing")  # affiliations dropped
     assert first.categories == ("cs.LG", "cs.AI")
     assert first.tldr == MOE_LLM.abstract
-    assert actions(answer) == ["sum:2611.00001v1", "sum:2611.00004v1", "sum:2611.00002v1"]
+    ids = ["2611.00001v1", "2611.00004v1", "2611.00002v1"]  # each: summary, 👍, 👎
+    assert actions(answer) == [f"{verb}:{i}" for i in ids for verb in ("sum", "up", "down")]
     # Six papers are in cs.AI + cs.LG today; the cs.CL one is not.
     assert "arXiv digest · Tue 24 Nov 2026 · cs.AI, cs.LG · 3 of 6 papers" in text(answer)
     assert "survey" not in text(answer).lower()

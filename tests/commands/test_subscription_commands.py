@@ -362,6 +362,7 @@ async def test_settings_and_list_show_everything(bot: Bot) -> None:
         "/subscribe cs.AI cs.LG",
         '/keywords add LLM "mixture of experts"',
         "/exclude add survey",
+        '/authors add "Yann LeCun" Li!',
         "/time 8:30 Europe/Berlin",
         "/language de",
     ):
@@ -376,9 +377,13 @@ async def test_settings_and_list_show_everything(bot: Bot) -> None:
         "Categories: cs.AI (Artificial Intelligence), cs.LG (Machine Learning)",
         'Keywords: LLM, "mixture of experts"',
         "Excluded: survey",
+        "Interests: none (set them with /interests)",
+        "Interests match by: words (BM25; no embeddings configured)",
+        'Authors: "Yann LeCun", Li!',
         "Delivery: every announcement day at 08:30 Europe/Berlin",
         "Papers: up to 10, minimum score 0, cross-lists not included",
         "Summary language: German",
+        "Votes: none yet (👍/👎 under each paper of a digest)",
     ]
     assert text(await bot.send(PRIVATE, "/list")) == shown
     assert text(await bot.send(PRIVATE, "/SETTINGS")) == shown

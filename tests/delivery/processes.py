@@ -8,8 +8,11 @@ import asyncio
 import signal
 import sys
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.model.subscriptions import Subscription
+from storage import SqliteStore
 from tests.environment import clean_environ
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_telegram import FakeTelegram
@@ -85,3 +88,26 @@ class BotProcess:
         if self.proc is not None and self.proc.returncode is None:
             self.proc.kill()
             await self.proc.wait()
+
+
+async def due_subscriptions(db_path: Path, chat_ids: list[str], now: datetime) -> None:
+    """Private chats following cs.LG whose digest became due a minute before ``now``."""
+    store = await SqliteStore.open(db_path)
+    try:
+        due = now - timedelta(minutes=1)
+        for chat_id in chat_ids:
+            await store.save_subscription(
+                Subscription(
+                    platform="telegram",
+                    chat_id=chat_id,
+                    chat_kind="private",
+                    created_by=chat_id,
+                    categories=("cs.LG",),
+                    keywords=("LLM",),
+                    delivery_time=due.strftime("%H:%M"),
+                    timezone="UTC",
+                    next_due_at=due,
+                )
+            )
+    finally:
+        await store.close()

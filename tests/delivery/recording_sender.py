@@ -10,7 +10,8 @@ Discord play, and keeps what they would have received.
   real adapters report it.
 - ``block(chat)`` holds every send to that chat at an :class:`asyncio.Event` until the test
   sets it (a slow chat); ``entered`` tells when a send is waiting there, and
-  :meth:`wait_until` waits for messages to arrive.
+  :meth:`wait_until` waits for messages to arrive. ``block(chat, answer=True)`` holds it
+  later: the message has arrived and its answer is slow (it is in flight, inside ``gate``).
 - ``crash_after(n)``: after ``n`` more messages the next one is delivered and then the
   "process" dies before it can record that: ``crashed`` is set and every send, that one
   included, hangs until the test cancels the round (as a SIGKILL would leave it).
@@ -80,6 +81,7 @@ class RecordingSender:
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _gates: dict[str, asyncio.Event] = field(default_factory=dict)
+    _slow_answers: set[str] = field(default_factory=set)
     _crash_in: int | None = None
     _dead: bool = False
 
@@ -96,12 +98,15 @@ class RecordingSender:
     ) -> None:
         self._failures.setdefault(chat_id, []).append(_Failure(kind, at, times, retry_after))
 
-    def block(self, chat_id: str) -> asyncio.Event:
+    def block(self, chat_id: str, *, answer: bool = False) -> asyncio.Event:
         gate = self._gates[chat_id] = asyncio.Event()
+        if answer:
+            self._slow_answers.add(chat_id)
         return gate
 
     def unblock(self, chat_id: str) -> None:
         self._gates.pop(chat_id).set()
+        self._slow_answers.discard(chat_id)
 
     def crash_after(self, messages: int) -> None:
         self._crash_in = messages
@@ -158,7 +163,7 @@ class RecordingSender:
                 continue
             await self._hang_if_dead()
             hold = self._gates.get(chat.chat_id)
-            if hold is not None:
+            if hold is not None and chat.chat_id not in self._slow_answers:
                 self.entered.set()
                 await hold.wait()
             failure = self._failure(chat.chat_id, index)
@@ -175,6 +180,9 @@ class RecordingSender:
                 self.sent.append(Sent(chat, reply, index, len(messages), blocks, skip, key))
                 async with self._changed:
                     self._changed.notify_all()
+                if hold is not None and chat.chat_id in self._slow_answers:
+                    self.entered.set()
+                    await hold.wait()
                 try:
                     if failure is not None:  # it arrived, but the answer was lost
                         raise DeliveryError("uncertain", "no answer (test platform)", sent=index)

@@ -26,14 +26,17 @@ from bot.delivery.schedule import rescheduled
 from bot.delivery.service import DeliveryService
 from bot.model.subscriptions import Subscription
 from bot.services import Services
+from bot.summaries.embeddings import Embedder, EndpointEmbeddings
 from bot.summaries.fulltext import FullTextSource
 from bot.summaries.summarizer import Summarizer
-from storage import SqliteStore
+from storage import PostgresStore, SqliteStore
 from tests.delivery.recording_sender import RecordingSender
 from tests.fakes.fake_arxiv import FakeArxiv, FakePaper
 from tests.fakes.fake_openai import FAKE_MODEL, FakeOpenAI
+from tests.postgres import fetch_rows
 
 ET = ZoneInfo("America/New_York")
+EMBEDDING_MODEL = "text-embedding-3-small"
 PLATFORM = "test"
 
 TUESDAY = date(2026, 11, 24)
@@ -160,7 +163,7 @@ class World:
 
     def __init__(
         self,
-        db_path: Path,
+        db_path: Path | str,
         arxiv: FakeArxiv,
         clock: Clock,
         sender: RecordingSender,
@@ -179,7 +182,9 @@ class World:
         self._opened = False
 
     async def open(self) -> World:
-        self.store = await SqliteStore.open(self.db_path, clock=self.clock)
+        # A string is a PostgreSQL URL (tests/postgres.py): the same pipeline on PostgreSQL.
+        opener = PostgresStore.open if isinstance(self.db_path, str) else SqliteStore.open
+        self.store = await opener(self.db_path, clock=self.clock)
         self.http = ArxivHttp(interval=0, retries=0, retry_delay=0)
         self.client = (
             AsyncOpenAI(base_url=self.llm.base_url, api_key="sk-test", max_retries=0)
@@ -197,6 +202,13 @@ class World:
             daily_calls=self.settings.llm_daily_calls,
             clock=self.clock,
         )
+        self.embedder = (
+            Embedder(
+                EndpointEmbeddings(self.client, EMBEDDING_MODEL), self.store, clock=self.clock
+            )
+            if self.client is not None
+            else None
+        )
         self.service = DeliveryService(
             settings=self.settings,
             store=self.store,
@@ -205,6 +217,7 @@ class World:
             senders={PLATFORM: self.sender},
             clock=self.clock,
             parallel=self.parallel,
+            embedder=self.embedder,
         )
         self.planner = SummaryPlanner(
             settings=self.settings,
@@ -230,6 +243,7 @@ class World:
             clock=self.clock,
             delivery=self.service,
             started_at=self.clock(),
+            embedder=self.embedder,
         )
 
     async def close(self) -> None:
@@ -286,11 +300,12 @@ class World:
 
     def ledger(self) -> list[dict[str, Any]]:
         """The deliveries table as rows (read with a second connection, like an operator)."""
+        sql = "SELECT * FROM deliveries ORDER BY chat_id, announcement_day"
+        if isinstance(self.db_path, str):
+            return fetch_rows(self.db_path, sql)
         with sqlite3.connect(self.db_path) as db:
             db.row_factory = sqlite3.Row
-            rows = db.execute(
-                "SELECT * FROM deliveries ORDER BY chat_id, announcement_day"
-            ).fetchall()
+            rows = db.execute(sql).fetchall()
         return [dict(r) for r in rows]
 
     def row(self, chat_id: str, day: date) -> dict[str, Any]:

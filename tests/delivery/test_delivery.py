@@ -376,11 +376,11 @@ async def test_a_clean_stop_finishes_the_messages_in_flight_and_resends_nothing(
         for chat in ("a", "b", "c", "d"):
             await world.subscribe(subscription(chat, categories=WIDE))
         await world.at(announced(TUESDAY))
-        gate = sender.block("a")
+        gate = sender.block("a", answer=True)
         world.clock.set(utc(TUESDAY, "08:00"))
         fan_out = asyncio.create_task(world.tick())
         async with asyncio.timeout(WAIT):
-            await sender.entered.wait()  # "a" is sending its first message
+            await sender.entered.wait()  # "a"'s first message is out, not yet answered
             # stop() starts (it sets its flag, then waits) before "a" goes on: tasks run in
             # the order they became ready.
             stopping = asyncio.create_task(world.service.stop())
@@ -400,6 +400,33 @@ async def test_a_clean_stop_finishes_the_messages_in_flight_and_resends_nothing(
         await world.at(utc(TUESDAY, "08:01"))
         for chat in ("a", "b", "c", "d"):
             exactly_once(sender, chat, "daily:2026-11-24")
+    finally:
+        await world.close()
+
+
+async def test_a_stop_starts_no_new_message_and_does_not_wait_for_a_slow_platform(
+    db_path: Path, arxiv: FakeArxiv, clock: Clock, sender: RecordingSender
+) -> None:
+    """A message still waiting for its turn (a platform's pause, a retry back-off) when the
+    bot stops is not sent: the round ends at once and the restart sends it."""
+    world = await World(db_path, arxiv, clock, sender).open()
+    try:
+        await world.subscribe(subscription("a", categories=WIDE))
+        await world.at(announced(TUESDAY))
+        sender.block("a")  # never released: the platform would keep the bot waiting
+        world.clock.set(utc(TUESDAY, "08:00"))
+        fan_out = asyncio.create_task(world.tick())
+        async with asyncio.timeout(WAIT):
+            await sender.entered.wait()
+            await world.service.stop()
+        assert fan_out.done()
+        assert sender.to("a") == []
+        assert [(r["state"], r["messages_sent"]) for r in world.ledger()] == [("in_progress", 0)]
+
+        sender.unblock("a")
+        await world.restart()
+        await world.at(utc(TUESDAY, "08:01"))
+        exactly_once(sender, "a", "daily:2026-11-24")
     finally:
         await world.close()
 
@@ -679,3 +706,32 @@ async def test_a_digest_queued_just_before_local_midnight_survives_retries_past_
     await world.at(utc(WEDNESDAY, "00:10"))
     exactly_once(world.sender, "late", "daily:2026-11-24")
     assert world.row("late", TUESDAY)["state"] == "done"
+
+
+async def test_a_resumed_digest_is_rendered_as_it_was_when_its_first_message_left(
+    db_path: Path, arxiv: FakeArxiv, clock: Clock, sender: RecordingSender, llm: FakeOpenAI
+) -> None:
+    """Summaries that arrive between a failure and its retry must not change a digest half
+    sent: a longer card would shift every later message, and skipping the messages already
+    sent would then skip (or repeat) the wrong ones. The retry renders what was shown."""
+    world = await World(db_path, arxiv, clock, sender, llm=llm).open()
+    try:
+        await world.subscribe(subscription("a", categories=WIDE))
+        llm.fail_next(*[500] * 200)  # the model is down when the digest first goes out
+        sender.fail("a", "transient", at=1)
+        await world.at(announced(TUESDAY))
+        await world.at(utc(TUESDAY, "08:00"))
+        first = sender.to("a")
+        assert [s.index for s in first] == [0]
+        assert world.row("a", TUESDAY)["state"] == "in_progress"
+
+        llm.reset()  # the model is back: the retry could now show summaries
+        await world.at(utc(TUESDAY, "08:00") + RETRY_DELAY)
+
+        exactly_once(sender, "a", "daily:2026-11-24")
+        sent = sender.to("a")
+        assert all(s.reply == first[0].reply for s in sent)  # one rendering, start to end
+        assert all(s.of == first[0].of for s in sent)
+        assert world.row("a", TUESDAY)["state"] == "done"
+    finally:
+        await world.close()

@@ -14,24 +14,31 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.http.server import HttpServer, make_app
+from adapters.telegram import TelegramAdapter
+from app.platform_starter import PlatformStarter
 from app.scheduler import make_scheduler
 from bot import __version__
 from bot.commands import CommandRouter
 from bot.contract.chats import ChatRef, CommandContext
-from bot.services import Health
+from bot.contract.messages import error
+from bot.delivery.chat_events import ChatEvents
+from bot.services.health import UNHEALTHY_AFTER, Health, PlatformStatus
 from tests.delivery.recording_sender import RecordingSender
 from tests.delivery.support import (
     TUESDAY,
     Clock,
     World,
     announced,
+    paper,
     settings,
     subscription,
     utc,
 )
 from tests.fakes.fake_arxiv import FakeArxiv
-from tests.fakes.fake_openai import FakeOpenAI
+from tests.fakes.fake_openai import FakeOpenAI, correcting_responder
+from tests.fakes.fake_telegram import FakeTelegram
 from tests.harness import text
+from tests.summaries.support import as_paper
 
 WAIT = 10.0
 OPERATOR = CommandContext(ChatRef("test", "op", "private"), "op", is_admin=True)
@@ -292,3 +299,94 @@ async def test_healthz_is_503_when_the_database_is_deleted_while_running(
         "what it records now is lost: restore the file (or let a restart create an empty "
         "one) and restart the bot\n"
     )
+
+
+async def test_a_platform_down_at_start_shows_in_status_and_healthz_until_it_is_back(
+    busy_world: World,
+) -> None:
+    """Telegram unreachable at start (a proxy's 502): retried in the background; after the
+    first retries /status names it and /healthz answers 503 with the reason; once it answers
+    it runs, and both say so."""
+    services = busy_world.services()
+    router = CommandRouter(services)
+    async with FakeTelegram() as tg:
+        tg.fail_next("getMe", 502, body=b"<html>502 Bad Gateway</html>", times=1000)
+        adapter = TelegramAdapter(
+            token=tg.token, router=router, events=ChatEvents(busy_world.store),
+            api_url=tg.api_base,
+        )  # fmt: skip
+        status = services.platforms["telegram"] = PlatformStatus("telegram", busy_world.clock())
+        starter = PlatformStarter(
+            adapter, status, on_up=lambda: None, clock=busy_world.clock,
+            first_delay=0.05, max_delay=0.2,
+        )  # fmt: skip
+        server = HttpServer(make_app(services), "127.0.0.1", 0)
+        await server.start()
+        await starter.start()
+        try:
+            async with asyncio.timeout(WAIT):
+                # The fourth attempt comes after the third failure was recorded.
+                await tg.wait_until(lambda: len(tg.rejections) >= UNHEALTHY_AFTER + 1)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as http:
+                down = await http.get("/healthz")
+                assert down.status_code == 503
+                assert "Telegram: unreachable since 2026-11-24 08:01 UTC" in down.text
+                assert "Bad Gateway" in down.text
+                report = text(await router.handle_text(OPERATOR, "/status") or error("none"))
+                assert "Telegram: unreachable since 2026-11-24 08:01 UTC" in report
+
+                tg.clear_failures()
+                async with asyncio.timeout(WAIT):
+                    await tg.wait_for_call("getUpdates")
+                up = await http.get("/healthz")
+                assert (up.status_code, up.text) == (200, "ok\n")
+                report = text(await router.handle_text(OPERATOR, "/status") or error("none"))
+                assert "Telegram: running since 2026-11-24 08:01 UTC" in report
+        finally:
+            await starter.stop()
+            await server.stop()
+    assert status.state == "up"
+    assert not adapter.app.running
+
+
+async def test_status_and_metrics_add_up_the_numbers_checked(
+    db_path: Path, arxiv: FakeArxiv, clock: Clock, sender: RecordingSender, llm: FakeOpenAI
+) -> None:
+    """Three summaries of abstracts that say "accuracy rises by 2.1 points on 3 tasks": one
+    right, one corrected by the second call, one the model leaves wrong (marked)."""
+    config = settings(operators=["test:op"])
+    world = await World(db_path, arxiv, clock, sender, llm=llm, config=config).open()
+    try:
+        abstract = "Accuracy rises by 2.1 points on 3 tasks."
+        right = "TL;DR: Accuracy rises by 2.1 points on 3 tasks."
+        wrong = right.replace("2.1", "3.4")
+        scripts = [(right, None), (wrong, right), (wrong, None)]
+        summarizer = world.services().summarizer
+        for n, (answer, corrected) in enumerate(scripts, 1):
+            llm.responder = correcting_responder(answer, corrected)
+            await summarizer.summary(as_paper(paper(TUESDAY, n, f"Paper {n}", abstract)), "en")
+        assert len(llm.calls) == 5  # no correction call for the right one
+
+        services = world.services()
+        answer = await CommandRouter(services).handle_text(OPERATOR, "/status")
+        assert answer is not None
+        assert (
+            "Numbers in summaries: 6 found, 5 supported by the paper, 1 corrected by the "
+            "model, 1 marked as not found in the paper" in text(answer)
+        )
+        server = HttpServer(make_app(services), "127.0.0.1", 0)
+        await server.start()
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+                metrics = await client.get("/metrics")
+        finally:
+            await server.stop()
+        values = samples(metrics.text)
+        counts = {
+            outcome: values["arxiv_bot_summary_numbers_total", (("outcome", outcome),)]
+            for outcome in ("found", "supported", "corrected", "marked")
+        }
+        assert counts == {"found": 6, "supported": 5, "corrected": 1, "marked": 1}
+        assert "# TYPE arxiv_bot_summary_numbers_total counter" in metrics.text
+    finally:
+        await world.close()

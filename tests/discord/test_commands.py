@@ -191,11 +191,13 @@ async def test_digest_is_public_with_one_embed_per_paper(bot: Bot) -> None:
     assert fields["Categories"] == "cs.LG, cs.AI · score 3"
     assert fields["Why"] == "LLM (title), mixture of experts (title)"
     assert top["footer"]["text"] == "arXiv:2611.00001v1"
-    assert message.custom_ids() == ["sum:2611.00001v1", "sum:2611.00004v1", "sum:2611.00002v1"]
-    assert all(
-        (message.component(cid) or {}).get("label", "").startswith("Summary")
-        for cid in message.custom_ids()
-    )
+    ids = ["2611.00001v1", "2611.00004v1", "2611.00002v1"]
+    verbs = ("sum", "ask", "up", "down")
+    assert message.custom_ids() == [f"{verb}:{i}" for i in ids for verb in verbs]
+    labels = [(message.component(cid) or {}).get("label", "") for cid in message.custom_ids()]
+    assert all(label.startswith("Summary") for label in labels[::4])
+    assert all(label.startswith("Ask") for label in labels[1::4])
+    assert all(label.startswith(("👍", "👎")) for n, label in enumerate(labels) if n % 4 > 1)
     assert message.allowed_mentions == {"parse": []}
 
 

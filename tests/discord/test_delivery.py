@@ -110,21 +110,27 @@ async def test_a_30_paper_digest_fits_every_limit(bot: Bot) -> None:
     why = [f["value"] for e in embeds for f in e["fields"] if f["name"] == "Why"]
     assert len(why) == 30
     assert all(len(w) == 1024 and w.endswith("…") for w in why)  # cut, not refused
+    verbs = ("sum", "ask", "up", "down")  # the summary, Ask, 👍 and 👎
     buttons = [cid for m in posted for cid in m.custom_ids()]
-    assert buttons == [f"sum:{p.versioned_id}" for p in expected]
+    assert buttons == [f"{v}:{p.versioned_id}" for p in expected for v in verbs]
     for message in posted:  # each message carries the buttons of its own papers
         ids = [e["footer"]["text"].removeprefix("arXiv:") for e in message.embeds]
-        assert message.custom_ids() == [f"sum:{i}" for i in ids]
+        assert message.custom_ids() == [f"{v}:{i}" for i in ids for v in verbs]
         assert all(
-            (message.component(c) or {})["label"].startswith("Summary: ")
+            (message.component(c) or {})["label"].startswith(
+                "Summary: " if c.startswith("sum:") else "Ask: "
+            )
             for c in message.custom_ids()
+            if c.startswith("sum:")
         )
     # Per-channel pacing: never a sixth message within 5 seconds of the first of five.
     times = [datetime.fromisoformat(m.raw["timestamp"]) for m in posted]
     assert all((b - a).total_seconds() > 4.9 for a, b in zip(times, times[5:], strict=False))
 
 
-async def test_thirty_short_papers_make_messages_of_ten_embeds(bot: Bot) -> None:
+async def test_thirty_short_papers_make_messages_of_eight_embeds_and_their_buttons(
+    bot: Bot,
+) -> None:
     adapter = await bot.start()
     digest = long_digest(30)
     short = replace(
@@ -145,8 +151,9 @@ async def test_thirty_short_papers_make_messages_of_ten_embeds(bot: Bot) -> None
     await adapter.send(channel(CHAN), digest_reply(short))
 
     posted = channel_posts(bot.fake, CHAN)
-    assert [len(m.embeds) for m in posted] == [10, 10, 10]
-    assert [len(m.custom_ids()) for m in posted] == [10, 10, 10]
+    # Four buttons a paper (Summary, Ask, 👍, 👎) and 25 a message: six papers a message.
+    assert [len(m.embeds) for m in posted] == [6, 6, 6, 6, 6]
+    assert [len(m.custom_ids()) for m in posted] == [24, 24, 24, 24, 24]
     for message in posted:
         check_limits(message)
 
@@ -239,7 +246,7 @@ async def test_a_channel_that_refuses_delivery_is_switched_off_and_says_why(
     assert len(channel_posts(bot.fake, CHAN)) == good == 3
 
     # The next person to use a command there learns why (a member may read the settings).
-    responses = await bot.slash("settings", channel_id=CHAN2, permissions=MEMBER_PERMS, n=2)
+    responses = await bot.slash("settings", channel_id=CHAN2, permissions=MEMBER_PERMS)
     text = all_text(responses)
     assert "Settings of this chat" in text
     assert f"Digests to this chat are stopped: the platform refused delivery ({reason})" in text
@@ -348,3 +355,24 @@ async def test_a_fan_out_stays_below_the_global_rate_limit(bot: Bot) -> None:
         if chat_id not in failed:
             assert len(channel_posts(bot.fake, chat_id)) == 3
     assert len([m for m in bot.fake.messages if m.via == "channel"]) == 18 * 3
+
+
+async def test_a_stopped_channel_is_explained_in_one_wording_by_every_command(bot: Bot) -> None:
+    """Whatever command someone uses there, the same sentence says why and what to do (it
+    used to say "Use /start." in the settings and "use /resume" after other commands)."""
+    adapter = await bot.start()
+    await bot.subscribe(CHAN2)
+    bot.fake.missing_permissions.add(CHAN2)
+    with pytest.raises(DeliveryError):
+        await adapter.send(channel(CHAN2), digest_reply(long_digest(3)), key="k")
+    sentence = (
+        "Digests to this chat are stopped: the platform refused delivery (missing permissions)."
+        " Fix the bot's access here, then use /resume."
+    )
+    for command in ("settings", "help", "start"):
+        iid = bot.fake.slash(command, channel_id=CHAN2, permissions=MEMBER_PERMS)
+        async with asyncio.timeout(TIMEOUT):
+            await bot.fake.wait_for(lambda i=iid: sentence in all_text(bot.fake.responses_for(i)))
+        text = all_text(bot.fake.responses_for(iid))
+        assert text.count("Digests to this chat are stopped") == 1, (command, text)
+        assert "Use /start" not in text, command

@@ -20,7 +20,7 @@ from tests.discord.support import (
     messages_of,
 )
 from tests.fakes.fake_discord import MEMBER_PERMS, InteractionCallback, PostedMessage
-from tests.fakes.fake_openai import FakeOpenAI, static_responder
+from tests.fakes.fake_openai import FakeOpenAI, correcting_responder, static_responder
 
 CREDIT = "Summary by fake-model"
 
@@ -129,7 +129,7 @@ async def test_the_button_still_works_after_a_restart(bot: Bot, llm: FakeOpenAI)
 async def test_another_papers_button_gets_that_papers_summary(bot: Bot, llm: FakeOpenAI) -> None:
     adapter = await bot.start()
     digest = await post_digest(bot, adapter)
-    second = digest.custom_ids()[1]
+    second = [c for c in digest.custom_ids() if c.startswith("sum:")][1]
 
     responses = await press_until(bot, digest, second, CREDIT)
 
@@ -140,3 +140,23 @@ async def test_another_papers_button_gets_that_papers_summary(bot: Bot, llm: Fak
         e["title"] for e in digest.embeds if e["footer"]["text"] == f"arXiv:{paper_id}"
     )
     assert len(llm.calls) == 1
+
+
+async def test_a_number_not_in_the_paper_is_marked_in_the_summary_embeds(
+    bot: Bot, llm: FakeOpenAI
+) -> None:
+    """MOE_LLM's abstract (what the model reads: no full text) states no numbers; the model
+    invents two and answers the correction request unchanged."""
+    llm.responder = correcting_responder(
+        "TL;DR: Serving is 4.2x faster.\n\n## Results\n- Latency drops by 37% on few GPUs."
+    )
+    adapter = await bot.start()
+    digest = await post_digest(bot, adapter)
+
+    responses = await press_until(bot, digest, f"sum:{MOE_LLM.arxiv_id}v1", CREDIT)
+
+    embeds = [e for m in messages_of(responses) for e in m.embeds]
+    assert "Serving is 4.2x (⚠ not found in the paper) faster." in embeds[0]["description"]
+    body = "\n".join(e.get("description", "") for e in embeds[1:])
+    assert "Latency drops by 37% (⚠ not found in the paper) on few GPUs." in body
+    assert len(llm.calls) == 2

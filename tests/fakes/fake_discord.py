@@ -34,6 +34,8 @@ webhooks use the same ``Route`` class, so it covers them too. ``DEFAULT_GATEWAY`
 * ``POST /interactions/{id}/{token}/callback``: types 4 (message), 5 (deferred), 6 (deferred
   update), 7 (update), 8 (autocomplete result), 9 (modal). ``?with_response=1`` (discord.py
   always sends it) answers 200 ``{"interaction": {...}, "resource": {...}}``, else 204.
+* ``POST /channels/{c}/messages/{m}/threads``: starts a public thread from a message (see
+  "Threads" below).
 * ``POST /webhooks/{app}/{token}`` (follow-ups; ``?wait=1`` returns the message, else 204),
   ``GET``/``PATCH``/``DELETE /webhooks/{app}/{token}/messages/{m or @original}``.
 * Anything else: 404 ``{"message": "404: Not Found", "code": 0}``.
@@ -71,6 +73,25 @@ Discord semantics that tests rely on:
   like Cloudflare's 10,000-per-10-minutes ban counter.
 * Per-route buckets are NOT modelled: success answers carry no ``X-RateLimit-*`` headers, so
   discord.py keeps its default one-request-at-a-time bucket and never sleeps pre-emptively.
+
+Modals: a type-9 callback is validated like Discord (``custom_id`` 1-100, ``title`` 1-45, 1-5
+top-level components, each an action row holding one text input (type 4) or a label (type 18)
+holding one; text inputs: ``custom_id`` 1-100 and unique, ``style`` 1 or 2, ``label`` 1-45,
+``min_length`` 0-4000, ``max_length`` 1-4000, ``placeholder`` <= 100, ``value`` <= 4000) and
+kept open for :meth:`FakeDiscord.submit_modal`, which sends the MODAL_SUBMIT interaction
+(type 5) a client sends: the same user and channel, ``data.custom_id`` and the submitted
+components (each text input's ``custom_id`` and ``value``, in the modal's layout), and the
+``message`` the component was on when the modal was opened from a button. A modal is
+submitted once; values outside its limits or a missing required one are refused (the client
+would not send them).
+
+Threads: ``POST /channels/{c}/messages/{m}/threads`` (``name`` 1-100, ``auto_archive_duration``
+60/1440/4320/10080) creates a public thread (type 11) whose id IS the message's id, in guild
+text channels only (a DM or a thread: 400 50024); the bot needs CREATE_PUBLIC_THREADS (else
+403 50013); a message that already has one: 400 160004. The thread is a channel from then on
+(messages, interactions, ``GET /channels/{id}``), the message gets ``thread`` and the
+HAS_THREAD flag, and THREAD_CREATE (``newly_created``) is dispatched. ``fake.threads`` holds
+them by id. Sending in a thread needs SEND_MESSAGES_IN_THREADS.
 
 **Gateway** at ``/`` (plain TEXT frames; the ``compress`` query parameter is ignored): HELLO
 (``heartbeat_interval``), IDENTIFY -> READY (+ ``shard`` if asked) then one GUILD_CREATE per
@@ -214,6 +235,9 @@ SUPPRESS_EMBEDS = 1 << 2
 LOADING = 1 << 7
 SUPPRESS_NOTIFICATIONS = 1 << 12
 IS_COMPONENTS_V2 = 1 << 15
+HAS_THREAD = 1 << 5
+PUBLIC_THREAD = 11
+THREAD_ARCHIVE_DURATIONS = frozenset({60, 1440, 4320, 10080})
 
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # GUILD_MEMBERS, GUILD_PRESENCES, CONTENT
 
@@ -729,6 +753,67 @@ def _validate_components(errs: _Errors, components: Any, *, v2: bool) -> None:
         errs.add(("components",), "BASE_TYPE_MAX_LENGTH", "Text displays exceed 4000 characters.")
 
 
+def _modal_inputs(components: list[Any]) -> list[dict[str, Any]]:
+    """The text inputs of a modal's components, in order (in action rows or labels)."""
+    found: list[dict[str, Any]] = []
+    for comp in components:
+        if not isinstance(comp, Mapping):
+            continue
+        inner = comp.get("components") if comp.get("type") == 1 else [comp.get("component")]
+        found.extend(c for c in inner or [] if isinstance(c, dict) and c.get("type") == 4)
+    return found
+
+
+def _validate_modal_components(errs: _Errors, components: list[Any]) -> None:
+    seen: set[str] = set()
+    for i, comp in enumerate(components):
+        path: tuple[Any, ...] = ("data", "components", i)
+        if not isinstance(comp, Mapping) or comp.get("type") not in (1, 18):
+            errs.add(
+                (*path, "type"), "COMPONENT_TYPE_INVALID", "Modals take action rows or labels"
+            )
+            continue
+        if comp.get("type") == 1:
+            inner = comp.get("components")
+            if not isinstance(inner, list) or len(inner) != 1:
+                errs.add(
+                    (*path, "components"),
+                    "BASE_TYPE_BAD_LENGTH",
+                    "Must be between 1 and 1 in length.",
+                )
+                continue
+            item, item_path = inner[0], (*path, "components", 0)
+        else:
+            errs.string((*path, "label"), comp.get("label"), min_len=1, max_len=45)
+            item, item_path = comp.get("component"), (*path, "component")
+        if not isinstance(item, Mapping) or item.get("type") != 4:
+            errs.add((*item_path, "type"), "COMPONENT_TYPE_INVALID", "Expected a text input")
+            continue
+        custom_id = item.get("custom_id")
+        errs.string((*item_path, "custom_id"), custom_id, min_len=1, max_len=100)
+        if isinstance(custom_id, str):
+            if custom_id in seen:
+                errs.add(
+                    (*item_path, "custom_id"),
+                    "COMPONENT_CUSTOM_ID_DUPLICATED",
+                    "Component custom id cannot be duplicated",
+                )
+            seen.add(custom_id)
+        if item.get("style") not in (1, 2):
+            errs.add((*item_path, "style"), "BASE_TYPE_CHOICES", "Value must be one of (1, 2).")
+        if comp.get("type") == 1 or "label" in item:
+            errs.string((*item_path, "label"), item.get("label"), min_len=1, max_len=45)
+        lo, hi = item.get("min_length", 0), item.get("max_length", 4000)
+        if not _is_int(lo) or not 0 <= lo <= 4000:
+            errs.add((*item_path, "min_length"), "NUMBER_TYPE_MAX", "Must be 0 to 4000.")
+        if not _is_int(hi) or not 1 <= hi <= 4000:
+            errs.add((*item_path, "max_length"), "NUMBER_TYPE_MAX", "Must be 1 to 4000.")
+        if item.get("placeholder") is not None:
+            errs.string((*item_path, "placeholder"), item.get("placeholder"), max_len=100)
+        if item.get("value") is not None:
+            errs.string((*item_path, "value"), item.get("value"), max_len=4000)
+
+
 def _validate_allowed_mentions(errs: _Errors, am: Any) -> None:
     if am is None:
         return
@@ -1190,6 +1275,8 @@ class FakeDiscord(LocalServer):
         self.ready_count = 0
         self.resume_count = 0
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
+        self.threads: dict[int, dict[str, Any]] = {}  # thread id -> channel object
+        self.open_modals: dict[str, dict[str, Any]] = {}  # opening interaction id -> modal
 
         self._lock = threading.RLock()
         self._message_state: dict[int, dict[str, Any]] = {}  # message id -> current raw object
@@ -1459,6 +1546,8 @@ class FakeDiscord(LocalServer):
         return m
 
     def _guild_channel(self, channel_id: int) -> dict[str, Any]:
+        if channel_id in self.threads:
+            return copy.deepcopy(self.threads[channel_id])
         gid = self._channel_guild[channel_id]
         return {
             "id": str(channel_id),
@@ -1624,6 +1713,7 @@ class FakeDiscord(LocalServer):
             ("PATCH", "/channels/{c}/messages/{m}", "_patch_message", True),
             ("DELETE", "/channels/{c}/messages/{m}", "_delete_message", True),
             ("POST", "/channels/{c}/typing", "_typing", True),
+            ("POST", "/channels/{c}/messages/{m}/threads", "_start_thread", True),
             ("POST", "/users/@me/channels", "_open_dm", True),
             ("POST", "/interactions/{i}/{tok}/callback", "_callback", False),
             ("POST", "/webhooks/{app}/{tok}", "_followup", False),
@@ -1849,6 +1939,11 @@ class FakeDiscord(LocalServer):
     def _check_channel(self, channel_id: int, *, send: bool) -> None:
         if not self._channel_exists(channel_id):
             raise _DiscordError(404, 10003, "Unknown Channel")
+        if send and channel_id in self.threads:
+            parent = int(self.threads[channel_id]["parent_id"])
+            if not self._app_permissions(parent) & SEND_MESSAGES_IN_THREADS:
+                raise _DiscordError(403, 50013, "Missing Permissions")
+            return
         if send and channel_id in self.missing_permissions:
             raise _DiscordError(403, 50013, "Missing Permissions")
         if send and self._is_dm(channel_id):
@@ -1871,6 +1966,66 @@ class FakeDiscord(LocalServer):
     async def _typing(self, rec: RecordedRequest, c: str) -> web.Response:
         self._check_channel(int(c), send=True)
         return _no_content()
+
+    async def _start_thread(self, rec: RecordedRequest, c: str, m: str) -> web.Response:
+        cid, mid = int(c), int(m)
+        self._check_channel(cid, send=False)
+        if self._is_dm(cid) or cid in self.threads:
+            raise _DiscordError(400, 50024, "Cannot execute action on this channel type")
+        raw = self._existing_message(cid, mid)
+        body = rec.json if isinstance(rec.json, Mapping) else {}
+        errs = _Errors()
+        errs.string(("name",), body.get("name"), min_len=1, max_len=100)
+        duration = body.get("auto_archive_duration")
+        if duration is not None and duration not in THREAD_ARCHIVE_DURATIONS:
+            errs.add(
+                ("auto_archive_duration",),
+                "BASE_TYPE_CHOICES",
+                f"Value must be one of {sorted(THREAD_ARCHIVE_DURATIONS)}.",
+            )
+        errs.raise_if_any()
+        if not self._app_permissions(cid) & CREATE_PUBLIC_THREADS:
+            raise _DiscordError(403, 50013, "Missing Permissions")
+        if mid in self.threads:
+            raise _DiscordError(400, 160004, "A thread has already been created for this message")
+        gid = self._channel_guild[cid]
+        thread: dict[str, Any] = {
+            "id": str(mid),
+            "type": PUBLIC_THREAD,
+            "guild_id": str(gid),
+            "parent_id": str(cid),
+            "owner_id": str(self.bot_user_id),
+            "name": body["name"],
+            "last_message_id": None,
+            "rate_limit_per_user": int(body.get("rate_limit_per_user") or 0),
+            "message_count": 0,
+            "member_count": 1,
+            "total_message_sent": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": duration or 1440,
+                "archive_timestamp": _now_iso(),
+                "locked": False,
+                "create_timestamp": _now_iso(),
+            },
+            "member": {
+                "id": str(mid),
+                "user_id": str(self.bot_user_id),
+                "join_timestamp": _now_iso(),
+                "flags": 0,
+            },
+        }
+        with self._lock:
+            self.threads[mid] = thread
+            self._channel_guild[mid] = gid
+            raw["thread"] = copy.deepcopy(thread)
+            raw["flags"] = int(raw.get("flags") or 0) | HAS_THREAD
+        if self._conn is not None:
+            self._enqueue(
+                self._conn, ("frame", (0, "THREAD_CREATE", {**thread, "newly_created": True}))
+            )
+        return _json_response(thread, 201)
 
     async def _open_dm(self, rec: RecordedRequest) -> web.Response:
         body = rec.json if isinstance(rec.json, Mapping) else {}
@@ -2257,7 +2412,11 @@ class FakeDiscord(LocalServer):
                     "BASE_TYPE_BAD_LENGTH",
                     "Must be between 1 and 5 in length.",
                 )
+            else:
+                _validate_modal_components(errs, comps)
             errs.raise_if_any()
+            with self._lock:
+                self.open_modals[inter.id] = copy.deepcopy(dict(data))
         with self._lock:
             inter.callback = callback
             inter.acked_at = now
@@ -2904,6 +3063,64 @@ class FakeDiscord(LocalServer):
         payload["data"] = data
         payload["message"] = raw
         return self._dispatch_interaction(payload, cid)
+
+    def submit_modal(
+        self,
+        opened_by: str,
+        values: Mapping[str, str],
+        *,
+        locale: str = "en-US",
+    ) -> str:
+        """The user who opened the modal (the type-9 answer to interaction ``opened_by``)
+        submits it with ``values`` by text input ``custom_id`` (or by its label, when that is
+        unambiguous); returns the MODAL_SUBMIT interaction's id. Raises ValueError for what a
+        client would not send (the modal then stays open): no such open modal (or already
+        submitted), an unknown field, a required one left empty, a value outside its length
+        limits."""
+        with self._lock:
+            modal = self.open_modals.get(opened_by)
+        if modal is None:
+            raise ValueError(f"interaction {opened_by} has no open modal")
+        opener = self.interactions[opened_by]
+        inputs = _modal_inputs(modal["components"])
+        by_label = {str(i.get("label")): str(i["custom_id"]) for i in inputs if i.get("label")}
+        given = {by_label.get(k, k): v for k, v in values.items()}
+        known = {str(i["custom_id"]) for i in inputs}
+        if set(given) - known:
+            raise ValueError(f"the modal has no field {sorted(set(given) - known)}")
+        submitted: list[dict[str, Any]] = []
+        for n, comp in enumerate(modal["components"], 1):
+            inner = comp.get("components") if comp.get("type") == 1 else [comp.get("component")]
+            item = inner[0]
+            value = given.get(item["custom_id"], item.get("value") or "")
+            lo, hi = item.get("min_length", 0), item.get("max_length", 4000)
+            name = item.get("label") or comp.get("label") or item["custom_id"]
+            if item.get("required", True) and not value.strip():
+                raise ValueError(f"field {name!r} is required")
+            if value and not lo <= len(value) <= hi:
+                raise ValueError(f"field {name!r} takes {lo}..{hi} characters")
+            field_data = {"type": 4, "id": n * 2, "custom_id": item["custom_id"], "value": value}
+            if comp.get("type") == 1:
+                submitted.append({"type": 1, "id": n * 2 - 1, "components": [field_data]})
+            else:
+                submitted.append({"type": 18, "id": n * 2 - 1, "component": field_data})
+        with self._lock:
+            if self.open_modals.pop(opened_by, None) is None:
+                raise ValueError(f"interaction {opened_by} has no open modal")
+        base = opener.payload
+        payload = copy.deepcopy(base)
+        payload.update(
+            id=str(self._snowflake()),
+            type=MODAL_SUBMIT,
+            token="aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48),
+            locale=locale,
+            data={"custom_id": modal["custom_id"], "components": submitted},
+        )
+        if "message" in base:  # opened from a component: the message it was on
+            mid = int(base["message"]["id"])
+            current = self.message(mid)
+            payload["message"] = current if current is not None else base["message"]
+        return self._dispatch_interaction(payload, opener.channel_id)
 
 
 def _infer_type(value: Any) -> int:

@@ -6,6 +6,11 @@ The fake listens on 127.0.0.1 only (random free port) and speaks the wire format
 * ``POST /v1/chat/completions``: the full ``chat.completion`` object (``id``, ``object``,
   ``created``, ``model``, ``choices[0].message {role, content}``, ``finish_reason "stop"``,
   ``usage``). The answer's text comes from :attr:`FakeOpenAI.responder`.
+* ``POST /v1/embeddings``: the ``list`` of ``embedding`` objects, one per input in order,
+  as floats or base64 (``encoding_format``), with ``usage``. Vectors are deterministic
+  hashed bags of words (:func:`hashed_embedding`): texts sharing words are close. Requests
+  are recorded in :attr:`FakeOpenAI.embedding_calls`; :attr:`FakeOpenAI.embeddings_down`
+  answers 503 to every one (an endpoint that is down).
 * ``GET /v1/models`` (and ``GET /v1/models/{id}``): a one-model list, ``fake-model``.
 * Any other path: 404 with ``{"error": {"message": "Invalid URL (METHOD /path)", ...}}``.
 
@@ -35,7 +40,9 @@ Every chat-completions request, in this order:
 
 from __future__ import annotations
 
+import array
 import asyncio
+import base64
 import collections
 import contextlib
 import hashlib
@@ -62,13 +69,18 @@ __all__ = [
     "MALFORMED_ANSWERS",
     "SECTIONS",
     "ChatCall",
+    "EmbeddingCall",
     "Failure",
     "FakeOpenAI",
     "FakeOpenAIThread",
     "Responder",
+    "correcting_responder",
     "default_responder",
+    "grounded_answer_responder",
+    "hashed_embedding",
     "hostile_markup_responder",
     "injection_echo_responder",
+    "is_correction",
     "static_responder",
 ]
 
@@ -196,8 +208,8 @@ _METHOD = (
     "Ablations remove each component in turn.",
 )
 _RESULTS = (
-    "Improves over the strongest baseline by 2.1 points on average.",
-    "Matches prior accuracy at about 40% of the training cost.",
+    "Improves over the strongest baseline on average.",
+    "Matches prior accuracy at a fraction of the training cost.",
     "The ablations show the learned component accounts for most of the gain.",
     "Gains shrink on the smallest data set.",
 )
@@ -277,7 +289,7 @@ def hostile_markup_responder(call: ChatCall) -> str:
     sections = [
         ["<b>bold claim without a closing tag", "Pings @everyone and <@&123456> & @here"],
         ["Code follows:\n\n" + "\n".join(fenced) + "\n"],
-        [r"Accuracy $\alpha < \beta$ & recall > 0.9 ]]> [more](http://evil.example/phish)"],
+        [r"Accuracy $\alpha < \beta$ & recall > baseline ]]> [more](http://evil.example/phish)"],
         ["论文 🤖 **done** __x__ \u200b\u202e"],
     ]
     return _summary(tldr, sections)
@@ -291,11 +303,80 @@ def injection_echo_responder(call: ChatCall) -> str:
     tldr = f"{_tldr_prefix(call)}The paper's text is quoted below as received."
     sections = [
         [f"The input begins: {user[:200]}"],
-        [f"The user message has {len(user)} characters."],
+        [f"The user message has `{len(user)}` characters."],
         ["not stated"],
         ["not stated"],
     ]
     return _summary(tldr, sections)
+
+
+_PAPER_RE = re.compile(r"<paper>(.*)</paper>", re.S)
+_QUESTION_RE = re.compile(r"<question>(.*)</question>", re.S)
+_HEADING_RE = re.compile(r"^## (.+)$", re.M)
+_QA_STOPWORDS = frozenset(
+    ("what", "which", "does", "that", "this", "with", "from", "have", "they", "their", "there",
+     "about", "paper", "when", "where")
+)  # fmt: skip
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) >= 4} - _QA_STOPWORDS
+
+
+def grounded_answer_responder(call: ChatCall) -> str:
+    """A faithful question-answering model, for ``/ask``: it reads the paper between
+    ``<paper>`` and ``</paper>`` in the user messages (sections under ``## Heading`` lines) and
+    the last ``<question>``; it answers from the section sharing the most words (of 4 letters or
+    more) with the question, naming it on a first ``SECTIONS:`` line and quoting its first sentence
+    that has one of those words; when no section shares a word, ``SECTIONS: none`` and "The
+    paper does not say."."""
+    users = [_content_text(x) for x in call.messages if x.get("role") == "user"]
+    paper_m = next((m for m in map(_PAPER_RE.search, users) if m), None)
+    question_m = _QUESTION_RE.search(call.last_user_text)
+    if paper_m is None or question_m is None:
+        return "SECTIONS: none\nI was given no paper or no question."
+    asked = _content_words(question_m.group(1))
+    body = paper_m.group(1)
+    best: tuple[int, str, str] = (0, "", "")
+    starts = list(_HEADING_RE.finditer(body))
+    for i, head in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(body)
+        text = body[head.end() : end]
+        shared = len(asked & _content_words(text))
+        if shared > best[0]:
+            best = (shared, head.group(1).strip(), text)
+    if best[0] == 0:
+        return "SECTIONS: none\nThe paper does not say."
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(best[2].split()))
+    quote = next((x for x in sentences if asked & _content_words(x)), sentences[0])
+    return f"SECTIONS: {best[1]}\nThe paper says: {quote}"
+
+
+def is_correction(call: ChatCall) -> bool:
+    """Is this the bot's follow-up request to correct a summary's numbers? (It quotes the
+    summary between ``<summary>`` and ``</summary>``; a summary request quotes a paper.)"""
+    user = call.last_user_text
+    return user.startswith("<summary>") and "</summary>" in user
+
+
+_QUOTED_SUMMARY = re.compile(r"\A<summary>\n(.*?)\n</summary>", re.S)
+
+
+def correcting_responder(summary: str, corrected: str | None = None) -> Responder:
+    """A model scripted for the number check: it answers every summary request with
+    ``summary`` (plant a wrong number in it) and every correction request with ``corrected``
+    (the fixed summary); with ``corrected`` None it is a model that fails to correct: it
+    sends back the summary it was asked to correct, unchanged."""
+
+    def respond(call: ChatCall) -> str:
+        if not is_correction(call):
+            return summary
+        if corrected is not None:
+            return corrected
+        quoted = _QUOTED_SUMMARY.search(call.last_user_text)
+        return quoted.group(1) if quoted else summary
+
+    return respond
 
 
 def static_responder(content: str) -> Responder:
@@ -443,6 +524,52 @@ def _validate(body: Any) -> web.Response | None:
     return None
 
 
+EMBEDDING_DIMENSIONS = 64
+_EMBEDDING_WORD = re.compile(r"[^\W_]+")
+
+
+def hashed_embedding(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[float]:
+    """A unit vector: each word (case-folded, a plural ``s`` dropped) adds +-1 to the
+    dimension its hash picks, so texts that share words point the same way."""
+    vector = [0.0] * dimensions
+    for word in _EMBEDDING_WORD.findall(text.casefold()):
+        word = word[:-1] if len(word) > 3 and word.endswith("s") else word
+        digest = hashlib.sha256(word.encode()).digest()
+        vector[digest[0] % dimensions] += 1.0 if digest[1] % 2 else -1.0
+    norm = sum(v * v for v in vector) ** 0.5
+    return [v / norm for v in vector] if norm else vector
+
+
+@dataclass
+class EmbeddingCall:
+    """One embeddings request answered 200."""
+
+    model: str
+    inputs: list[str]
+    body: dict[str, Any]
+
+
+def _validate_embeddings(body: Any) -> web.Response | None:
+    if not isinstance(body, dict):
+        return _error_response(400, "We could not parse the JSON body of your request.")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return _error_response(400, "you must provide a model parameter", param="model")
+    given = body.get("input")
+    inputs = [given] if isinstance(given, str) else given
+    if (
+        not isinstance(inputs, list)
+        or not inputs
+        or len(inputs) > 2048
+        or not all(isinstance(i, str) and i for i in inputs)
+    ):
+        return _error_response(
+            400, "'input' must be a string or 1 to 2048 non-empty strings", param="input"
+        )
+    if body.get("encoding_format", "float") not in ("float", "base64"):
+        return _error_response(400, "encoding_format must be float or base64", param="input")
+    return None
+
+
 # --------------------------------------------------------------------------------------------
 # Server
 
@@ -510,6 +637,8 @@ class FakeOpenAI(LocalServer):
         self.malformed: str | None = None
         self.key_echo: Literal["masked", "openai", "full"] = "masked"
         self.models: list[str] = [FAKE_MODEL]
+        self.embedding_calls: list[EmbeddingCall] = []
+        self.embeddings_down = False
         self.calls: list[ChatCall] = []
         self.received: list[ChatCall] = []
         self.responder_errors: list[BaseException] = []
@@ -541,6 +670,7 @@ class FakeOpenAI(LocalServer):
             self._gate.set()
         app = web.Application(middlewares=[self._not_found_middleware])
         app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_post("/v1/embeddings", self._embeddings)
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/v1/models/{model}", self._model)
         await self._serve(app)
@@ -814,6 +944,40 @@ class FakeOpenAI(LocalServer):
         self.calls.append(call)
         return _json_response(
             payload, headers={"x-request-id": request_id, "openai-processing-ms": "1"}
+        )
+
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        denied = self._check_auth(request) or _validate_embeddings(body)
+        if denied is not None:
+            return denied
+        if self.embeddings_down:
+            return _error_response(
+                503, "The server is overloaded or not ready yet.", etype="server_error"
+            )
+        given = body["input"]
+        inputs: list[str] = [given] if isinstance(given, str) else list(given)
+        data = []
+        for index, text in enumerate(inputs):
+            vector = hashed_embedding(text)
+            encoded: Any = vector
+            if body.get("encoding_format") == "base64":
+                encoded = base64.b64encode(array.array("f", vector).tobytes()).decode()
+            data.append({"object": "embedding", "index": index, "embedding": encoded})
+        with self._lock:
+            self.embedding_calls.append(EmbeddingCall(body["model"], inputs, body))
+        tokens = sum(len(text) for text in inputs) // 4
+        return _json_response(
+            {
+                "object": "list",
+                "data": data,
+                "model": body["model"],
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
         )
 
     def _model_object(self, model: str) -> dict[str, Any]:

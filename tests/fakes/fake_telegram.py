@@ -1100,6 +1100,14 @@ class FakeTelegram(LocalServer):
         for _ in range(times):
             queue.append((status, description, parameters, body))
 
+    def clear_failures(self, method: str | None = None) -> None:
+        """Drop the failures :meth:`fail_next` queued (for ``method``, or all): Telegram is
+        back."""
+        if method is None:
+            self._failures.clear()
+        else:
+            self._failures.pop(self._canonical(method), None)
+
     def timeout_next(self, method: str, times: int = 1) -> None:
         """The next ``times`` accepted calls of ``method`` take effect (a message is recorded
         and delivered) but are never answered, until the client gives up or the fake stops."""

@@ -669,3 +669,124 @@ async def test_wrong_token_login_failure(fake: FakeDiscord) -> None:
             await client.close()
     finally:
         restore()
+
+
+# --------------------------------------------------------------------------------------------
+# Modals and threads
+
+
+class QuestionModal(discord.ui.Modal):
+    question: discord.ui.TextInput[QuestionModal] = discord.ui.TextInput(
+        label="Question", max_length=20
+    )
+
+    def __init__(self, title: str = "Ask") -> None:
+        super().__init__(title=title, custom_id="ask:modal")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        message = interaction.message
+        assert message is not None
+        thread = await message.create_thread(name=f"Q: {self.question.value}")
+        await thread.send(f"answer to {self.question.value}")
+        await interaction.response.send_message("see the thread", ephemeral=True)
+
+
+class AskView(discord.ui.View):
+    def __init__(self, title: str = "Ask") -> None:
+        super().__init__(timeout=None)
+        self.title = title
+
+    @discord.ui.button(label="Ask", custom_id="persistent:ask")
+    async def ask(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        await interaction.response.send_modal(QuestionModal(self.title))
+
+
+async def test_modal_submit_and_thread(env: tuple[FakeDiscord, Bot]) -> None:
+    fake, bot = env
+    channel = bot.get_channel(CHAN)
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.send("a paper", view=AskView())
+    opened = fake.press(message.id, "persistent:ask", user_id=USER, permissions=MEMBER_PERMS)
+    async with asyncio.timeout(TIMEOUT):
+        modal = await fake.wait_for_callback(opened)
+    assert modal.type == 9
+    assert modal.data["components"][0]["components"][0]["max_length"] == 20
+    with pytest.raises(ValueError, match="no field"):
+        fake.submit_modal(opened, {"Nope": "x"})
+    with pytest.raises(ValueError, match=r"'Question' takes 0\.\.20 characters"):
+        fake.submit_modal(opened, {"Question": "x" * 21})
+    with pytest.raises(ValueError, match="required"):
+        fake.submit_modal(opened, {"Question": "  "})
+
+    submit = fake.submit_modal(opened, {"Question": "why?"})
+    payload = fake.interactions[submit].payload
+    assert payload["type"] == 5
+    assert payload["data"]["custom_id"] == "ask:modal"
+    assert payload["data"]["components"][0]["components"][0]["value"] == "why?"
+    assert payload["message"]["id"] == str(message.id)
+    assert payload["member"]["user"]["id"] == str(USER)
+    async with asyncio.timeout(TIMEOUT):
+        answered = await fake.wait_for_callback(submit)
+    assert answered.ephemeral
+    async with asyncio.timeout(TIMEOUT):
+        [in_thread] = await fake.wait_for(lambda: fake.messages_in(message.id) or None)
+    assert in_thread.content == "answer to why?"
+    thread = fake.threads[message.id]
+    assert (thread["type"], thread["parent_id"], thread["name"]) == (11, str(CHAN), "Q: why?")
+    raw = fake.message(message.id)
+    assert raw is not None
+    assert raw["thread"]["id"] == str(message.id)
+    assert raw["flags"] & (1 << 5)
+    assert isinstance(bot.get_channel(message.id), discord.Thread)  # THREAD_CREATE arrived
+    with pytest.raises(ValueError, match="no open modal"):
+        fake.submit_modal(opened, {"Question": "again"})
+
+    status, data, _ = await _raw(
+        fake, "POST", f"/channels/{CHAN}/messages/{message.id}/threads", {"name": "again"}
+    )
+    assert (status, data["code"]) == (400, 160004)
+
+
+async def test_thread_errors(env: tuple[FakeDiscord, Bot]) -> None:
+    fake, bot = env
+    channel = bot.get_channel(CHAN)
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.send("a paper")
+    path = f"/channels/{CHAN}/messages/{message.id}/threads"
+    status, data, _ = await _raw(fake, "POST", path, {"name": ""})
+    assert (status, data["code"]) == (400, 50035)
+    assert data["errors"]["name"]["_errors"]
+    status, data, _ = await _raw(fake, "POST", path, {"name": "t", "auto_archive_duration": 5})
+    assert (status, data["code"]) == (400, 50035)
+    status, data, _ = await _raw(
+        fake, "POST", f"/channels/{CHAN}/messages/1/threads", {"name": "t"}
+    )
+    assert (status, data["code"]) == (404, 10008)
+    user = await bot.fetch_user(USER)
+    dm_message = await user.send("your digest")
+    dm = fake.dm_channels[USER]
+    status, data, _ = await _raw(
+        fake, "POST", f"/channels/{dm}/messages/{dm_message.id}/threads", {"name": "t"}
+    )
+    assert (status, data["code"]) == (400, 50024)
+    fake.bot_permissions &= ~(1 << 35)  # CREATE_PUBLIC_THREADS
+    with pytest.raises(discord.Forbidden) as refused:
+        await message.create_thread(name="t")
+    assert refused.value.code == 50013
+    assert fake.threads == {}
+
+
+async def test_a_modal_is_validated_like_discord(env: tuple[FakeDiscord, Bot]) -> None:
+    fake, bot = env
+    channel = bot.get_channel(CHAN)
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.send("a paper", view=AskView(title="t" * 46))
+    opened = fake.press(message.id, "persistent:ask", user_id=USER)
+    async with asyncio.timeout(TIMEOUT):
+        await fake.wait_for(
+            lambda: next((r for r in fake.requests if "/callback" in r.path), None)
+        )
+    [request] = [r for r in fake.requests if "/callback" in r.path]
+    assert request.status == 400
+    assert fake.interactions[opened].callback is None
+    assert opened not in fake.open_modals

@@ -21,6 +21,7 @@ from tests.fakes.fake_openai import (
     FakeOpenAI,
     FakeOpenAIThread,
     default_responder,
+    hashed_embedding,
     hostile_markup_responder,
     injection_echo_responder,
 )
@@ -315,3 +316,38 @@ def test_thread_variant_and_unknown_route() -> None:
 
         asyncio.run(use())
         assert fake.max_concurrency() == 1
+
+
+# --- embeddings -----------------------------------------------------------------------------
+
+
+async def test_embeddings_are_deterministic_close_for_shared_words_and_counted(
+    fake: FakeOpenAI,
+) -> None:
+    async with client(fake) as c:
+        texts = ["KV cache compression", "compression of the KV cache", "protein folding"]
+
+        floats = await c.embeddings.create(
+            model="text-embedding-3-small", input=texts, encoding_format="float"
+        )
+        encoded = await c.embeddings.create(model="text-embedding-3-small", input=texts)
+
+        vectors = [d.embedding for d in floats.data]
+        assert [d.index for d in floats.data] == [0, 1, 2]
+        assert vectors == [hashed_embedding(t) for t in texts]
+        for decoded, vector in zip(encoded.data, vectors, strict=True):  # base64 float32
+            assert decoded.embedding == pytest.approx(vector, abs=1e-6)
+        cosine = [sum(a * b for a, b in zip(vectors[0], v, strict=True)) for v in vectors]
+        assert cosine[1] > 0.7 > cosine[2]
+        assert floats.usage.prompt_tokens == sum(map(len, texts)) // 4
+        assert [c.inputs for c in fake.embedding_calls] == [texts, texts]
+
+
+async def test_embeddings_down_and_bad_input(fake: FakeOpenAI) -> None:
+    async with client(fake) as c:
+        with pytest.raises(openai.BadRequestError):
+            await c.embeddings.create(model="text-embedding-3-small", input=[])
+        fake.embeddings_down = True
+        with pytest.raises(openai.InternalServerError):
+            await c.embeddings.create(model="m", input="x")
+        assert fake.embedding_calls == []

@@ -20,7 +20,7 @@ from bot.ranking.scoring import Scorer
 from bot.rendering.feed_documents import FeedItem, build_feed
 from bot.rendering.formats import render
 from bot.summaries.digests import with_summaries
-from tests.fakes.fake_openai import hostile_markup_responder
+from tests.fakes.fake_openai import correcting_responder, hostile_markup_responder
 from tests.feeds.conftest import World
 from tests.feeds.support import (
     DAY1_DEFAULT_IDS,
@@ -196,7 +196,34 @@ async def test_hostile_papers_and_model_output_keep_their_visible_text(
         assert f"{ALPHA} < {BETA} 论文 🤖" in shown
         assert "<b>bold claim without a closing tag" in shown
         assert "print('<i>not closed')" in shown
-        assert f"Accuracy {ALPHA} < {BETA} & recall > 0.9 ]]>" in shown
+        assert f"Accuracy {ALPHA} < {BETA} & recall > baseline ]]>" in shown
         assert "\u202e" not in shown
         assert "\u200b" not in shown
         assert "evil.example" not in " ".join(re.findall(r'href="([^"]*)"', content))
+
+
+async def test_a_number_not_in_the_paper_is_marked_in_feeds_and_markdown(world: World) -> None:
+    """The abstract (what the model reads here) states 12.5%; the model writes 15.5% and
+    answers the correction request unchanged."""
+    paper = Paper(
+        "2611.00777", 1, "Sparse routing", "Routing cuts latency by 12.5% on TPUs.",
+        ("Ada Lovelace",), ("cs.LG",), "new", date(2026, 11, 24),
+    )  # fmt: skip
+    await world.services.store.save_papers([paper])
+    world.llm.responder = correcting_responder(
+        "TL;DR: Routing cuts latency by 15.5%.\n\n## Results\n- Latency falls by *15.5%* on TPUs."
+    )
+    summary = await world.services.summarizer.summary(paper, "en")
+    assert world.llm.attempts == 2
+    announcement = Announcement(("cs.LG",), date(2026, 11, 24), (paper,))
+    digest = make_digest(announcement, Profile(categories=("cs.LG",), keywords=("routing",)))
+    digest = replace(digest, summaries={paper.versioned_id: summary})
+
+    for fmt in FORMATS:
+        [entry] = parse_feed(render(digest, fmt).encode("utf-8"), fmt).entries  # type: ignore[arg-type]
+        shown, _ = visible(entry_html(entry))
+        assert "Routing cuts latency by 15.5% (⚠ not found in the paper)." in shown, fmt
+        assert "Latency falls by 15.5% (⚠ not found in the paper) on TPUs." in shown, fmt
+    markdown = render(digest, "markdown")  # parentheses escaped, shown as typed
+    assert r"Routing cuts latency by 15.5% \(⚠ not found in the paper\)." in markdown
+    assert r"Latency falls by *15.5% \(⚠ not found in the paper\)* on TPUs." in markdown

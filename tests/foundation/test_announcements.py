@@ -349,6 +349,22 @@ async def test_authors_with_affiliations_are_split_correctly(
     )
 
 
+async def test_feed_authors_are_read_by_the_one_author_rule(
+    fake: FakeArxiv, http: ArxivHttp
+) -> None:
+    """The feed's author field goes through bot.text.author_lists, the rule author matching
+    uses: LaTeX accents become letters and a final "and" separates two authors."""
+    fake.add(
+        paper(
+            "2611.00001",
+            ["cs.AI"],
+            authors=['Bernhard Sch\\"olkopf (MPI)', "Yann LeCun and Yoshua Bengio"],
+        )
+    )
+    [got] = (await source(fake, http).fetch(["cs.AI"])).papers
+    assert got.authors == ("Bernhard Schölkopf", "Yann LeCun", "Yoshua Bengio")
+
+
 @pytest.mark.parametrize(
     ("creator", "names"),
     [

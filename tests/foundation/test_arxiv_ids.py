@@ -105,8 +105,7 @@ def test_versioned_and_str() -> None:
         "https://arx\u0131v.org/abs/2512.03394",  # dotless i
         "https://arxiv.org/list/2512.03394",
         "ftp://arxiv.org/abs/2512.03394",
-        # digits from other scripts are not an identifier
-        "\uff12\uff15\uff11\uff12.\uff10\uff13\uff13\uff19\uff14",  # full width
+        # digits from other scripts are not an identifier (full width ones are: NFKC)
         "\u0662\u0665\u0661\u0662.\u0660\u0663\u0663\u0669\u0664",  # Arabic-Indic
         # garbage
         "garbage",
@@ -170,3 +169,8 @@ def test_message_quotes_short_input_whole() -> None:
 )
 def test_split_version(versioned: str, expected: tuple[str, int | None]) -> None:
     assert split_version(versioned) == expected
+
+
+def test_full_width_digits_read_as_the_identifier_they_look_like() -> None:
+    typed = "\uff12\uff15\uff11\uff12.\uff10\uff13\uff13\uff19\uff14"
+    assert str(parse_arxiv_id(typed)) == "2512.03394"

@@ -169,6 +169,41 @@ async def test_json_to_stdout(fake: FakeArxiv, feed: str, tmp_path: Path) -> Non
     assert {m["keyword"] for m in first["matched"]} == {"LLM", "inference"}
 
 
+async def test_followed_authors_come_first_and_say_so_in_json(feed: str, tmp_path: Path) -> None:
+    """--author is repeatable and keeps "Surname, Given" whole; Grace Hopper's paper has no
+    keyword and is in cs.DC, Math Person's is a cross-list (without --include-cross): both
+    are listed first (Hopper's at 2.5, below --min-score), with {"author": ...} in "matched"."""
+    run = await arxiv_bot(
+        "--category", "cs.AI,cs.LG,cs.DC", *KEYWORDS, "--min-score", "3",
+        "--author", "Hopper, Grace", "--author", "M. Person", "--format", "json",
+        feed_url=feed, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.code == 0, run.stderr
+    papers = json.loads(run.text)["papers"]
+    # the followed authors' papers by score (4.5, 2.5), then the keyword papers
+    assert [p["arxiv_id"] for p in papers] == ["2611.00005", "2611.00002", "2611.00001"]
+    person, hopper, fast = papers
+    assert hopper["matched"] == [
+        {"author": "Hopper, Grace"},
+        {"keyword": "LLM", "in_title": False},
+        {"keyword": "efficient", "in_title": True},
+    ]
+    assert person["matched"][0] == {"author": "M. Person"}
+    assert person["announce_type"] == "cross"
+    assert {"keyword": "LLM", "in_title": True} in fast["matched"]
+    assert all("author" not in m for m in fast["matched"])
+
+
+async def test_a_common_surname_alone_exits_2_and_says_how_to_confirm(
+    feed: str, tmp_path: Path
+) -> None:
+    run = await arxiv_bot("--author", "Person", "--author", "Kim", feed_url=feed, cwd=tmp_path)
+    assert run.code == 2
+    assert "authors: 'Kim' alone would follow every author with that surname" in run.stderr
+    assert "write 'Kim!' to confirm" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
 async def test_text_to_stdout(feed: str, tmp_path: Path) -> None:
     run = await arxiv_bot(
         "--category", "cs.AI,cs.LG", "--keyword", "LLM", "--include-cross", "--format", "text",
@@ -270,3 +305,21 @@ async def test_503_then_success_exits_0(fake: FakeArxiv, feed: str, tmp_path: Pa
     assert fake.count("rss") == 2
     assert "HTTP 503; retry 1/2" in run.stderr
     assert "2611.00001" in {p["arxiv_id"] for p in json.loads(run.text)["papers"]}
+
+
+async def test_interests_bring_in_a_paper_no_keyword_found(
+    fake: FakeArxiv, feed: str, tmp_path: Path
+) -> None:
+    args = ("--category", "cs.DC", "--keyword", "quantum", "--format", "json")
+    without = await arxiv_bot(*args, feed_url=feed, cwd=tmp_path)
+    run = await arxiv_bot(
+        *args, "--interests", "distributed training on a GPU cluster", feed_url=feed, cwd=tmp_path
+    )
+
+    assert without.code == 0
+    assert json.loads(without.text)["papers"] == []
+    assert run.code == 0, run.stderr
+    (paper,) = json.loads(run.text)["papers"]
+    assert paper["arxiv_id"] == EFFICIENT_TRAINING.arxiv_id
+    assert paper["matched"] == []
+    assert paper["similarity"] == 1.0

@@ -9,7 +9,14 @@ import pytest
 from pydantic import SecretStr
 
 from app.settings import load_app_settings
-from bot.config import CONFIG_ENV, DEFAULT_CATEGORIES, ConfigError, Settings, load_settings
+from bot.config import (
+    CONFIG_ENV,
+    DEFAULT_CATEGORIES,
+    ConfigError,
+    Settings,
+    load_settings,
+    profile_from_settings,
+)
 
 # The legacy script's config.json, exactly as /work/shared/reference/legacy-script.md shows it.
 LEGACY_CONFIG_JSON = """\
@@ -54,7 +61,7 @@ def config_error(**kwargs: object) -> str:
 def test_defaults() -> None:
     s = load_settings()
     assert s.categories == DEFAULT_CATEGORIES == ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
-    assert (s.keywords, s.exclude_keywords) == ([], [])
+    assert (s.keywords, s.exclude_keywords, s.authors) == ([], [], [])
     assert (s.max_papers, s.min_score, s.include_cross, s.scoring) == (30, 0.0, False, "words")
     assert (s.delivery_time, s.timezone) == ("08:00", "UTC")
     assert s.arxiv_feed_url == "https://rss.arxiv.org/rss/{categories}"
@@ -257,6 +264,23 @@ def test_bad_value_in_file_names_the_key_and_the_file(tmp_path: Path) -> None:
     assert "\n  categories: unknown arXiv category 'cs.LGG' (did you mean cs.LG" in message
 
 
+def test_followed_authors_from_toml_reach_the_default_profile(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "bot.toml", 'authors = ["LeCun, Yann", "Bernhard Schölkopf", "Kim!"]\n'
+    )
+    settings = load_settings(path)
+    assert settings.authors == ["LeCun, Yann", "Bernhard Schölkopf", "Kim!"]
+    assert profile_from_settings(settings).authors == ("LeCun, Yann", "Bernhard Schölkopf", "Kim!")
+
+
+def test_a_common_surname_alone_in_the_file_is_named_with_the_way_to_confirm(
+    tmp_path: Path,
+) -> None:
+    message = config_error(config_path=write(tmp_path / "bot.toml", 'authors = ["Kim"]\n'))
+    assert "\n  authors: 'Kim' alone would follow every author with that surname" in message
+    assert "write 'Kim!' to confirm" in message
+
+
 def test_unknown_key_in_toml_is_named(tmp_path: Path) -> None:
     message = config_error(config_path=write(tmp_path / "bot.toml", "max_paper = 10\n"))
     assert "max_paper" in message
@@ -411,6 +435,13 @@ LIST_FORMS = [
     ("ARXIV_BOT_KEYWORDS", '["LLM", "mixture of experts"]', ["LLM", "mixture of experts"]),
     ("ARXIV_BOT_EXCLUDE_KEYWORDS", "survey , literature review", ["survey", "literature review"]),
     ("ARXIV_BOT_EXCLUDE_KEYWORDS", '["survey"]', ["survey"]),
+    ("ARXIV_BOT_AUTHORS", "Yann LeCun, Li!", ["Yann LeCun", "Li!"]),
+    (
+        "ARXIV_BOT_AUTHORS",
+        '["LeCun, Yann", "Bernhard Schölkopf"]',
+        ["LeCun, Yann", "Bernhard Schölkopf"],
+    ),
+    ("ARXIV_BOT_AUTHORS", "Yann LeCun,yann lecun", ["Yann LeCun"]),
     ("DISCORD_GUILD_IDS", "123,456", [123, 456]),
     ("DISCORD_GUILD_IDS", "123 456", [123, 456]),
     ("DISCORD_GUILD_IDS", "[123, 456]", [123, 456]),
@@ -421,6 +452,7 @@ _FIELD_OF = {
     "ARXIV_BOT_CATEGORIES": "categories",
     "ARXIV_BOT_KEYWORDS": "keywords",
     "ARXIV_BOT_EXCLUDE_KEYWORDS": "exclude_keywords",
+    "ARXIV_BOT_AUTHORS": "authors",
     "DISCORD_GUILD_IDS": "discord_guild_ids",
 }
 
@@ -452,6 +484,8 @@ def test_list_settings_accept_the_documented_forms(
         ("ARXIV_BOT_OPERATORS", "123", "platform:user_id"),
         ("ARXIV_BOT_OPERATORS", '["telegram:1"', "JSON"),
         ("DISCORD_GUILD_IDS", "12,abc", "discord_guild_ids"),
+        ("ARXIV_BOT_AUTHORS", "Yann LeCun, Li", "authors"),
+        ("ARXIV_BOT_AUTHORS", "Y.", "authors"),
     ],
 )
 def test_bad_list_settings_are_named(
@@ -461,3 +495,20 @@ def test_bad_list_settings_are_named(
     message = config_error()
     assert named in message
     assert "Traceback" not in message
+
+
+# --- interests ------------------------------------------------------------------------------
+
+
+def test_interests_from_toml_and_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path / "bot.toml", 'interests = """KV cache\n  compression"""\n')
+    assert load_settings(path).interests == "KV cache compression"
+    monkeypatch.setenv("ARXIV_BOT_INTERESTS", "speculative decoding")
+    assert load_settings(path).interests == "speculative decoding"
+
+
+def test_interests_without_words_name_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARXIV_BOT_INTERESTS", "!!! ???")
+    assert "interests: interests need words" in config_error()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
@@ -217,6 +218,7 @@ PAPER_KEYS = {
     "published": str,
     "score": float,
     "matched": list,
+    "similarity": type(None),  # a number (0..1) when the profile has interests
     "abstract": str,
     "url": str,
     "pdf_url": str,
@@ -259,6 +261,20 @@ def test_json_has_exactly_the_documented_keys_and_types() -> None:
     assert first["pdf_url"] == "https://arxiv.org/pdf/2611.00001v1"
     assert (second["version"], second["announce_type"]) == (3, "replace")
     assert second["pdf_url"] == "https://arxiv.org/pdf/2611.00002v3"
+
+
+def test_json_matched_names_a_followed_author_first_beside_the_keywords() -> None:
+    scored = ScoredPaper(FIRST, 1.5, (Match("LLM", True),), "cross", author="Grace Hopper")
+    zero = ScoredPaper(SECOND, 0.0, (), "new", author="张伟")
+    doc = json.loads(to_json(replace(DIGEST, papers=(scored, zero))))
+    first, second = doc["papers"]
+    assert set(first) == set(PAPER_KEYS)  # no field added, renamed or dropped
+    assert first["matched"] == [{"author": "Grace Hopper"}, {"keyword": "LLM", "in_title": True}]
+    assert second["matched"] == [{"author": "张伟"}]
+    assert second["score"] == 0.0
+    listing = render(replace(DIGEST, papers=(scored, zero)), "text")
+    assert "cross, score 1.5 - author: Grace Hopper, LLM (title)" in listing
+    assert "new, score 0.0 - author: 张伟" in listing
 
 
 def test_json_round_trips_cjk_emoji_and_latex() -> None:

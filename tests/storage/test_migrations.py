@@ -115,6 +115,7 @@ async def test_an_older_database_upgrades_in_place(tmp_path: Path) -> None:
     assert sub.created_at.isoformat() == "2025-01-02T03:04:05+00:00"
     # ...and the new columns' defaults.
     assert (sub.frequency, sub.weekday, sub.language) == ("daily", 0, "en")
+    assert sub.authors == ()
     assert paper is not None
     assert (paper.version, paper.title, paper.comment) == (2, "Old paper", "9 pages")
 
@@ -126,7 +127,11 @@ async def test_an_upgraded_database_takes_the_new_fields(tmp_path: Path) -> None
     try:
         sub = await store.get_subscription("telegram", "-1001")
         assert sub is not None
-        await store.save_subscription(sub.changed(frequency="weekly", weekday=6, language="de"))
+        await store.save_subscription(
+            sub.changed(
+                frequency="weekly", weekday=6, language="de", authors=("Schölkopf, B.", "Li!")
+            )
+        )
     finally:
         await store.close()
 
@@ -137,6 +142,7 @@ async def test_an_upgraded_database_takes_the_new_fields(tmp_path: Path) -> None
         await again.close()
     assert got is not None
     assert (got.frequency, got.weekday, got.language) == ("weekly", 6, "de")
+    assert got.authors == ("Schölkopf, B.", "Li!")
     assert user_version(path) == SCHEMA_VERSION
 
 

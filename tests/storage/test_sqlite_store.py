@@ -1,18 +1,17 @@
-"""storage/sqlite.py: the default store, on a real SQLite file."""
+"""The store contract, on both engines: storage/sqlite.py on a real SQLite file and
+storage/postgres.py on the test PostgreSQL server (the ``engine`` fixture)."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from storage import SqliteStore
 from tests.conftest import make_paper
-from tests.storage.conftest import CREATED, FULL, subscription
+from tests.storage.conftest import CREATED, FULL, Engine, subscription
 
 # --- subscriptions ------------------------------------------------------------------------
 
@@ -46,14 +45,10 @@ async def test_defaults_round_trip(store: SqliteStore) -> None:
     assert got.inactive_reason is None
 
 
-async def test_keywords_are_stored_as_readable_utf8(store: SqliteStore, db_path: Path) -> None:
+async def test_keywords_are_stored_as_readable_utf8(store: SqliteStore, engine: Engine) -> None:
     await store.save_subscription(FULL)
 
-    raw = sqlite3.connect(db_path)
-    try:
-        (keywords,) = raw.execute("SELECT keywords FROM subscriptions").fetchone()
-    finally:
-        raw.close()
+    [(keywords,)] = await engine.raw("SELECT keywords FROM subscriptions")
     assert "深度学习" in keywords
     assert "🚀" in keywords
 
@@ -202,11 +197,11 @@ async def test_saving_no_papers_is_fine(store: SqliteStore) -> None:
 # --- failures, concurrency, durability ----------------------------------------------------
 
 
-async def test_a_failing_batch_leaves_nothing_behind(store: SqliteStore) -> None:
+async def test_a_failing_batch_leaves_nothing_behind(store: SqliteStore, engine: Engine) -> None:
     good = [make_paper(f"2611.{n:05d}") for n in range(1, 4)]
     broken = replace(make_paper("2611.00004"), title=None)  # violates NOT NULL
 
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(engine.integrity_error):
         await store.save_papers([*good, broken])
 
     for paper in good:
@@ -216,12 +211,12 @@ async def test_a_failing_batch_leaves_nothing_behind(store: SqliteStore) -> None
     assert await store.get_paper("2611.00003") == good[2]
 
 
-async def test_a_rejected_subscription_changes_nothing(store: SqliteStore) -> None:
+async def test_a_rejected_subscription_changes_nothing(store: SqliteStore, engine: Engine) -> None:
     await store.save_subscription(FULL)
 
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(engine.integrity_error):
         await store.save_subscription(replace(FULL, frequency="monthly", keywords=("x",)))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(engine.integrity_error):
         await store.save_subscription(subscription("new", chat_kind="forum"))
 
     assert await store.get_subscription("telegram", "42") == FULL
@@ -256,13 +251,13 @@ async def test_concurrent_saves_all_land(store: SqliteStore) -> None:
         assert await store.get_paper(paper.arxiv_id) == paper
 
 
-async def test_data_survives_close_and_reopen(db_path: Path) -> None:
-    first = await SqliteStore.open(db_path)
+async def test_data_survives_close_and_reopen(engine: Engine) -> None:
+    first = await engine.open()
     await first.save_subscription(FULL)
     await first.save_papers([V1, V2])
     await first.close()
 
-    again = await SqliteStore.open(db_path)
+    again = await engine.open()
     try:
         assert await again.get_subscription("telegram", "42") == FULL
         assert await again.get_paper("2611.01234", 1) == V1
@@ -272,20 +267,14 @@ async def test_data_survives_close_and_reopen(db_path: Path) -> None:
 
 
 async def test_a_write_is_committed_when_the_call_returns(
-    store: SqliteStore, db_path: Path
+    store: SqliteStore, engine: Engine
 ) -> None:
     """Another connection (another process, a crash and restart) sees it at once."""
     await store.save_subscription(FULL)
     await store.save_papers([V1])
 
-    raw = sqlite3.connect(db_path)
-    try:
-        assert raw.execute("SELECT chat_id FROM subscriptions").fetchall() == [("42",)]
-        assert raw.execute("SELECT arxiv_id, version FROM papers").fetchall() == [
-            ("2611.01234", 1)
-        ]
-    finally:
-        raw.close()
+    assert await engine.raw("SELECT chat_id FROM subscriptions") == [("42",)]
+    assert await engine.raw("SELECT arxiv_id, version FROM papers") == [("2611.01234", 1)]
 
 
 async def test_subscribed_categories_are_those_of_delivering_subscriptions(

@@ -4,7 +4,7 @@ already made are still served."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -138,3 +138,32 @@ async def test_a_failed_call_does_not_use_up_a_persons_limit(world: World) -> No
     await summarizer.summary(paper, "en", requester=ALICE)
 
     assert await world.store.count_user_requests(*ALICE, world.clock().date()) == 1
+
+
+async def test_a_digest_refused_by_the_budget_gets_its_summaries_when_the_next_day_starts(
+    world: World,
+) -> None:
+    """A digest goes out with extracts when the day's budget is used up; the papers it
+    showed are summarized as soon as the next UTC day's budget starts, not never."""
+    papers = [await world.paper(fake_paper(n)) for n in (11, 12, 13)]
+    summarizer = world.summarizer(daily_calls=1)
+
+    shown = await summarizer.summarize_many(papers, "en", deadline=30)
+
+    assert list(shown) == [papers[0].versioned_id]
+    waiting = await world.failures()
+    assert {f.key.arxiv_id for f in waiting} == {papers[1].arxiv_id, papers[2].arxiv_id}
+    tomorrow = world.clock.now.date() + timedelta(days=1)
+    assert {f.next_attempt_at.astimezone(UTC).date() for f in waiting} == {tomorrow}
+    assert await summarizer.retry_failed(world.store.get_paper) == 0  # not due yet today
+    assert world.llm.attempts == 1
+
+    world.clock.next_utc_day()
+    made = await summarizer.retry_failed(world.store.get_paper)
+
+    assert made == 1  # tomorrow's budget of one call, spent on the first waiting paper
+    assert world.llm.attempts == 2
+    still = await world.failures()
+    assert len(still) == 1  # the other waits for the day after, not retried in a loop
+    assert still[0].attempts == 1
+    assert still[0].next_attempt_at.astimezone(UTC).date() == tomorrow + timedelta(days=1)

@@ -19,7 +19,13 @@ from bot.summaries.prompt import parse_answer
 from bot.text.excerpts import abstract_tldr
 from bot.text.latex import readable
 from tests.fakes.fake_arxiv import FakeArxiv, FakeArxivThread, FakePaper
-from tests.fakes.fake_openai import FAKE_MODEL, MALFORMED_ANSWERS, FakeOpenAI, FakeOpenAIThread
+from tests.fakes.fake_openai import (
+    FAKE_MODEL,
+    MALFORMED_ANSWERS,
+    FakeOpenAI,
+    FakeOpenAIThread,
+    correcting_responder,
+)
 from tests.summaries.support import fake_paper
 
 _SCRIPT = Path(sys.executable).parent / "arxiv-bot"
@@ -118,6 +124,35 @@ def test_summarize_json(env: Env) -> None:
     assert (summary["model"], summary["language"], summary["source"]) == (FAKE_MODEL, "en", "html")
     assert "专家 🤖" in summary["tldr"]  # the fake quotes the title: CJK and emoji round-trip
     assert "Traceback" not in run.stderr
+
+
+def test_summarize_json_carries_the_number_check(env: Env) -> None:
+    """BEST's full text says "accuracy rises by 2.1 points"; the model says 3.4 and does not
+    correct it."""
+    wrong = "TL;DR: Accuracy rises by 3.4 points.\n\n## Results\n- Gains on 2 of 3 tasks."
+    env.llm.responder = correcting_responder(wrong)
+
+    run = env.run("summarize", BEST.arxiv_id, "--format", "json")
+
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(run.stdout)["summary"]
+    assert summary["numbers"] == {
+        "found": 3,
+        "supported": 2,
+        "unsupported": [{"text": "3.4 points", "value": 3.4, "kind": "points"}],
+        "corrected": 0,
+        "marked": 1,
+    }
+    assert summary["tldr"] == "Accuracy rises by 3.4 points (⚠ not found in the paper)."
+    assert len(env.llm.calls) == 2  # the summary and the one correction
+
+
+def test_summarize_json_of_the_extract_has_nothing_to_check(env: Env) -> None:
+    run = env.run("summarize", SECOND.arxiv_id, "--format", "json", key=False)  # "case 2"
+
+    assert run.returncode == 0, run.stderr
+    numbers = json.loads(run.stdout)["summary"]["numbers"]
+    assert numbers == {"found": 1, "supported": 1, "unsupported": [], "corrected": 0, "marked": 0}
 
 
 def test_summarize_markdown_from_the_pdf_of_a_paper_found_by_url(env: Env) -> None:
@@ -229,7 +264,9 @@ def test_digest_json_carries_summary_objects_and_reuses_the_cache(env: Env) -> N
     answers = {parse_answer(c.answer or "")[0] for c in env.llm.calls}
     for paper in papers[:2]:
         summary = paper["summary"]
-        assert set(summary) == {"tldr", "text", "model", "language", "source", "created_at"}
+        assert set(summary) == {
+            "tldr", "text", "model", "language", "source", "created_at", "numbers",
+        }  # fmt: skip
         assert summary["tldr"] in answers
         assert (summary["model"], summary["source"], summary["language"]) == (
             FAKE_MODEL,

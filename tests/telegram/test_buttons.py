@@ -83,8 +83,13 @@ async def test_paper_buttons_in_a_digest_fit_and_open_the_summary(
     message = digest[0]
     data = message.callback_data[0]
     assert data.startswith("sum:2611.")
-    labels = [b["text"] for b in message.buttons]
-    assert all(label.startswith("Summary: ") for label in labels)
+    rows = message.reply_markup["inline_keyboard"]  # a row per paper, beside its summary
+    assert all(len(row) == 3 for row in rows)
+    assert all(row[0]["text"].startswith("Summary: ") for row in rows)
+    assert all([row[1]["text"], row[2]["text"]] == ["👍", "👎"] for row in rows)
+    assert [row[1]["callback_data"] for row in rows] == [
+        d.replace("sum:", "up:") for d in message.callback_data if d.startswith("sum:")
+    ]
 
     answer = await bot.press(message, data)
     assert answer, "the summary arrives"
@@ -162,3 +167,27 @@ async def test_in_a_channel_only_administrators_may_press_subscription_buttons(
     assert "Subscribed to cs.AI" in done.text
     assert (await bot.stored(channel)).categories == ("cs.AI",)
     assert len(tg.callback_answers) == 4
+
+
+async def test_votes_by_button_count_once_per_member_and_stay_in_their_chat(
+    bot: TgBot, tg: FakeTelegram
+) -> None:
+    await bot.exchange(GROUP, "/subscribe cs.LG", user_id=ADMIN)
+    tg.admins[GROUP] = {ADMIN}
+    _ack, *digest = await bot.exchange(GROUP, "/digest", user_id=MEMBER)
+    message = digest[0]
+    up = next(d for d in message.callback_data if d.startswith("up:"))
+    paper = up[3:].split("v")[0]
+
+    [noted] = await bot.press(message, up, user_id=MEMBER)
+    [again] = await bot.press(message, up, user_id=MEMBER)
+    await bot.press(message, up, user_id=ADMIN)
+    await bot.press(message, up.replace("up:", "down:"), user_id=USER)
+
+    store = bot.services.store
+    assert "👍 noted" in noted.text
+    assert "already voted" in again.text
+    assert await store.chat_votes("telegram", str(GROUP)) == {paper: (2, 1)}
+    assert await store.chat_votes("telegram", str(USER)) == {}
+    assert len(tg.callback_answers) == 4
+    assert not tg.rejections

@@ -79,10 +79,10 @@ async def test_a_second_digest_while_the_first_asks_arxiv_joins_it(
         await asking.wait()  # the first says at once that it asks arXiv
         second = await router.handle_text(ctx, "/digest", progress)
         assert second is not None
-        assert "already being made" in plain_text(second.blocks[0].inlines)  # type: ignore[union-attr]
+        assert "still working on the /digest" in plain_text(second.blocks[0].inlines)  # type: ignore[union-attr]
         answer = await first
     assert answer is not None
     assert sum(1 for r in arxiv.requests if r.route == "rss") == 1
     third = await router.handle_text(ctx, "/digest", progress)  # the first is done: served
     assert third is not None
-    assert "already being made" not in plain_text(third.blocks[0].inlines)  # type: ignore[union-attr]
+    assert "still working on" not in plain_text(third.blocks[0].inlines)  # type: ignore[union-attr]

@@ -78,8 +78,9 @@ async def test_digest_acknowledges_then_lists_papers_from_arxiv(
     assert len(quotes) == 10
     assert all("proposes a simple, scalable method" in q for q in quotes)
     data = [d for m in digest for d in m.callback_data]
-    assert len(data) == 10
-    assert all(d.startswith("sum:2611.") for d in data)
+    assert len(data) == 30  # each paper: its summary, 👍 and 👎
+    assert [d.split(":")[0] for d in data] == ["sum", "up", "down"] * 10
+    assert all(d.split(":")[1].startswith("2611.") for d in data)
     assert len(llm.calls) == 10
     assert not tg.rejections
 

@@ -13,13 +13,18 @@ import pytest
 
 from bot.ranking.authors import (
     MAX_AUTHOR_LENGTH,
+    AuthorIndex,
     AuthorName,
     AuthorNameError,
+    NeedsConfirmation,
     explain,
+    followed_key,
     match_any,
     matches,
+    normalize_followed,
     parse_author,
     parse_authors,
+    read_followed,
     split_authors,
 )
 
@@ -361,3 +366,33 @@ def test_hostile_text_gets_an_answer_not_a_traceback() -> None:
         names = split_authors(text)
         assert all(name == name.strip() and name for name in names)
         match_any(followed, [*names, text])
+
+
+def test_the_author_index_finds_exactly_what_matching_finds() -> None:
+    """The index only narrows the authors to match: over every name and author string of the
+    tables (one paper each) it finds the same papers as :func:`matches` on all of them."""
+    authors = [author for _, author in (*MATCHES, *NON_MATCHES)] + ["何恺明", "", "Li Wei"]
+    index = AuthorIndex([[author] for author in authors])
+    names = {name for name, _ in (*MATCHES, *NON_MATCHES)} | {"何恺明", "Li!", "Y. Li"}
+    for text in sorted(names):
+        try:
+            followed = read_followed(text)
+        except AuthorNameError:
+            continue
+        expected = {i for i, author in enumerate(authors) if matches(followed, author)}
+        assert index.papers(followed) == expected, text
+    assert index.papers(read_followed("Yann LeCun"))  # the tables do find something
+
+
+def test_a_trailing_bang_confirms_a_common_surname_alone_and_only_that() -> None:
+    with pytest.raises(NeedsConfirmation) as refused:
+        read_followed("Li")
+    assert refused.value.name == "Li"
+    assert read_followed("Li!").confirmed
+    assert normalize_followed(["Li!", "Yann LeCun!", "LeCun, Yann", "li!"]) == [
+        "Li!",
+        "Yann LeCun",
+    ]
+    assert followed_key("Li") == followed_key("Li!") == read_followed("li!").key
+    with pytest.raises(AuthorNameError):
+        read_followed("!")

@@ -71,6 +71,6 @@ def test_no_import_cycle_anywhere() -> None:
 def test_the_core_is_a_handful_of_packages_and_few_top_modules() -> None:
     top = Path(bot.__file__).parent
     modules = sorted(p.name for p in top.glob("*.py") if p.name != "__init__.py")
-    assert modules == ["config.py", "errors.py", "services.py"]
+    assert modules == ["config.py", "errors.py"]
     packages = sorted(p.name for p in top.iterdir() if (p / "__init__.py").exists())
     assert len(packages) <= 12, packages

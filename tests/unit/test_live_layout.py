@@ -55,10 +55,11 @@ def test_the_completed_digest_has_the_same_messages_within_the_limits(tldr: str)
     after = digest_reply(filled, completed_later=later)
 
     sent, edited = telegram_render(before), telegram_render(after)
+    assert [m.completes for m in sent] == [m.completes for m in edited]
     assert [m.papers for m in sent] == [m.papers for m in edited]
     assert [m.buttons for m in sent] == [m.buttons for m in edited]
     assert all(utf16_len(m.plain) <= MAX_TEXT for m in edited)
-    assert sorted(p for m in edited for p in m.papers) == sorted(later)
+    assert sorted(p for m in edited for p in m.completes) == sorted(later)
 
     posted, patched = discord_render(before), discord_render(after)
     assert [m.papers for m in posted] == [m.papers for m in patched]
@@ -75,4 +76,4 @@ def test_without_room_a_long_tldr_would_move_papers_to_other_messages() -> None:
     edited = telegram_render(
         digest_reply(Digest(NOW, ("cs.LG",), date(2026, 11, 24), 100, papers, summaries=long))
     )
-    assert [m.papers for m in sent] != [m.papers for m in edited]
+    assert [m.completes for m in sent] != [m.completes for m in edited]

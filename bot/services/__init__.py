@@ -6,7 +6,6 @@ build it with fakes of the *outside* (local servers), never of our own code.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,9 +16,14 @@ from bot.arxiv.lookup import PaperLookup
 from bot.config import Settings
 from bot.contract.chats import ChatRef
 from bot.contract.messages import OnMessage, Reply
+from bot.model.profile import Profile
 from bot.model.store import Store
 from bot.model.summaries import Summary
 from bot.ranking.digest import Digest
+from bot.services.health import Health, PlatformStatus
+from bot.summaries.answers import Answers
+from bot.summaries.digests import build_digest
+from bot.summaries.embeddings import Embedder
 from bot.summaries.summarizer import Summarizer
 
 
@@ -59,83 +63,6 @@ class DeliveryStatus(Protocol):
     counters: DeliveryCounters
 
 
-FAILURES_IN_A_ROW = 3
-STALE_INTERVALS = 3
-
-
-@dataclass(slots=True)
-class _Job:
-    interval: float
-    last_beat: float
-    """When the job last started or ended (the clock's seconds)."""
-    running: bool = False
-    failures: int = 0
-    last_error: str = ""
-
-
-class Health:
-    """What ``/healthz`` reports about the scheduled jobs, so that an orchestrator restarts a bot
-    that runs but no longer works.
-
-    The scheduler swallows a failed round (the next one may succeed), so without this record a
-    bot whose every delivery round fails (a damaged database, say) would still answer "ok". A job
-    is unhealthy after ``FAILURES_IN_A_ROW`` failed rounds, and healthy again after one that
-    succeeds; a job that neither runs nor has run for ``STALE_INTERVALS`` of its intervals means
-    the scheduler itself has stopped.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._jobs: dict[str, _Job] = {}
-
-    def register(self, name: str, interval: float) -> None:
-        self._jobs[name] = _Job(interval=interval, last_beat=self._clock())
-
-    def started(self, name: str) -> None:
-        job = self._jobs[name]
-        job.running = True
-        job.last_beat = self._clock()
-
-    def succeeded(self, name: str) -> None:
-        job = self._jobs[name]
-        job.running = False
-        job.last_beat = self._clock()
-        job.failures = 0
-        job.last_error = ""
-
-    def failed(self, name: str, error: BaseException) -> None:
-        job = self._jobs[name]
-        job.running = False
-        job.last_beat = self._clock()
-        job.failures += 1
-        job.last_error = _one_line(error)
-
-    def interrupted(self, name: str) -> None:
-        """Cancelled by shutdown: neither a success nor a failure."""
-        self._jobs[name].running = False
-
-    def problems(self) -> list[str]:
-        """One line per unhealthy job; empty when all is well."""
-        now = self._clock()
-        found: list[str] = []
-        for name, job in self._jobs.items():
-            if job.failures >= FAILURES_IN_A_ROW:
-                found.append(
-                    f"scheduled job {name} failed {job.failures} times in a row: {job.last_error}"
-                )
-            elif not job.running and now - job.last_beat > STALE_INTERVALS * job.interval:
-                found.append(
-                    f"scheduled job {name} has not run for {now - job.last_beat:.0f} s "
-                    f"(every {job.interval:g} s expected)"
-                )
-        return found
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text[:300]
-
-
 @dataclass(slots=True)
 class Services:
     settings: Settings
@@ -154,10 +81,39 @@ class Services:
     """Key of private feed tokens (see :mod:`bot.feeds.tokens`)."""
     health: Health = field(default_factory=Health)
     """The scheduled jobs' outcomes, for /healthz."""
+    embedder: Embedder | None = None
+    """Embeddings of papers and interests; None: interests match by words (BM25)."""
+    platforms: dict[str, PlatformStatus] = field(default_factory=dict)
+    """The chat platforms ``arxiv-bot run`` starts, and whether each is up (/healthz,
+    /status)."""
     replan: Callable[[], None] | None = None
     """Told when what the summary planner plans changed: a command saved a subscription, a
     /digest went out waiting for summaries."""
     live: LiveReplies | None = None
     """Set by ``arxiv-bot run``: replies completed in place on platforms that edit."""
-    digests_running: set[str] = field(default_factory=set)
-    """Chats (keys) whose /digest is being made: another one joins it."""
+    answers: Answers = field(init=False)
+    """Questions about papers (/ask), answered by the summarizer's model within its budgets."""
+
+    def __post_init__(self) -> None:
+        self.answers = Answers(self.summarizer, clock=lambda: self.clock())
+
+    async def todays_digest(
+        self, profile: Profile, language: str, *, deadline: float = 0.0, summarized: bool = True
+    ) -> Digest:
+        """Today's digest on demand (``arxiv-bot digest``, ``/digest``) with these services:
+        the papers kept, ranked with the embedder when there is one, the top ones summarized
+        within ``deadline`` seconds unless not ``summarized`` (the caller fills them in).
+        Raises the arXiv errors."""
+        settings = self.settings
+        return await build_digest(
+            self.announcements,
+            profile,
+            mode=settings.scoring,
+            papers=self.store,
+            summarizer=self.summarizer,
+            language=language,
+            limit=settings.max_papers_to_summarize if summarized else 0,
+            deadline=deadline,
+            now=self.clock(),
+            embedder=self.embedder,
+        )

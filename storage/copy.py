@@ -1,0 +1,76 @@
+"""``arxiv-bot db copy``: move an installation from one database to another (SQLite to
+PostgreSQL when it outgrows one file, or back), every table row for row.
+
+Both stores are opened (and so migrated) by this release, so they have the same tables and
+columns; the rows are read whole and written in one transaction, so the target ends with
+everything or nothing. A target that holds anything is refused: a copy never merges or
+overwrites. SQLite files take the single-instance lock, so no bot writes them meanwhile.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from bot.model.store import StoreError
+from storage import single_instance, sqlite_path
+from storage.postgres import PostgresStore, display_url, is_postgres_url
+from storage.sqlite import SqliteStore
+
+
+class TargetNotEmpty(StoreError):
+    """The target database already holds rows."""
+
+
+def describe(database_url: str) -> str:
+    """How messages name a database (never with its password)."""
+    return display_url(database_url) if is_postgres_url(database_url) else database_url
+
+
+async def open_for_copy(database_url: str, *, must_exist: bool) -> SqliteStore:
+    if is_postgres_url(database_url):
+        return await PostgresStore.open(database_url)
+    path = sqlite_path(database_url)
+    if must_exist and not Path(path).is_file():  # noqa: ASYNC240 (one stat, before any I/O)
+        raise StoreError(f"there is no database at {path}: check --from")
+    return await SqliteStore.open(path)
+
+
+async def copy_database(source_url: str, target_url: str) -> dict[str, int]:
+    """Copy every row; the number of rows per table."""
+    if source_url == target_url:
+        raise StoreError("--from and --to name the same database")
+    with ExitStack() as locks:
+        for url in (source_url, target_url):
+            locks.enter_context(single_instance(url))
+        source = await open_for_copy(source_url, must_exist=True)
+        try:
+            target = await open_for_copy(target_url, must_exist=False)
+            try:
+                return await _copy(source, target, target_url)
+            finally:
+                await target.close()
+        finally:
+            await source.close()
+
+
+async def _copy(source: SqliteStore, target: SqliteStore, target_url: str) -> dict[str, int]:
+    held = {
+        table: len(await target.table_rows(table, columns[:1]))
+        for table, columns in (await target.table_columns()).items()
+    }
+    if any(held.values()):
+        rows = ", ".join(f"{n} in {table}" for table, n in held.items() if n)
+        raise TargetNotEmpty(
+            f"the target {describe(target_url)} is not empty ({rows}): a copy never merges or "
+            "overwrites. Copy into a new, empty database (or empty this one first)."
+        )
+    target_tables = await target.table_columns()
+    data: list[tuple[str, list[str], list[tuple[Any, ...]]]] = []
+    for table, columns in (await source.table_columns()).items():
+        if table not in target_tables:
+            raise StoreError(f"the target has no table {table}: is it this release's schema?")
+        data.append((table, columns, await source.table_rows(table, columns)))
+    await target.insert_tables(data)
+    return {table: len(rows) for table, _, rows in data}

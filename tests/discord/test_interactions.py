@@ -1,0 +1,88 @@
+"""Interactions as Discord really delivers them: sometimes twice (a replayed interaction id is
+handled once), and with a three-second window for the first answer."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+
+from tests.discord.conftest import Bot
+from tests.discord.support import ATTENTION, CHAN, TIMEOUT, all_text, messages_of, text_of
+from tests.fakes.fake_arxiv import FakeArxiv
+from tests.fakes.fake_discord import MEMBER_PERMS, FakeDiscord, InteractionCallback
+
+
+def feed_address(text: str) -> str:
+    start = text.index("/feed/")
+    return text[start:].split()[0].split("?")[0]
+
+
+async def test_a_replayed_interaction_runs_its_command_once(bot: Bot, fake: FakeDiscord) -> None:
+    bot.services.settings = bot.settings.model_copy(update={"public_url": "https://b.example/"})
+    await bot.start()
+    first = await bot.slash("feed", channel_id=CHAN)
+    address = feed_address(all_text(first))
+
+    iid = fake.slash("feed", {"action": "reset"}, channel_id=CHAN)
+    async with asyncio.timeout(TIMEOUT):
+        reset = await fake.wait_for_responses(iid, 1)
+    rotated = feed_address(all_text(reset))
+    assert rotated != address
+
+    # The same interaction again, then a new one: both take the same path through the
+    # adapter, so the replay has been dealt with by the time the new one is answered.
+    fake.dispatch_event("INTERACTION_CREATE", copy.deepcopy(fake.interactions[iid].payload))
+    after = await bot.slash("feed", channel_id=CHAN)
+    callbacks = [r for r in fake.requests if r.path.startswith(f"/interactions/{iid}/")]
+    assert len(callbacks) == 1, [r.status for r in callbacks]  # no second answer attempted
+    assert feed_address(all_text(after)) == rotated, "the replay rotated the address again"
+
+
+async def test_a_slow_answer_meeting_a_429_still_reaches_the_member(
+    bot: Bot, fake: FakeDiscord, arxiv: FakeArxiv
+) -> None:
+    """The first answer to an interaction gets a 429 (discord.py waits it out): an answer
+    started late in the three seconds would miss the window ("interaction failed"), so a
+    slow command is deferred early enough for the wait to fit."""
+    await bot.start()
+    arxiv.delay = 1.9  # arXiv is slow to look the paper up
+    fake.fail_next(
+        "POST /interactions/",
+        429,
+        {"message": "You are being rate limited.", "retry_after": 1.2, "global": False},
+    )
+    iid = fake.slash("summarize", {"paper": ATTENTION.arxiv_id}, channel_id=CHAN)
+    async with asyncio.timeout(TIMEOUT):
+        await fake.wait_for(lambda: "Attention, again" in all_text(fake.responses_for(iid)))
+    [callback, *_] = fake.responses_for(iid)
+    assert isinstance(callback, InteractionCallback)
+    assert callback.type == 5  # deferred: the answer followed up
+    statuses = [r.status for r in fake.requests if r.path.startswith(f"/interactions/{iid}/")]
+    assert statuses == [429, 200]
+
+
+async def test_an_error_after_a_public_deferral_is_shown_only_to_the_asker(
+    bot: Bot, fake: FakeDiscord, arxiv: FakeArxiv
+) -> None:
+    """/digest answers the channel, so its "thinking" message is public; arXiv being down
+    is news for the asker only: the error follows up privately and nothing stays public."""
+    await bot.start()
+    arxiv.fail_next("rss", *[503] * 5)
+    iid = fake.slash("digest", channel_id=CHAN, permissions=MEMBER_PERMS)
+    async with asyncio.timeout(TIMEOUT):
+        await fake.wait_for(lambda: "arXiv is not answering" in all_text(fake.responses_for(iid)))
+    [callback, *_] = fake.responses_for(iid)
+    assert isinstance(callback, InteractionCallback)
+    assert callback.type == 5
+    assert not callback.flags & 64  # a public deferral
+    errors = [m for m in messages_of(fake.responses_for(iid)) if "arXiv is not" in text_of(m)]
+    assert [m.ephemeral for m in errors] == [True]
+    # The public "thinking" message was settled, then deleted: nothing public is left.
+    async with asyncio.timeout(TIMEOUT):
+        await fake.wait_for(
+            lambda: any(r.method == "DELETE" and r.status == 204 for r in fake.requests)
+        )
+    public = [m for m in fake.messages if m.interaction_id == iid and not m.ephemeral]
+    assert public, "the deferral's placeholder"
+    assert all(fake.message(m.message_id) is None for m in public)
+    assert all("arXiv" not in text_of(m) for m in public)
