@@ -230,6 +230,7 @@ def make_planner(services: Services, delivery: DeliveryService) -> SummaryPlanne
         summarizer=services.summarizer,
         clock=services.clock,
         embedder=services.embedder,
+        give_way=delivery.not_ranking,
     )
     delivery.batch_stored = planner.replan
     services.replan = planner.replan

@@ -41,7 +41,7 @@ from bot.commands import CommandRouter, CommandSpec
 from bot.commands.completion import COMPLETERS, Completion, complete
 from bot.contract.chats import ChatRef, CommandContext
 from bot.contract.messages import Button, Reply, reply
-from bot.contract.outbound import DeliveryError, Gate, OnMessage, OnSent
+from bot.contract.outbound import DeliveryError, Gate, OnMessage, OnSent, SentMessage
 from bot.delivery.chat_events import ChatEvents
 from bot.services.health import PlatformRefused
 
@@ -485,23 +485,16 @@ class DiscordAdapter:
                 continue
             nonce = _nonce(key, chat, index) if key else None
 
-            async def record(
-                message_id: int,
-                done: int = index + 1,
-                papers: tuple[str, ...] = tuple(message.papers),
-            ) -> None:
-                if on_message is not None:
-                    await on_message(done - 1, str(message_id), papers)
-                if on_sent is not None:
-                    await on_sent(done)
-
+            record = SentMessage(index, tuple(message.papers), on_sent, on_message)
             try:
-                await self._post(channel, message, nonce, gate, record)
+                await self._post(channel, message, nonce, gate, record.sent)
             except DeliveryError as exc:
                 exc.sent = index
                 if exc.kind == "gone":
                     await self.events.gone(chat, exc.reason)
                 raise
+            finally:
+                await record.placed()
         return len(messages)
 
     async def edit(self, chat: ChatRef, reply: Reply, *, index: int, message_id: str) -> None:

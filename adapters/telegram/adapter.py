@@ -66,7 +66,7 @@ from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from bot.commands import CommandRouter
 from bot.contract.chats import ChatKind, ChatRef, CommandContext
 from bot.contract.messages import Reply
-from bot.contract.outbound import DeliveryError, Gate, OnMessage, OnSent
+from bot.contract.outbound import DeliveryError, Gate, OnMessage, OnSent, SentMessage
 from bot.delivery.chat_events import ChatEvents
 from bot.services.health import PlatformRefused
 
@@ -502,21 +502,14 @@ class TelegramAdapter:
             if index < skip:
                 continue
 
-            async def record(
-                message_id: int,
-                done: int = index + 1,
-                papers: tuple[str, ...] = message.completes,
-            ) -> None:
-                if on_message is not None:
-                    await on_message(done - 1, str(message_id), papers)
-                if on_sent is not None:
-                    await on_sent(done)
-
+            record = SentMessage(index, message.completes, on_sent, on_message)
             try:
-                chat_id = await self._send_one(chat, chat_id, message, gate, record)
+                chat_id = await self._send_one(chat, chat_id, message, gate, record.sent)
             except DeliveryError as exc:
                 exc.sent = index
                 raise
+            finally:
+                await record.placed()
         return len(messages)
 
     async def edit(self, chat: ChatRef, reply: Reply, *, index: int, message_id: str) -> None:

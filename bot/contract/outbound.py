@@ -18,6 +18,39 @@ __all__ = ["DeliveryError", "Editor", "Gate", "OnMessage", "OnSent", "Sender"]
 
 OnSent = Callable[[int], Awaitable[None]]
 Gate = AbstractAsyncContextManager[object]
+
+
+class SentMessage:
+    """What an adapter records of one message of a send. The ledger's progress (``on_sent``)
+    is written inside the fan-out's gate, right after the message went out: that is what a
+    crash can duplicate. Where the message went (``on_message``, for edits that complete it
+    later) is written after the gate is released, so it never slows a fan-out."""
+
+    def __init__(
+        self,
+        index: int,
+        papers: tuple[str, ...],
+        on_sent: OnSent | None,
+        on_message: OnMessage | None,
+    ) -> None:
+        self.index = index
+        self.papers = papers
+        self.on_sent = on_sent
+        self.on_message = on_message
+        self.message_id: int | None = None
+
+    async def sent(self, message_id: int) -> None:
+        """Inside the gate."""
+        self.message_id = message_id
+        if self.on_sent is not None:
+            await self.on_sent(self.index + 1)
+
+    async def placed(self) -> None:
+        """After the gate; nothing when the message did not go out."""
+        if self.on_message is not None and self.message_id is not None:
+            await self.on_message(self.index, str(self.message_id), self.papers)
+
+
 FailureKind = Literal["gone", "rate_limited", "transient", "uncertain", "rejected"]
 
 

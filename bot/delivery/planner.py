@@ -75,12 +75,15 @@ class SummaryPlanner:
         clock: Callable[[], datetime],
         workers: int | None = None,
         embedder: Embedder | None = None,
+        give_way: asyncio.Event | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.summarizer = summarizer
         self.clock = clock
         self.embedder = embedder
+        self.give_way = give_way
+        """Set when the planner may rank: delivery clears it while it ranks due digests."""
         # One model slot stays free for whoever asks now (/summarize, a late digest).
         self.workers = workers or max(1, settings.summary_workers - 1)
         self.listeners: list[OnSummary] = []
@@ -139,6 +142,8 @@ class SummaryPlanner:
         limit = self.settings.max_papers_to_summarize
         ranker = DigestRanker(self.store, self.settings, lambda: now, self.embedder)
         for sub in await self.store.list_subscriptions(delivering_only=True):
+            if self.give_way is not None:
+                await self.give_way.wait()
             queued = pending.get(sub.chat.key)
             if queued is not None:  # queued already: its next due time has moved on
                 day, kind, due = queued.day, queued.kind, now

@@ -34,7 +34,7 @@ from bot.arxiv.transport import ArxivRequestError, ArxivUnavailable
 from bot.config import Settings
 from bot.contract.outbound import DeliveryError, Editor, Sender
 from bot.delivery.digests import DigestRanker, Ranked
-from bot.delivery.live import LiveDigests
+from bot.delivery.live import LiveDigests, ReadyMemo
 from bot.delivery.schedule import latest_announcement, local_day_end, next_due
 from bot.model.papers import Paper
 from bot.model.store import Batch, Delivery, Rendered, Store
@@ -90,6 +90,10 @@ class DeliveryService:
         self._lock = asyncio.Lock()
         self._completing = asyncio.Lock()
         self._round: asyncio.Task[object] | None = None
+        self.not_ranking = asyncio.Event()
+        """Clear while a round ranks its due digests: the summary planner, which ranks every
+        subscription too, gives way (a due digest waits for nothing else)."""
+        self.not_ranking.set()
         self._stopping = False
         self.live = LiveDigests(
             store=store,
@@ -238,18 +242,24 @@ class DeliveryService:
         ]  # fmt: skip
         if not pending:
             return 0
-        plans = await self._plan(pending)
+        self.not_ranking.clear()
+        try:
+            plans = await self._plan(pending)
+        finally:
+            self.not_ranking.set()
         # A platform that edits its messages gets the digest on the minute, with the
         # summaries made ahead; the others wait for summaries up to the deadline.
         waiting = [p for p in plans.values() if not isinstance(self._sender(p), Editor)]
         summaries = await self._summaries(waiting)
         slots = asyncio.Semaphore(self.parallel)
+        seen = ReadyMemo()
 
         async def run(delivery: Delivery) -> bool:
             async with slots:
                 if self._stopping:
                     return False
-                return await self._deliver_one(delivery, plans.get(delivery.chat_key), summaries)
+                plan = plans.get(delivery.chat_key)
+                return await self._deliver_one(delivery, plan, summaries, seen)
 
         results = await asyncio.gather(*(run(d) for d in pending))
         return sum(results)
@@ -296,6 +306,7 @@ class DeliveryService:
         delivery: Delivery,
         plan: Ranked | None,
         summaries: Mapping[tuple[str, str], Summary],
+        seen: ReadyMemo | None = None,
     ) -> bool:
         started = time.monotonic()
         if plan is None:
@@ -319,7 +330,7 @@ class DeliveryService:
         language = plan.sub.language
         sender = self.senders[delivery.platform]
         if isinstance(sender, Editor):
-            ready = await self.live.ready(plan.digest, language)
+            ready = await self.live.ready(plan.digest, language, seen)
         else:
             ready = {
                 s.paper.versioned_id: summaries[(language, s.paper.versioned_id)]
