@@ -37,7 +37,7 @@ from discord import app_commands
 from adapters.discord.render import ASK_ACTION, DiscordMessage, render
 from adapters.inflight import InFlight
 from adapters.pacing import KeyedWindows, SlidingWindow
-from bot.commands import CommandRouter, CommandSpec
+from bot.commands import CommandRouter, CommandSpec, interrupted
 from bot.commands.completion import COMPLETERS, Completion, complete
 from bot.contract.chats import ChatRef, CommandContext
 from bot.contract.messages import Button, Reply, reply
@@ -344,12 +344,22 @@ class DiscordAdapter:
         the paper's message (started on the first question, reused after), and that thread
         is the conversation; in DMs, or where the bot may not start or write in a thread, the
         answer is shown to the asker alone."""
+        if self._busy.closed:
+            return  # shutting down
+        with self._busy.tracking():
+            await self._answer_question(interaction, paper, question)
+
+    async def _answer_question(
+        self, interaction: discord.Interaction[Any], paper: str, question: str
+    ) -> None:
         await _defer(interaction, ephemeral=True)
         ctx = self._context(interaction)
         thread = _thread_of(interaction)
         if thread is not None:  # a thread started from a message has the message's id
             ctx = replace(ctx, chat=ChatRef(PLATFORM, str(thread), "channel"))
-        answer = await self.router.handle_ask(ctx, (paper,), question)
+        told = replace(interrupted(), private=True)
+        async with self._busy.interruptible(lambda: self._respond(interaction, told)):
+            answer = await self.router.handle_ask(ctx, (paper,), question)
         posted = False
         if thread is not None and answer.tone != "error" and await self._open_thread(interaction):
             try:
@@ -412,16 +422,22 @@ class DiscordAdapter:
             # (a replayed /feed reset would rotate the address twice).
             log.info("Discord: interaction %s delivered again; ignored", interaction.id)
             return
+
+        async def tell_interrupted() -> None:
+            async with first_answer:
+                await self._respond(interaction, replace(interrupted(), private=private))
+
         with self._busy.tracking():
             task = asyncio.ensure_future(work(progress))
-            try:
-                done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-                if not done:
-                    await defer()
-                reply = await task
-            except asyncio.CancelledError:
-                task.cancel()  # shutdown: the command's own wait too
-                raise
+            async with self._busy.interruptible(tell_interrupted):
+                try:
+                    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+                    if not done:
+                        await defer()
+                    reply = await task
+                except asyncio.CancelledError:
+                    task.cancel()  # shutdown: the command's own wait too
+                    raise
             if private:
                 reply = replace(reply, private=True)
             try:

@@ -44,6 +44,17 @@ ADMIN_ONLY_TEXT = (
 )
 
 
+INTERRUPTED_TEXT = (
+    "The bot is restarting and could not finish this; please send it again in a minute."
+)
+
+
+def interrupted() -> Reply:
+    """What someone is told when a shutdown cuts their command short (adapters send it,
+    best-effort, while they stop): written once for every platform."""
+    return reply(INTERRUPTED_TEXT)
+
+
 def default_registry() -> Registry:
     """Every command, in the order help lists them, and every button verb."""
     return Registry.collect(
