@@ -500,9 +500,27 @@ class DiscordAdapter:
             except DeliveryError as exc:
                 exc.sent = index
                 if exc.kind == "gone":
-                    await self.events.gone(chat, exc.reason)
+                    await self.events.gone(chat, exc.reason, title=self._title(channel.id))
                 raise
         return len(messages)
+
+    async def send_direct(self, user_id: str, reply: Reply) -> None:
+        """Through the DM channel with the user (the operators), opened if need be."""
+        try:
+            dm = await self.client.create_dm(discord.Object(id=int(user_id)))
+        except (discord.HTTPException, ValueError) as exc:
+            raise DeliveryError("rejected", f"no DM with user {user_id}: {exc}") from None
+        await self.send(ChatRef(PLATFORM, str(dm.id), "private"), reply)
+
+    def _title(self, channel_id: int) -> str | None:
+        """``#name (server)`` when discord.py knows the channel (guild channels it was sent
+        at connection), else None."""
+        channel = self.client.get_channel(channel_id)
+        name = getattr(channel, "name", None)
+        if not name:
+            return None
+        guild = getattr(getattr(channel, "guild", None), "name", None)
+        return f"#{name} ({guild})" if guild else f"#{name}"
 
     async def _post(
         self,

@@ -464,7 +464,10 @@ class TelegramAdapter:
         chat = ChatRef(PLATFORM, str(change.chat.id), _chat_kind(change.chat.type))
         if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
             reason = "blocked by the user" if chat.kind == "private" else "removed from the chat"
-            await self.events.gone(chat, f"the bot was {reason}")
+            name = change.chat.title or (
+                f"@{change.chat.username}" if change.chat.username else None
+            )
+            await self.events.gone(chat, f"the bot was {reason}", title=name)
 
     async def _on_migration(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -483,6 +486,10 @@ class TelegramAdapter:
             log.info("reply to %s not delivered (%s): %s", chat.key, exc.kind, exc.reason)
 
     # --- outbound ------------------------------------------------------------------------
+
+    async def send_direct(self, user_id: str, reply: Reply) -> None:
+        """A private chat's id is its user's id (the operators)."""
+        await self.send(ChatRef(PLATFORM, user_id, "private"), reply)
 
     def _window_for(self, key: str) -> SlidingWindow:
         period = 1.0 + self.limits.margin
