@@ -1,15 +1,22 @@
 """The work an adapter is doing for its chats (commands, button presses), so that a shutdown
-can cancel it instead of waiting for a slow model or an unreachable arXiv."""
+can cancel it instead of waiting for a slow model or an unreachable arXiv, and tell whoever
+was waiting for it."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from functools import wraps
 from typing import Any, ParamSpec
 
 P = ParamSpec("P")
+log = logging.getLogger(__name__)
+
+TELL_SECONDS = 1.5
+"""How long telling someone that a shutdown cut their command short may take: within the
+adapter's wait for its cancelled commands (and Docker's ten seconds)."""
 
 
 class InFlight:
@@ -36,6 +43,24 @@ class InFlight:
             yield
         finally:
             self._tasks.discard(task)
+
+    @asynccontextmanager
+    async def interruptible(
+        self, tell: Callable[[], Awaitable[object]], seconds: float = TELL_SECONDS
+    ) -> AsyncIterator[None]:
+        """Around a command's work: when :meth:`cancel` ends it (the bot is shutting down),
+        ``tell`` (say, a reply that the bot is restarting) gets ``seconds`` to reach whoever
+        asked before the cancellation goes on. Best-effort: a failure is logged."""
+        try:
+            yield
+        except asyncio.CancelledError:
+            if self.closed:
+                try:
+                    async with asyncio.timeout(seconds):
+                        await tell()
+                except Exception as exc:  # shutting down: nothing may stand in the way
+                    log.info("could not tell a user that the bot is restarting: %r", exc)
+            raise
 
     def tracked(
         self, handler: Callable[P, Coroutine[Any, Any, None]]

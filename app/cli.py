@@ -37,6 +37,7 @@ from bot.arxiv.lookup import PaperNotFound, find_paper
 from bot.commands import CommandRouter
 from bot.config import SECRET_ENV, ConfigError, Settings, profile_from_settings
 from bot.contract.adapter import Adapter
+from bot.delivery.operator_alerts import OperatorAlerts
 from bot.errors import ArxivError, ConfigurationError, StorageError
 from bot.model.languages import language_code
 from bot.rendering.formats import FORMATS, SUMMARY_FORMATS, Format, render, summary_document
@@ -52,6 +53,9 @@ log = logging.getLogger("arxiv-bot")
 TICK_SECONDS = 5.0
 """The scheduler's resolution: a digest leaves within this long of its due time."""
 SUMMARY_RETRY_SECONDS = 600.0
+ALERT_SECONDS = 2.0
+"""At shutdown, how long telling the operators about chats that just became unusable may
+take."""
 EXIT_UNAVAILABLE = 1
 EXIT_USAGE = 2
 
@@ -244,7 +248,8 @@ async def _run(args: argparse.Namespace) -> int:
         async with open_services(settings) as services:
             # A database it cannot use must stop the bot here, not fail every round quietly.
             await services.store.check(thorough=True)
-            adapters = build_adapters(settings, services)
+            alerts = OperatorAlerts(settings.operators)
+            adapters = build_adapters(settings, services, alerts)
             if not adapters and settings.http_port is None:
                 raise ConfigError(
                     "nothing to run: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN, or "
@@ -256,7 +261,8 @@ async def _run(args: argparse.Namespace) -> int:
             planner = make_planner(services, delivery)
             scheduler = make_scheduler(
                 {
-                    "delivery": (delivery.tick, TICK_SECONDS),
+                    # The chats a round finds unusable: one message per operator at its end.
+                    "delivery": (alerts.around(delivery.tick), TICK_SECONDS),
                     "completions": (delivery.complete, TICK_SECONDS),
                     "summary-retries": (
                         lambda: services.summarizer.retry_failed(services.store.get_paper),
@@ -268,6 +274,7 @@ async def _run(args: argparse.Namespace) -> int:
 
             def platform_up(adapter: Adapter) -> None:
                 delivery.senders[adapter.platform] = adapter
+                alerts.add(adapter)
                 run_soon(scheduler, "delivery")
 
             components: list[Component] = [
@@ -304,6 +311,7 @@ async def _run(args: argparse.Namespace) -> int:
                 await planner.stop()
                 if scheduler.running:
                     scheduler.shutdown(wait=False)
+                await alerts.close(ALERT_SECONDS)  # while the platforms are still up
                 for component in reversed(started):
                     await component.stop()
                 await services.summarizer.cancel()

@@ -17,6 +17,7 @@ from bot.commands import CommandRouter
 from bot.config import Settings
 from bot.contract.adapter import Adapter
 from bot.delivery.chat_events import ChatEvents
+from bot.delivery.operator_alerts import OperatorAlerts
 from bot.delivery.planner import SummaryPlanner
 from bot.delivery.service import DeliveryService
 from bot.feeds.tokens import load_or_create_secret
@@ -163,10 +164,13 @@ class Component(Protocol):
     async def stop(self) -> None: ...
 
 
-def build_adapters(settings: AppSettings, services: Services) -> list[Adapter]:
-    """The chat platforms whose tokens are set; an adapter without a token is not started."""
+def build_adapters(
+    settings: AppSettings, services: Services, alerts: OperatorAlerts | None = None
+) -> list[Adapter]:
+    """The chat platforms whose tokens are set; an adapter without a token is not started.
+    ``alerts`` hears of chats that become unusable (the operators are told)."""
     router = CommandRouter(services)
-    events = ChatEvents(services.store)
+    events = ChatEvents(services.store, alerts)
     adapters: list[Adapter] = []
     if settings.telegram_bot_token is not None:
         from adapters.telegram import TelegramAdapter, WebhookConfig

@@ -28,19 +28,29 @@ def describe(database_url: str) -> str:
     return display_url(database_url) if is_postgres_url(database_url) else database_url
 
 
+def check_source(database_url: str) -> None:
+    """A source that does not exist is a typo: refused before anything (the lock, the store)
+    would create it."""
+    if is_postgres_url(database_url):
+        return
+    path = sqlite_path(database_url)
+    if not Path(path).is_file():
+        raise StoreError(f"there is no database at {path}: check --from")
+
+
 async def open_for_copy(database_url: str, *, must_exist: bool) -> SqliteStore:
     if is_postgres_url(database_url):
         return await PostgresStore.open(database_url)
-    path = sqlite_path(database_url)
-    if must_exist and not Path(path).is_file():  # noqa: ASYNC240 (one stat, before any I/O)
-        raise StoreError(f"there is no database at {path}: check --from")
-    return await SqliteStore.open(path)
+    if must_exist:
+        check_source(database_url)
+    return await SqliteStore.open(sqlite_path(database_url))
 
 
 async def copy_database(source_url: str, target_url: str) -> dict[str, int]:
     """Copy every row; the number of rows per table."""
     if source_url == target_url:
         raise StoreError("--from and --to name the same database")
+    check_source(source_url)
     with ExitStack() as locks:
         for url in (source_url, target_url):
             locks.enter_context(single_instance(url))

@@ -1,7 +1,9 @@
 """The schema history of both engines. Entry ``i`` upgrades a database from version ``i`` to
 ``i + 1``.
 
-Never edit a released entry: add a new one. Each entry is SQLite's SQL; PostgreSQL runs the
+Never edit a released entry: add a new one. An entry may also rewrite rows in Python where SQL
+cannot say what to change (``DATA_STEPS``, in the same transaction, on both engines). Each
+entry is SQLite's SQL; PostgreSQL runs the
 same text with the column types mapped (``INTEGER`` -> ``BIGINT``, ``REAL`` -> ``DOUBLE
 PRECISION``, ``TEXT`` -> ``TEXT COLLATE "C"``, ``BLOB`` -> ``BYTEA``: storage/postgres.py).
 An entry PostgreSQL cannot run that way gets its PostgreSQL text in ``POSTGRES_OVERRIDES``
@@ -12,7 +14,11 @@ the table ``schema_version``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.model.store import StoreError
+from storage.sql import Transaction
+from storage.text_cleanup import clean_subscription_text
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first release: subscriptions and the papers we have seen.
@@ -207,9 +213,19 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, chat_id, ref, idx)
     );
     """,
+    # hardening (#18): keywords, excluded keywords, followed authors and interests saved
+    # before typed text was checked lose their bidi controls and other hidden characters
+    # (DATA_STEPS; no change of the schema).
+    "",
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+DataStep = Callable[[Transaction], Awaitable[None]]
+DATA_STEPS: dict[int, DataStep] = {
+    12: clean_subscription_text,
+}
+"""Rows an entry of ``MIGRATIONS`` (by index) rewrites after its SQL, in its transaction."""
 
 POSTGRES_OVERRIDES: dict[int, str] = {}
 """PostgreSQL's text for an entry of ``MIGRATIONS`` (by index) that the type mapping alone

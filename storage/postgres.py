@@ -28,7 +28,13 @@ import asyncpg
 
 from bot.model.store import StoreError
 from bot.model.subscriptions import utcnow
-from storage.migrations import MIGRATIONS, POSTGRES_OVERRIDES, SCHEMA_VERSION, refuse_newer
+from storage.migrations import (
+    DATA_STEPS,
+    MIGRATIONS,
+    POSTGRES_OVERRIDES,
+    SCHEMA_VERSION,
+    refuse_newer,
+)
 from storage.sql import Row, Transaction, numbered_placeholders
 from storage.sqlite import SqliteStore
 
@@ -149,6 +155,9 @@ class _PostgresTransaction:
         row: Row | None = await self._connection.fetchrow(_postgres_sql(sql), *params)
         return row
 
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(await self._connection.fetch(_postgres_sql(sql), *params))
+
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self._connection.executemany(_postgres_sql(sql), list(rows))
 
@@ -203,7 +212,12 @@ async def migrate(connection: Any) -> None:
         )
         refuse_newer(version, "database")
         for index in range(version, SCHEMA_VERSION):
-            await connection.execute(postgres_migration(index))
+            sql = postgres_migration(index)
+            if sql.strip():
+                await connection.execute(sql)
+            step = DATA_STEPS.get(index)
+            if step is not None:
+                await step(_PostgresTransaction(connection))
             await connection.execute(
                 "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
                 index + 1,

@@ -47,7 +47,7 @@ from bot.model.summaries import (
     UnsupportedNumber,
 )
 from storage.files import create_private_file, make_private_folder
-from storage.migrations import MIGRATIONS, SCHEMA_VERSION, refuse_newer
+from storage.migrations import DATA_STEPS, MIGRATIONS, SCHEMA_VERSION, refuse_newer
 from storage.sql import Row, Transaction
 
 
@@ -883,6 +883,9 @@ class _SqliteTransaction:
             row: Row | None = await cursor.fetchone()
             return row
 
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(await self._db.execute_fetchall(sql, params))
+
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self._db.executemany(sql, rows)
 
@@ -939,13 +942,16 @@ async def migrate(db: aiosqlite.Connection) -> None:
     version = int(row[0]) if row else 0
     refuse_newer(version, "file")
     for index in range(version, SCHEMA_VERSION):
-        # executescript commits first and runs in autocommit: BEGIN/COMMIT must be inside.
-        script = (
-            f"BEGIN IMMEDIATE;\n{MIGRATIONS[index]}\nPRAGMA user_version = {index + 1};\nCOMMIT;"
-        )
+        # executescript commits first and runs in autocommit: BEGIN must be inside. The
+        # transaction stays open for the entry's data step and the new version.
         try:
-            await db.executescript(script)
-        except sqlite3.Error:
+            await db.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[index]}")
+            step = DATA_STEPS.get(index)
+            if step is not None:
+                await step(_SqliteTransaction(db))
+            await db.execute(f"PRAGMA user_version = {index + 1}")
+            await db.commit()
+        except BaseException:
             if db.in_transaction:
                 await db.rollback()
             raise

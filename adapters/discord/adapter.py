@@ -37,7 +37,7 @@ from discord import app_commands
 from adapters.discord.render import ASK_ACTION, DiscordMessage, render
 from adapters.inflight import InFlight
 from adapters.pacing import KeyedWindows, SlidingWindow
-from bot.commands import CommandRouter, CommandSpec
+from bot.commands import CommandRouter, CommandSpec, interrupted
 from bot.commands.completion import COMPLETERS, Completion, complete
 from bot.contract.chats import ChatRef, CommandContext
 from bot.contract.messages import Button, Reply, reply
@@ -344,12 +344,22 @@ class DiscordAdapter:
         the paper's message (started on the first question, reused after), and that thread
         is the conversation; in DMs, or where the bot may not start or write in a thread, the
         answer is shown to the asker alone."""
+        if self._busy.closed:
+            return  # shutting down
+        with self._busy.tracking():
+            await self._answer_question(interaction, paper, question)
+
+    async def _answer_question(
+        self, interaction: discord.Interaction[Any], paper: str, question: str
+    ) -> None:
         await _defer(interaction, ephemeral=True)
         ctx = self._context(interaction)
         thread = _thread_of(interaction)
         if thread is not None:  # a thread started from a message has the message's id
             ctx = replace(ctx, chat=ChatRef(PLATFORM, str(thread), "channel"))
-        answer = await self.router.handle_ask(ctx, (paper,), question)
+        told = replace(interrupted(), private=True)
+        async with self._busy.interruptible(lambda: self._respond(interaction, told)):
+            answer = await self.router.handle_ask(ctx, (paper,), question)
         posted = False
         if thread is not None and answer.tone != "error" and await self._open_thread(interaction):
             try:
@@ -412,16 +422,22 @@ class DiscordAdapter:
             # (a replayed /feed reset would rotate the address twice).
             log.info("Discord: interaction %s delivered again; ignored", interaction.id)
             return
+
+        async def tell_interrupted() -> None:
+            async with first_answer:
+                await self._respond(interaction, replace(interrupted(), private=private))
+
         with self._busy.tracking():
             task = asyncio.ensure_future(work(progress))
-            try:
-                done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-                if not done:
-                    await defer()
-                reply = await task
-            except asyncio.CancelledError:
-                task.cancel()  # shutdown: the command's own wait too
-                raise
+            async with self._busy.interruptible(tell_interrupted):
+                try:
+                    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+                    if not done:
+                        await defer()
+                    reply = await task
+                except asyncio.CancelledError:
+                    task.cancel()  # shutdown: the command's own wait too
+                    raise
             if private:
                 reply = replace(reply, private=True)
             try:
@@ -491,7 +507,7 @@ class DiscordAdapter:
             except DeliveryError as exc:
                 exc.sent = index
                 if exc.kind == "gone":
-                    await self.events.gone(chat, exc.reason)
+                    await self.events.gone(chat, exc.reason, title=self._title(channel.id))
                 raise
             finally:
                 await record.placed()
@@ -516,6 +532,24 @@ class DiscordAdapter:
             if exc.kind == "uncertain":  # an edit is idempotent: the next round repeats it
                 raise DeliveryError("transient", exc.reason) from None
             raise
+
+    async def send_direct(self, user_id: str, reply: Reply) -> None:
+        """Through the DM channel with the user (the operators), opened if need be."""
+        try:
+            dm = await self.client.create_dm(discord.Object(id=int(user_id)))
+        except (discord.HTTPException, ValueError) as exc:
+            raise DeliveryError("rejected", f"no DM with user {user_id}: {exc}") from None
+        await self.send(ChatRef(PLATFORM, str(dm.id), "private"), reply)
+
+    def _title(self, channel_id: int) -> str | None:
+        """``#name (server)`` when discord.py knows the channel (guild channels it was sent
+        at connection), else None."""
+        channel = self.client.get_channel(channel_id)
+        name = getattr(channel, "name", None)
+        if not name:
+            return None
+        guild = getattr(getattr(channel, "guild", None), "name", None)
+        return f"#{name} ({guild})" if guild else f"#{name}"
 
     async def _post(
         self,

@@ -21,6 +21,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -63,7 +64,7 @@ from adapters.inflight import InFlight
 from adapters.pacing import KeyedWindows, SlidingWindow
 from adapters.telegram.render import TelegramMessage, render
 from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
-from bot.commands import CommandRouter
+from bot.commands import CommandRouter, interrupted
 from bot.contract.chats import ChatKind, ChatRef, CommandContext
 from bot.contract.messages import Reply
 from bot.contract.outbound import DeliveryError, Gate, OnMessage, OnSent, SentMessage
@@ -350,6 +351,10 @@ class TelegramAdapter:
         self._admins[(chat_id, user_id)] = (self._clock() + self._admin_ttl, admin)
         return admin
 
+    def _interruptible(self, chat: ChatRef) -> AbstractAsyncContextManager[None]:
+        """A command cut short by the shutdown is answered that the bot is restarting."""
+        return self._busy.interruptible(lambda: self.send(chat, interrupted()))
+
     def _progress(self, chat: ChatRef) -> Callable[[Reply], Awaitable[None]]:
         async def progress(reply: Reply) -> None:
             try:
@@ -367,7 +372,8 @@ class TelegramAdapter:
         ctx = await self._context(update)
         if message is None or message.text is None or ctx is None:
             return
-        answer = await self.router.handle_text(ctx, message.text, self._progress(ctx.chat))
+        async with self._interruptible(ctx.chat):
+            answer = await self.router.handle_text(ctx, message.text, self._progress(ctx.chat))
         if answer is not None:
             await self._answer(ctx.chat, answer)
 
@@ -386,7 +392,10 @@ class TelegramAdapter:
         ctx = await self._context(update)
         if ctx is None:
             return
-        answer = await self.router.handle_ask(ctx, papers, message.text, self._progress(ctx.chat))
+        async with self._interruptible(ctx.chat):
+            answer = await self.router.handle_ask(
+                ctx, papers, message.text, self._progress(ctx.chat)
+            )
         await self._answer(ctx.chat, answer)
 
     def _papers_shown(self, replied: Message | None) -> tuple[str, ...]:
@@ -443,7 +452,8 @@ class TelegramAdapter:
         ctx = await self._context(update)
         if ctx is None or not query.data:
             return
-        answer = await self.router.handle_action(ctx, query.data, self._progress(ctx.chat))
+        async with self._interruptible(ctx.chat):
+            answer = await self.router.handle_action(ctx, query.data, self._progress(ctx.chat))
         await self._answer(ctx.chat, answer)
 
     async def _on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -454,7 +464,10 @@ class TelegramAdapter:
         chat = ChatRef(PLATFORM, str(change.chat.id), _chat_kind(change.chat.type))
         if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
             reason = "blocked by the user" if chat.kind == "private" else "removed from the chat"
-            await self.events.gone(chat, f"the bot was {reason}")
+            name = change.chat.title or (
+                f"@{change.chat.username}" if change.chat.username else None
+            )
+            await self.events.gone(chat, f"the bot was {reason}", title=name)
 
     async def _on_migration(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -473,6 +486,10 @@ class TelegramAdapter:
             log.info("reply to %s not delivered (%s): %s", chat.key, exc.kind, exc.reason)
 
     # --- outbound ------------------------------------------------------------------------
+
+    async def send_direct(self, user_id: str, reply: Reply) -> None:
+        """A private chat's id is its user's id (the operators)."""
+        await self.send(ChatRef(PLATFORM, user_id, "private"), reply)
 
     def _window_for(self, key: str) -> SlidingWindow:
         period = 1.0 + self.limits.margin

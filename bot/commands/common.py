@@ -26,6 +26,7 @@ from bot.contract.messages import (
 )
 from bot.delivery.local_time import next_local_time, zone
 from bot.delivery.schedule import rescheduled
+from bot.delivery.unusable import stopped_text
 from bot.errors import ArxivError, BadInput, user_message
 from bot.model.languages import LANGUAGES
 from bot.model.papers import Paper
@@ -92,16 +93,6 @@ def next_delivery_text(call: Call, sub: Subscription) -> str:
 
 def quoted(words: Sequence[str]) -> str:
     return ", ".join(f'"{w}"' if " " in w else w for w in words) or "none"
-
-
-def stopped_text(sub: Subscription) -> str:
-    """The one wording for a chat the platform stopped us delivering to (every command
-    shows it there, and /settings, /start and /resume in the chat's state)."""
-    reason = f" ({sub.inactive_reason})" if sub.inactive_reason else ""
-    return (
-        f"Digests to this chat are stopped: the platform refused delivery{reason}. "
-        "Fix the bot's access here, then use /resume."
-    )
 
 
 def sentence(message: object) -> str:
@@ -207,7 +198,7 @@ def describe(call: Call, sub: Subscription) -> list[Block]:
     """Everything about a chat's subscription, for /settings, /start and confirmations."""
     state: list[Inline] = []
     if not sub.active:
-        state = [bold("Stopped: "), Text(stopped_text(sub))]
+        state = [bold("Stopped: "), Text(stopped_text(sub.inactive_reason))]
     elif sub.paused:
         state = [bold("Paused"), Text(": no digests until /resume.")]
     elif not sub.categories:

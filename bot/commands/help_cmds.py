@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.commands.common import describe, load, save, title
 from bot.commands.registry import Call, Param, Registry, command
 from bot.contract.messages import Block, Code, Reply, Text, bullets, error, para, reply
+from bot.delivery.unusable import BACK_ON_TEXT
 
 INTRO = (
     "I follow arXiv for this chat: every announcement day I send the new papers of your "
@@ -52,7 +53,7 @@ async def start(call: Call) -> Reply:
     if not sub.active and (call.ctx.is_admin or call.ctx.chat.kind == "private"):
         sub = sub.changed(active=True, inactive_reason=None)
         await save(call, sub)
-        note = [para("Welcome back: digests to this chat are on again.")]
+        note = [para(BACK_ON_TEXT)]
     return reply(
         *note,
         INTRO,

@@ -27,11 +27,11 @@ from bot.commands import (
     subscription_cmds,
 )
 from bot.commands.args import BadInput, check_text
-from bot.commands.common import stopped_text
 from bot.commands.registry import Access, Call, CommandSpec, Progress, Registry
 from bot.commands.throttle import Throttle
 from bot.contract.chats import CommandContext
 from bot.contract.messages import Button, Reply, error, reply
+from bot.delivery.unusable import stopped_text
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,17 @@ ADMIN_ONLY_TEXT = (
     "Only administrators of this chat can change its subscription. Everyone can use "
     "/settings, /digest, /summarize and /ask."
 )
+
+
+INTERRUPTED_TEXT = (
+    "The bot is restarting and could not finish this; please send it again in a minute."
+)
+
+
+def interrupted() -> Reply:
+    """What someone is told when a shutdown cuts their command short (adapters send it,
+    best-effort, while they stop): written once for every platform."""
+    return reply(INTERRUPTED_TEXT)
 
 
 def default_registry() -> Registry:
@@ -128,7 +139,7 @@ class CommandRouter:
             return error(str(exc))
         access, verb = spec.access_for(args)
         if not self._allowed(ctx, access):
-            return refusal(access, spec.name, verb)
+            return await self._with_stopped_note(ctx, refusal(access, spec.name, verb))
         call = Call(ctx, args.strip(), self.services, self.registry, progress)
         request = f"{spec.name} {' '.join(call.args.lower().split())}"
         busy = self.throttle.refusal(ctx, request, f"the /{spec.name}") if spec.expensive else None
@@ -151,7 +162,7 @@ class CommandRouter:
         sub = await self.services.store.get_subscription(ctx.chat.platform, ctx.chat.chat_id)
         if sub is None or sub.active:
             return answer
-        return replace(answer, extra=(*answer.extra, reply(stopped_text(sub))))
+        return replace(answer, extra=(*answer.extra, reply(stopped_text(sub.inactive_reason))))
 
     async def handle_action(
         self, ctx: CommandContext, action: str, progress: Progress = None

@@ -21,6 +21,7 @@ from bot.commands.feedback_cmds import votes_text
 from bot.commands.registry import Call, Param, action, command
 from bot.contract.messages import Button, Reply, bold, bullets, error, para, reply
 from bot.delivery.local_time import canonical_zone, parse_hh_mm, suggest_zones
+from bot.delivery.unusable import BACK_ON_TEXT
 from bot.model.languages import LANGUAGES, language_code
 from bot.model.subscriptions import (
     MAX_CATEGORIES,
@@ -439,6 +440,7 @@ async def resume(call: Call) -> Reply:
     sub = await load(call)
     if not sub.paused and sub.active:
         return reply("Digests are not paused.", *describe(call, sub))
+    said = "Resumed." if sub.active else BACK_ON_TEXT  # a stopped chat: as /start says it
     sub = sub.changed(paused=False, active=True, inactive_reason=None)
     await save(call, sub)
-    return reply("Resumed.", *describe(call, sub))
+    return reply(said, *describe(call, sub))

@@ -134,3 +134,16 @@ class Editor(Sender, Protocol):
         the same messages). Editing to the same content is a success. Raises
         :class:`DeliveryError`."""
         ...
+
+
+@runtime_checkable
+class DirectMessenger(Protocol):
+    """An adapter that can write to a person directly (a private chat, a DM): how the
+    operators, listed as ``platform:user_id``, hear about the bot."""
+
+    platform: str
+
+    async def send_direct(self, user_id: str, reply: Reply) -> None:
+        """Send ``reply`` to the user ``user_id`` of this platform; raises
+        :class:`DeliveryError`."""
+        ...

@@ -258,7 +258,7 @@ async def test_a_channel_that_refuses_delivery_is_switched_off_and_says_why(
     # Once the access is fixed, a moderator turns it back on.
     getattr(bot.fake, breakage).discard(CHAN2)
     resumed = await bot.slash("resume", channel_id=CHAN2, permissions=ADMIN_PERMS)
-    assert "Resumed." in all_text(resumed)
+    assert "Welcome back: digests to this chat are on again." in all_text(resumed)
     assert (await bot.stored(CHAN2)).delivers
     assert await adapter.send(channel(CHAN2), digest, key="k2") == 3
     assert len(channel_posts(bot.fake, CHAN2)) == 3

@@ -11,10 +11,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.commands.router import INTERRUPTED_TEXT
 from tests.environment import clean_environ
 from tests.fakes.fake_arxiv import FakeArxivThread
+from tests.fakes.fake_openai import FakeOpenAIThread
 from tests.fakes.fake_telegram import FakeTelegram, FakeTelegramThread
-from tests.telegram.support import TODAY, USER, WAIT
+from tests.telegram.support import ATTENTION, TODAY, USER, WAIT
 
 _SCRIPT = Path(sys.executable).parent / "arxiv-bot"
 COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "app.cli"]
@@ -85,3 +87,64 @@ def test_arxiv_bot_run_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
     assert tg.token not in log
     assert tg.token.split(":", 1)[1] not in log
     assert not tg.pending_updates, "the last poll confirmed every update before exiting"
+
+
+def test_a_command_cut_short_by_sigterm_is_answered_that_the_bot_is_restarting(
+    tmp_path: Path,
+) -> None:
+    """A /summarize waits for the model when SIGTERM arrives: the shutdown cancels it within
+    seconds, and whoever asked is told to send it again rather than left waiting."""
+    stderr_path = tmp_path / "stderr.log"
+    with (
+        FakeTelegramThread() as tg,
+        FakeArxivThread(TODAY, [ATTENTION]) as arxiv,
+        FakeOpenAIThread() as llm,
+    ):
+        llm.hold()  # the model never answers: the command is in progress at SIGTERM
+        env = clean_environ()
+        env.update(
+            TELEGRAM_BOT_TOKEN=tg.token,
+            TELEGRAM_API_URL=tg.api_base,
+            OPENAI_API_KEY="sk-test",
+            OPENAI_BASE_URL=llm.base_url,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'data' / 'bot.db'}",
+            ARXIV_FEED_URL=arxiv.feed_url_template,
+            ARXIV_API_URL=arxiv.api_url,
+            ARXIV_PDF_URL=arxiv.pdf_url_template,
+            ARXIV_HTML_URL=arxiv.html_url_template,
+            ARXIV_BOT_ARXIV_REQUEST_INTERVAL="0",
+            ARXIV_BOT_ARXIV_RETRIES="0",
+        )
+        with stderr_path.open("wb") as stderr:
+            proc = subprocess.Popen(
+                [*COMMAND, "--verbose", "run"],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                cwd=tmp_path,
+            )
+            try:
+                wait_for(tg, proc, lambda: bool(tg.calls_of("getUpdates")), stderr_path)
+                tg.send_text(USER, f"/summarize {ATTENTION.arxiv_id}")
+
+                async def model_called() -> None:
+                    async with asyncio.timeout(WAIT):
+                        await llm.wait_for_attempts(1)
+
+                asyncio.run(model_called())
+                proc.send_signal(signal.SIGTERM)
+                returncode = proc.wait(timeout=WAIT)
+            finally:
+                llm.release()
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+
+    log = stderr_path.read_text()
+    assert returncode == 0, log[-3000:]
+    *_, last = tg.sent_to(USER)
+    assert last.text == INTERRUPTED_TEXT, log[-3000:]
+    assert not tg.rejections
+    errors = [line for line in log.splitlines() if " ERROR " in line or " CRITICAL " in line]
+    assert not [e for e in errors if " telegram" in e or " adapters." in e], errors
