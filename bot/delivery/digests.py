@@ -10,6 +10,7 @@ over a gigabyte).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -49,19 +50,27 @@ class DigestRanker:
     _embedded: set[int] = field(default_factory=set)
     _voted: dict[str, Paper | None] = field(default_factory=dict)
     _announced: dict[tuple[int, frozenset[str], bool], int] = field(default_factory=dict)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Digests of a fan-out are ranked from many tasks: the first reads and indexes a batch,
+    the others wait for it rather than each reading it again."""
 
     async def rank(self, sub: Subscription, day: date, kind: str) -> Ranked:
         """``sub``'s digest of the announcement of ``day`` (``kind`` weekly: every batch
         since the chat's last digest), with the chat's votes."""
-        batches = await self._batches(sub, day, kind)
-        profile = await with_votes(
-            sub.profile(), self.store, sub.platform, sub.chat_id, self._voted
-        )
-        return Ranked(sub, batches, await self.rank_profile(profile, batches, day))
+        async with self._lock:
+            batches = await self._batches(sub, day, kind)
+            profile = await with_votes(
+                sub.profile(), self.store, sub.platform, sub.chat_id, self._voted
+            )
+            return Ranked(sub, batches, await self._rank_profile(profile, batches, day))
 
     async def rank_profile(self, profile: Profile, batches: list[Batch], day: date) -> Digest:
         """``profile``'s digest of ``batches``: by meaning when there is an embedder and the
         profile has interests or votes, else by words."""
+        async with self._lock:
+            return await self._rank_profile(profile, batches, day)
+
+    async def _rank_profile(self, profile: Profile, batches: list[Batch], day: date) -> Digest:
         key = tuple(b.day for b in batches)
         scorer = self._scorers.get(key)
         if scorer is None:

@@ -91,8 +91,9 @@ class DeliveryService:
         self._completing = asyncio.Lock()
         self._round: asyncio.Task[object] | None = None
         self.not_ranking = asyncio.Event()
-        """Clear while a round ranks its due digests: the summary planner, which ranks every
-        subscription too, gives way (a due digest waits for nothing else)."""
+        """Clear while a round schedules and ranks its due digests: the summary planner,
+        which ranks every subscription too, gives way (a due digest waits for nothing
+        else)."""
         self.not_ranking.set()
         self._stopping = False
         self.live = LiveDigests(
@@ -203,7 +204,11 @@ class DeliveryService:
         async with self._lock:
             self._round = asyncio.current_task()
             await self.fetch()
-            await self.schedule()
+            self.not_ranking.clear()  # the planner waits until due digests are under way
+            try:
+                await self.schedule()
+            finally:
+                self.not_ranking.set()
             await self.deliver()
 
     async def complete(self) -> int:
@@ -234,7 +239,12 @@ class DeliveryService:
             await asyncio.wait({task})
 
     async def deliver(self) -> int:
-        """Send every pending digest whose adapter is running; returns digests finished."""
+        """Send every pending digest whose adapter is running; returns digests finished.
+
+        On a platform that edits its messages a digest leaves on the minute with the
+        summaries made ahead, ranked just before it is sent (a fan-out of 10,000 starts at
+        once instead of after 10,000 rankings); elsewhere every digest is ranked first and
+        their summaries awaited together, up to the deadline."""
         now = self.clock()
         pending = [
             d for d in await self.store.pending_deliveries(now, limit=100_000)
@@ -242,15 +252,14 @@ class DeliveryService:
         ]  # fmt: skip
         if not pending:
             return 0
+        ranker = DigestRanker(self.store, self.settings, self.clock, self.embedder)
+        waiting = [d for d in pending if not isinstance(self.senders[d.platform], Editor)]
         self.not_ranking.clear()
         try:
-            plans = await self._plan(pending)
+            plans = {d.chat_key: await self._rank(d, ranker) for d in waiting}
         finally:
             self.not_ranking.set()
-        # A platform that edits its messages gets the digest on the minute, with the
-        # summaries made ahead; the others wait for summaries up to the deadline.
-        waiting = [p for p in plans.values() if not isinstance(self._sender(p), Editor)]
-        summaries = await self._summaries(waiting)
+        summaries = await self._summaries(p for p in plans.values() if p is not None)
         slots = asyncio.Semaphore(self.parallel)
         seen = ReadyMemo()
 
@@ -258,23 +267,20 @@ class DeliveryService:
             async with slots:
                 if self._stopping:
                     return False
-                plan = plans.get(delivery.chat_key)
+                key = delivery.chat_key
+                plan = plans[key] if key in plans else await self._rank(delivery, ranker)
                 return await self._deliver_one(delivery, plan, summaries, seen)
 
         results = await asyncio.gather(*(run(d) for d in pending))
         return sum(results)
 
-    async def _plan(self, pending: list[Delivery]) -> dict[str, Ranked]:
-        """Rank every pending digest as the summary planner did (:mod:`bot.delivery.digests`):
-        batches, scorers and embeddings are read once per round."""
-        ranker = DigestRanker(self.store, self.settings, self.clock, self.embedder)
-        plans: dict[str, Ranked] = {}
-        for delivery in pending:
-            sub = await self.store.get_subscription(delivery.platform, delivery.chat_id)
-            if sub is None or not sub.delivers:
-                continue
-            plans[delivery.chat_key] = await ranker.rank(sub, delivery.day, delivery.kind)
-        return plans
+    async def _rank(self, delivery: Delivery, ranker: DigestRanker) -> Ranked | None:
+        """The digest as the summary planner ranked it (:mod:`bot.delivery.digests`), or
+        None when the chat no longer takes digests."""
+        sub = await self.store.get_subscription(delivery.platform, delivery.chat_id)
+        if sub is None or not sub.delivers:
+            return None
+        return await ranker.rank(sub, delivery.day, delivery.kind)
 
     def _sender(self, plan: Ranked) -> Sender:
         return self.senders[plan.sub.platform]

@@ -224,6 +224,8 @@ class World:
             store=self.store,
             summarizer=self.summarizer,
             clock=self.clock,
+            embedder=self.embedder,
+            give_way=self.service.not_ranking,
         )
         self.service.batch_stored = self.planner.replan
         self.api: ArxivApi | None = None

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.delivery.digests import DigestRanker
 from bot.delivery.planner import SummaryPlanner
 from tests.delivery.recording_sender import RecordingSender
 from tests.delivery.support import (
@@ -175,3 +176,42 @@ async def test_the_plan_keeps_arxivs_clock_while_a_digest_and_a_fetch_ask_too(
     assert len(times) >= 3  # two full texts and a feed
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 3.0 - 0.05, gaps
+
+
+async def test_the_planner_gives_way_while_a_round_schedules_its_due_digests(
+    world: World,
+) -> None:
+    """Ranking every subscription takes seconds at 10,000: the digests due now go first."""
+    await readers(world)
+    await world.at(announced(TUESDAY))
+    assert world.service.not_ranking.is_set()  # a round leaves it set, whatever happened
+    world.service.not_ranking.clear()  # as a round does while it schedules
+    planning = asyncio.create_task(world.planner.plan())
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(planning), 0.3)
+    world.service.not_ranking.set()
+    async with asyncio.timeout(10):
+        assert await planning
+
+
+async def test_a_fan_out_ranked_from_many_tasks_matches_ranking_one_by_one(
+    world: World,
+) -> None:
+    """Delivery ranks each digest just before sending it, from up to ``parallel`` tasks
+    sharing one ranker: the batch is read once and every digest is the one the planner
+    planned."""
+    await readers(world)
+    await world.at(announced(TUESDAY))
+    subs = await world.store.list_subscriptions(delivering_only=True)
+    batch = await world.store.latest_batch()
+    assert batch is not None
+
+    def ranker() -> DigestRanker:
+        return DigestRanker(world.store, world.settings, world.clock, None)
+
+    one_by_one = [await ranker().rank(s, batch.day, "daily") for s in subs]
+    shared = ranker()
+    together = await asyncio.gather(*(shared.rank(s, batch.day, "daily") for s in subs))
+    assert [r.digest.papers for r in together] == [r.digest.papers for r in one_by_one]
+    assert [r.digest.announced for r in together] == [r.digest.announced for r in one_by_one]
+    assert len({id(r.batches[0]) for r in together}) == 1  # read once, shared
