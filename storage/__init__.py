@@ -26,11 +26,12 @@ def sqlite_path(database_url: str) -> str:
     return database_url
 
 
-async def open_store(database_url: str) -> Store:
-    """The store ``DATABASE_URL`` names, migrated (both engines share the store's queries)."""
+async def open_store(database_url: str, *, instance: str | None = None) -> Store:
+    """The store ``DATABASE_URL`` names, migrated (both engines share the store's queries).
+    ``instance`` names this process in it (a new ``host:pid:random`` by default)."""
     if is_postgres_url(database_url):
-        return await PostgresStore.open(database_url)
-    return await SqliteStore.open(sqlite_path(database_url))
+        return await PostgresStore.open(database_url, instance=instance)
+    return await SqliteStore.open(sqlite_path(database_url), instance=instance)
 
 
 def single_instance(database_url: str) -> contextlib.AbstractContextManager[object]:

@@ -183,6 +183,23 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE deliveries ADD COLUMN rendered TEXT;
     """,
+    # scale (#16): several instances on one database. A ledger row is claimed by one
+    # instance with a lease (renewed by its progress and heartbeat; a dead instance's rows
+    # are claimable once it runs out), and each instance's heartbeat says who runs and who
+    # leads.
+    """
+    ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+    ALTER TABLE deliveries ADD COLUMN lease_until TEXT;
+    CREATE INDEX deliveries_by_claim ON deliveries (claimed_by) WHERE claimed_by IS NOT NULL;
+    CREATE TABLE instances (
+        id         TEXT    PRIMARY KEY,
+        host       TEXT    NOT NULL,
+        pid        INTEGER NOT NULL,
+        started_at TEXT    NOT NULL,
+        last_seen  TEXT    NOT NULL,
+        leader     INTEGER NOT NULL DEFAULT 0
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,7 +18,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from bot.model.store import StoreError
 from bot.model.subscriptions import utcnow
 from storage.migrations import MIGRATIONS, POSTGRES_OVERRIDES, SCHEMA_VERSION, refuse_newer
 from storage.sql import Row, Transaction, numbered_placeholders
-from storage.sqlite import SqliteStore
+from storage.sqlite import LEASE, SqliteStore
 
 SCHEMES = ("postgresql", "postgres")
 POOL_SIZE = 5
@@ -61,20 +61,41 @@ def _port(database_url: str) -> bool:
 
 class PostgresStore(SqliteStore):
     """Implements :class:`bot.model.store.Store` on PostgreSQL; any number of processes may
-    open one database."""
+    open one database. Their work is shared through leases: a ledger row is claimed with
+    ``FOR UPDATE SKIP LOCKED`` (two instances claiming at once never get the same row), and
+    a lease that ran out (its instance died) makes the row claimable again."""
+
+    _SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
 
     def __init__(
-        self, pool: Any, database_url: str, *, clock: Callable[[], datetime] = utcnow
+        self,
+        pool: Any,
+        database_url: str,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        instance: str | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         # Not SqliteStore.__init__: no file, no single connection, no process-wide lock.
         self._pool = pool
         self._url = database_url
         self._clock = clock
         self.path = display_url(database_url)
+        self._init_instance(instance, lease)
+
+    def _lease_cutoff(self, now: datetime) -> str:
+        # Moments are this instance's clock (as every moment of the store): instances that
+        # share a database keep their clocks in sync (NTP), well within a lease.
+        return now.astimezone(UTC).isoformat()
 
     @classmethod
     async def open(
-        cls, path: str | Path, *, clock: Callable[[], datetime] = utcnow
+        cls,
+        path: str | Path,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        instance: str | None = None,
+        lease: timedelta = LEASE,
     ) -> PostgresStore:
         """Connect to the database URL ``path`` and migrate; refuse a newer schema."""
         url = str(path)
@@ -92,7 +113,7 @@ class PostgresStore(SqliteStore):
             if fault(exc) is not None:
                 raise unusable(url, exc) from exc
             raise
-        return cls(pool, url, clock=clock)
+        return cls(pool, url, clock=clock, instance=instance, lease=lease)
 
     async def check(self, *, thorough: bool = False) -> None:
         """Raise StoreError when the database cannot be used (unreachable, tables gone, no
@@ -102,6 +123,7 @@ class PostgresStore(SqliteStore):
             await self.set_meta("last_start", self._clock().isoformat())
 
     async def close(self) -> None:
+        await self._release()
         await self._pool.close()
 
     async def table_columns(self) -> dict[str, list[str]]:
@@ -148,6 +170,9 @@ class _PostgresTransaction:
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         row: Row | None = await self._connection.fetchrow(_postgres_sql(sql), *params)
         return row
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(await self._connection.fetch(_postgres_sql(sql), *params))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self._connection.executemany(_postgres_sql(sql), list(rows))

@@ -28,6 +28,10 @@ class Transaction(Protocol):
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
 
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of ``sql`` (a query, or a statement with ``RETURNING``)."""
+        ...
+
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
 

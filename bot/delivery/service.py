@@ -33,7 +33,7 @@ from bot.contract.outbound import DeliveryError, Sender
 from bot.delivery.schedule import latest_announcement, local_day_end, next_due
 from bot.model.papers import Paper, announce_type_in
 from bot.model.profile import Profile
-from bot.model.store import Batch, Delivery, Rendered, Store
+from bot.model.store import Batch, Delivery, LeaseLost, Rendered, Store
 from bot.model.subscriptions import Subscription
 from bot.model.summaries import Summary
 from bot.ranking.digest import Digest, rank
@@ -179,15 +179,17 @@ class DeliveryService:
 
     # --- 3. delivering ---------------------------------------------------------------------
 
-    async def tick(self) -> None:
+    async def tick(self, *, lead: bool = True) -> None:
         """One scheduler round: fetch if an announcement is expected, schedule, deliver.
-        Rounds never overlap."""
+        Rounds never overlap. Without ``lead`` (an instance that does not lead, on a shared
+        database) the round only delivers: the leader fetches and schedules for all."""
         if self._lock.locked() or self._stopping:
             return
         async with self._lock:
             self._round = asyncio.current_task()
-            await self.fetch()
-            await self.schedule()
+            if lead:
+                await self.fetch()
+                await self.schedule()
             await self.deliver()
 
     async def stop(self, wait_seconds: float = 3.0) -> None:
@@ -210,10 +212,11 @@ class DeliveryService:
             await asyncio.wait({task})
 
     async def deliver(self) -> int:
-        """Send every pending digest whose adapter is running; returns digests finished."""
+        """Send every pending digest whose adapter is running and that no other instance
+        holds (claimed: see :meth:`Store.claim_deliveries`); returns digests finished."""
         now = self.clock()
         pending = [
-            d for d in await self.store.pending_deliveries(now, limit=100_000)
+            d for d in await self.store.claim_deliveries(now, self.senders, limit=100_000)
             if d.platform in self.senders
         ]  # fmt: skip
         if not pending:
@@ -226,7 +229,13 @@ class DeliveryService:
             async with slots:
                 if self._stopping:
                     return False
-                return await self._deliver_one(delivery, plans.get(delivery.chat_key), summaries)
+                try:
+                    return await self._deliver_one(
+                        delivery, plans.get(delivery.chat_key), summaries
+                    )
+                except LeaseLost as exc:  # another instance resumes it: leave it to them
+                    log.warning("stopped sending a digest: %s", exc)
+                    return False
 
         results = await asyncio.gather(*(run(d) for d in pending))
         return sum(results)

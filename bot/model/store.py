@@ -22,6 +22,12 @@ class StoreError(StorageError, RuntimeError):
     """The database cannot be used (for example, it was written by a newer version)."""
 
 
+class LeaseLost(RuntimeError):
+    """Another instance holds this ledger row now: this one's lease on it ran out (it could
+    not renew it in time) and the other took the digest over, resuming from the progress
+    recorded. The row is theirs: this instance must send nothing more of it."""
+
+
 @dataclass(frozen=True, slots=True)
 class LlmUsage:
     calls: int = 0
@@ -202,7 +208,17 @@ class DeliveryLedger(Protocol):
     async def set_next_due(self, platform: str, chat_id: str, next_due_at: datetime) -> None: ...
 
     async def pending_deliveries(self, now: datetime, limit: int = 1000) -> list[Delivery]:
-        """Deliveries due or in progress whose retry time (if any) has come, oldest first."""
+        """Deliveries due or in progress whose retry time (if any) has come, oldest first
+        (whoever holds them: this only reads)."""
+
+    async def claim_deliveries(
+        self, now: datetime, platforms: Iterable[str], limit: int = 1000
+    ) -> list[Delivery]:
+        """The pending deliveries of ``platforms`` (oldest first) that no other running
+        instance holds, claimed for this one with a lease: rows another instance claimed at
+        the same moment are skipped, never shared, and the rows of an instance that died are
+        claimable again once its lease has run out. Progress (:meth:`update_delivery`) and
+        the instance's heartbeat renew the lease."""
 
     async def update_delivery(
         self,
@@ -214,7 +230,9 @@ class DeliveryLedger(Protocol):
         retry_at: datetime | None = None,
         rendered: Rendered | None = None,
     ) -> None:
-        """Change the row; ``rendered`` is kept once recorded (pass it with the first send)."""
+        """Change the row; ``rendered`` is kept once recorded (pass it with the first send).
+        The row is this instance's from then on, its lease renewed; raises
+        :class:`LeaseLost` when another instance holds it now."""
 
     async def last_delivery(self, platform: str, chat_id: str) -> Delivery | None:
         """The chat's latest digest that went out (done)."""
@@ -222,6 +240,38 @@ class DeliveryLedger(Protocol):
     async def delivery_counts(self, day: date) -> dict[str, int]: ...
 
     async def delivery_failures(self, day: date, limit: int = 20) -> list[Delivery]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One ``arxiv-bot run`` sharing the database, as its last heartbeat left it."""
+
+    id: str
+    host: str
+    pid: int
+    started_at: datetime
+    last_seen: datetime
+    leader: bool
+
+
+class InstanceStore(Protocol):
+    """The instances sharing the database (any number on PostgreSQL, one on SQLite): who
+    runs and who leads, and the leases each holds."""
+
+    @property
+    def instance_id(self) -> str:
+        """This process's name in the database (``host:pid:random``), given at open."""
+        ...
+
+    async def heartbeat(self, *, leader: bool) -> None:
+        """Record this instance alive now (leading or not) and renew every lease it holds:
+        its claimed ledger rows and the summaries it is making. An instance that stops
+        beating loses them to the others once the leases run out."""
+
+    async def instances(self, seen_since: datetime) -> list[Instance]:
+        """The instances whose last heartbeat is not older than ``seen_since``, the earliest
+        started first."""
+        ...
 
 
 class MetaStore(Protocol):
@@ -286,6 +336,7 @@ class Store(
     DeliveryLedger,
     MetaStore,
     FeedTokenStore,
+    InstanceStore,
     Protocol,
 ):
     """The whole store: every role, its health, and closing it. Components ask for the roles

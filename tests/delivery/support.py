@@ -271,8 +271,9 @@ class World:
         await self.store.save_subscription(new)
         return new
 
-    async def tick(self) -> None:
-        await self.service.tick()
+    async def tick(self, *, lead: bool = True) -> None:
+        """One scheduler round; without ``lead``, an instance's that does not lead."""
+        await self.service.tick(lead=lead)
 
     async def at(self, moment: datetime) -> None:
         """Move the clock to ``moment`` and run one scheduler round there."""

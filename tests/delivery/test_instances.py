@@ -1,0 +1,101 @@
+"""Several instances on one PostgreSQL database (issue #16): each runs the real pipeline on
+its own store (its own connections and instance id), as separate ``arxiv-bot run`` processes
+would, and the test adapter plays the one platform they all send to."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+
+from storage.sqlite import LEASE
+from tests.delivery.recording_sender import RecordingSender
+from tests.delivery.support import TUESDAY, Clock, World, announced, subscription, utc
+from tests.delivery.test_delivery import WAIT, WIDE, complete, exactly_once
+from tests.fakes.fake_arxiv import FakeArxiv
+
+pytestmark = pytest.mark.postgres
+
+KEY = "daily:2026-11-24"
+
+
+@pytest.fixture
+async def instances(
+    postgres_url: str, arxiv: FakeArxiv, clock: Clock, sender: RecordingSender
+) -> AsyncIterator[list[World]]:
+    worlds = [await World(postgres_url, arxiv, clock, sender).open() for _ in range(3)]
+    try:
+        yield worlds
+    finally:
+        for world in worlds:
+            await world.close()
+
+
+async def test_instances_ticking_together_send_each_digest_once(
+    instances: list[World], sender: RecordingSender
+) -> None:
+    first, *others = instances
+    chats = [f"chat-{n}" for n in range(12)]
+    for chat in chats:
+        await first.subscribe(subscription(chat, categories=WIDE))
+    first.clock.set(announced(TUESDAY))
+    await asyncio.gather(*(w.tick() for w in instances))
+    first.clock.set(utc(TUESDAY, "08:00"))
+    slow = sender.block("chat-0")  # one chat answers slowly: its digest stays in progress
+
+    fan_out = asyncio.create_task(first.tick())
+    async with asyncio.timeout(WAIT):
+        await sender.entered.wait()
+        # The others tick meanwhile, together: they find the slow digest held.
+        await asyncio.gather(*(w.tick() for w in others))
+        slow.set()
+        await fan_out
+    await asyncio.gather(*(w.tick() for w in instances))  # nothing left for anyone
+
+    for chat in chats:
+        exactly_once(sender, chat, KEY)
+    assert sender.duplicates() == 0
+    assert sender.attempts["chat-0"] == 1
+    assert sum(w.service.counters.delivered for w in instances) == len(chats)
+    assert {(r["state"], r["messages_sent"]) for r in first.ledger()} == {("done", 6)}
+
+
+async def test_a_killed_instances_digests_are_resumed_by_another_at_the_first_unsent_message(
+    instances: list[World], sender: RecordingSender
+) -> None:
+    killed, survivor, _ = instances
+    killed.parallel = survivor.parallel = 1
+    await killed.restart()
+    for chat in ("a", "b", "c"):
+        await killed.subscribe(subscription(chat, categories=WIDE))
+    await killed.at(announced(TUESDAY))
+    # Six messages each: the ninth is delivered, then the instance dies before recording
+    # it (SIGKILL: no clean stop, its claims stay): one digest done, one at two messages.
+    sender.crash_after(8)
+    killed.clock.set(utc(TUESDAY, "08:00"))
+    fan_out = asyncio.create_task(killed.tick())
+    async with asyncio.timeout(WAIT):
+        await sender.crashed.wait()
+    fan_out.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await fan_out
+    sender.revive()
+    assert len(sender.sent) == 9
+
+    # While its lease runs, the rows are still the dead instance's: nobody sends them twice.
+    killed.clock.advance(seconds=LEASE.total_seconds() - 1)
+    await survivor.tick(lead=False)
+    assert len(sender.sent) == 9
+    killed.clock.advance(seconds=1)
+    await survivor.tick(lead=False)
+
+    for chat in ("a", "b", "c"):
+        complete(sender, chat, KEY)
+    assert len(sender.sent) == 18 + 1
+    assert sender.duplicates() == 1  # the message in flight when it died
+    resumed = [s for s in sender.sent[9:] if s.skip]
+    assert [s.index for s in resumed] == [2, 3, 4, 5]
+    assert survivor.service.counters.delivered == 2
+    assert {(r["state"], r["messages_sent"]) for r in survivor.ledger()} == {("done", 6)}
