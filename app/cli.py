@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from adapters.console import ConsoleAdapter
 from adapters.http.feed_routes import FeedRoutes
 from adapters.http.server import HttpServer, make_app
+from app.instances import only_when_leading
 from app.logs import add_secrets, redact, setup_logging
 from app.platform_starter import PlatformStarter
 from app.scheduler import make_scheduler, run_soon
@@ -27,6 +28,7 @@ from app.wiring import (
     build_adapters,
     make_delivery,
     make_http,
+    make_instance_beat,
     open_services,
     summaries_configured,
 )
@@ -251,24 +253,39 @@ async def _run(args: argparse.Namespace) -> int:
             # A platform's digests go out once it is up (it may be unreachable at start).
             delivery = make_delivery(services, [])
             services.delivery = delivery
+            # Instances sharing a database: every one delivers what it claims, the leader
+            # also fetches, schedules and retries summaries (app/instances.py).
+            beat = make_instance_beat(settings, services.store)
             scheduler = make_scheduler(
                 {
-                    "delivery": (delivery.tick, TICK_SECONDS),
+                    "delivery": (lambda: delivery.tick(lead=beat.leads), TICK_SECONDS),
                     "summary-retries": (
-                        lambda: services.summarizer.retry_failed(services.store.get_paper),
+                        only_when_leading(
+                            beat.leadership,
+                            lambda: services.summarizer.retry_failed(services.store.get_paper),
+                        ),
                         SUMMARY_RETRY_SECONDS,
                     ),
                 },
                 services.health,
             )
 
+            async def leadership_changed(leads: bool) -> None:
+                if leads:  # a new leader fetches and schedules at once, not a round later
+                    run_soon(scheduler, "delivery")
+
+            beat.watch(leadership_changed)
+
             def platform_up(adapter: Adapter) -> None:
                 delivery.senders[adapter.platform] = adapter
                 run_soon(scheduler, "delivery")
 
             components: list[Component] = [
-                start_in_background(settings, services, adapter, platform_up)
-                for adapter in adapters
+                beat,
+                *(
+                    start_in_background(settings, services, adapter, platform_up)
+                    for adapter in adapters
+                ),
             ]
             if settings.http_port is not None:
                 app = make_app(services, FeedRoutes(services).routes())

@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 
 from openai import AsyncOpenAI
 
+from app.instances import InstanceBeat
 from app.settings import AppSettings
 from bot.arxiv.announcements import AnnouncementSource, CachedAnnouncements
 from bot.arxiv.api import ArxivApi
@@ -31,6 +32,7 @@ from bot.summaries.fulltext import FullTextSource
 from bot.summaries.prompt import instructions
 from bot.summaries.summarizer import Summarizer
 from storage import is_postgres_url, open_store, sqlite_path
+from storage.leadership import leadership_for
 
 
 def make_http(settings: Settings) -> ArxivHttp:
@@ -217,3 +219,9 @@ def make_delivery(services: Services, adapters: Sequence[Adapter]) -> DeliverySe
         clock=services.clock,
         embedder=services.embedder,
     )
+
+
+def make_instance_beat(settings: Settings, store: Store) -> InstanceBeat:
+    """This instance's heartbeat and leadership on ``DATABASE_URL`` (on SQLite it leads)."""
+    leadership = leadership_for(settings.database_url, instance=store.instance_id)
+    return InstanceBeat(store, leadership)

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 
 import pytest
 
+from app.instances import InstanceBeat, only_when_leading
+from storage.leadership import AdvisoryLeadership
 from storage.sqlite import LEASE
 from tests.delivery.recording_sender import RecordingSender
 from tests.delivery.support import TUESDAY, Clock, World, announced, subscription, utc
@@ -99,3 +102,57 @@ async def test_a_killed_instances_digests_are_resumed_by_another_at_the_first_un
     assert [s.index for s in resumed] == [2, 3, 4, 5]
     assert survivor.service.counters.delivered == 2
     assert {(r["state"], r["messages_sent"]) for r in survivor.ledger()} == {("done", 6)}
+
+
+async def test_only_the_leader_fetches_and_schedules_and_another_takes_over_when_it_dies(
+    instances: list[World], postgres_url: str, arxiv: FakeArxiv, sender: RecordingSender
+) -> None:
+    beats = [
+        InstanceBeat(w.store, AdvisoryLeadership(postgres_url, instance=w.store.instance_id))
+        for w in instances
+    ]
+    told: list[tuple[int, bool]] = []
+    for n, beat in enumerate(beats):
+        beat.watch(functools.partial(record, told, n))
+    retries = [0, 0, 0]
+
+    async def retry(n: int) -> None:
+        retries[n] += 1
+
+    jobs = [
+        only_when_leading(b.leadership, functools.partial(retry, n)) for n, b in enumerate(beats)
+    ]
+    leader, *others = instances
+    try:
+        for beat in beats:
+            await beat.beat()
+        assert [b.leads for b in beats] == [True, False, False]
+        assert told == [(0, True)]
+        await leader.subscribe(subscription("a", categories=WIDE))
+        leader.clock.set(announced(TUESDAY))
+
+        for world, beat, job in zip(instances, beats, jobs, strict=True):
+            await world.tick(lead=beat.leads)  # as `arxiv-bot run` schedules its round
+            await job()
+        assert len(leader.feed_requests()) == 1  # one fetch for all
+        assert retries == [1, 0, 0]
+        listed = await leader.store.instances(utc(TUESDAY))
+        assert {i.id: i.leader for i in listed} == {
+            w.store.instance_id: w is leader for w in instances
+        }
+
+        await beats[0].leadership.close()  # the leader dies: its session ends with it
+        for beat in beats[1:]:
+            await beat.beat()
+        assert [b.leads for b in beats[1:]] == [True, False]
+        assert told == [(0, True), (1, True)]
+        leader.clock.set(utc(TUESDAY, "08:00"))
+        await others[0].tick(lead=beats[1].leads)
+        exactly_once(sender, "a", KEY)  # scheduled and sent by the new leader
+    finally:
+        for beat in beats:
+            await beat.stop()
+
+
+async def record(told: list[tuple[int, bool]], n: int, leads: bool) -> None:
+    told.append((n, leads))
