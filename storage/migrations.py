@@ -200,6 +200,20 @@ MIGRATIONS: tuple[str, ...] = (
         leader     INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # scale (#16): a summary is made once across instances: the one making it holds a claim
+    # (with a lease, renewed by its heartbeat) that the others wait on.
+    """
+    CREATE TABLE summary_claims (
+        arxiv_id       TEXT    NOT NULL,
+        version        INTEGER NOT NULL,
+        model          TEXT    NOT NULL,
+        language       TEXT    NOT NULL,
+        prompt_version TEXT    NOT NULL,
+        claimed_by     TEXT    NOT NULL,
+        lease_until    TEXT    NOT NULL,
+        PRIMARY KEY (arxiv_id, version, model, language, prompt_version)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -190,6 +190,9 @@ class SqliteStore:
                     "WHERE claimed_by = ? AND state IN ('due', 'in_progress')",
                     (self._instance,),
                 )
+                await db.execute(
+                    "DELETE FROM summary_claims WHERE claimed_by = ?", (self._instance,)
+                )
                 await db.execute("DELETE FROM instances WHERE id = ?", (self._instance,))
 
     @asynccontextmanager
@@ -514,6 +517,32 @@ class SqliteStore:
                 ),
             )
             await db.execute(_DELETE_FAILURE, _key_params(summary.key))
+            await db.execute(_DELETE_CLAIM, _key_params(summary.key))
+
+    async def claim_summary(self, key: SummaryKey, now: datetime) -> bool:
+        self._holds = True
+        async with self._transaction() as db:
+            claimed = await db.execute(
+                "INSERT INTO summary_claims (arxiv_id, version, model, language, "
+                "prompt_version, claimed_by, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (arxiv_id, version, model, language, prompt_version) DO UPDATE "
+                "SET claimed_by = excluded.claimed_by, lease_until = excluded.lease_until "
+                "WHERE summary_claims.claimed_by = excluded.claimed_by "
+                "OR summary_claims.lease_until <= ?",
+                (
+                    *_key_params(key),
+                    self._instance,
+                    _iso(now + self.lease),
+                    self._lease_cutoff(now),
+                ),
+            )
+        return claimed > 0
+
+    async def release_summary(self, key: SummaryKey) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                f"{_DELETE_CLAIM} AND claimed_by = ?", (*_key_params(key), self._instance)
+            )
 
     async def number_totals(self) -> NumberTotals:
         rows = await self._fetchall(
@@ -582,9 +611,9 @@ class SqliteStore:
                 """
                 INSERT INTO llm_usage (day, calls, prompt_tokens, completion_tokens)
                 VALUES (?, 1, ?, ?)
-                ON CONFLICT (day) DO UPDATE SET calls = calls + 1,
-                    prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-                    completion_tokens = completion_tokens + excluded.completion_tokens
+                ON CONFLICT (day) DO UPDATE SET calls = llm_usage.calls + 1,
+                    prompt_tokens = llm_usage.prompt_tokens + excluded.prompt_tokens,
+                    completion_tokens = llm_usage.completion_tokens + excluded.completion_tokens
                 """,
                 (day.isoformat(), prompt_tokens, completion_tokens),
             )
@@ -608,7 +637,8 @@ class SqliteStore:
             await db.execute(
                 """
                 INSERT INTO user_requests (platform, user_id, day, count) VALUES (?, ?, ?, 1)
-                ON CONFLICT (platform, user_id, day) DO UPDATE SET count = count + 1
+                ON CONFLICT (platform, user_id, day) DO UPDATE
+                SET count = user_requests.count + 1
                 """,
                 (platform, user_id, day.isoformat()),
             )
@@ -868,6 +898,10 @@ class SqliteStore:
                 "WHERE claimed_by = ? AND state IN ('due', 'in_progress')",
                 (_iso(now + self.lease), self._instance),
             )
+            await db.execute(
+                "UPDATE summary_claims SET lease_until = ? WHERE claimed_by = ?",
+                (_iso(now + self.lease), self._instance),
+            )
 
     async def instances(self, seen_since: datetime) -> list[Instance]:
         rows = await self._fetchall(
@@ -903,6 +937,12 @@ class SqliteStore:
 
 _DELETE_FAILURE = (
     "DELETE FROM summary_failures WHERE arxiv_id = ? AND version = ? AND model = ? "
+    "AND language = ? AND prompt_version = ?"
+)
+
+
+_DELETE_CLAIM = (
+    "DELETE FROM summary_claims WHERE arxiv_id = ? AND version = ? AND model = ? "
     "AND language = ? AND prompt_version = ?"
 )
 

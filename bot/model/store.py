@@ -151,6 +151,17 @@ class SummaryStore(Protocol):
     async def number_totals(self) -> NumberTotals:
         """The number checks of every stored summary, added up."""
 
+    async def claim_summary(self, key: SummaryKey, now: datetime) -> bool:
+        """Claim making this summary (instances sharing a database make each summary once):
+        True when this instance may make it now, False while another instance is making it
+        (its claim's lease, renewed by its heartbeat, has not run out). Saving the summary
+        ends the claim."""
+        ...
+
+    async def release_summary(self, key: SummaryKey) -> None:
+        """Give up this instance's claim (the summary could not be made): another instance
+        may make it at once."""
+
 
 class UsageStore(Protocol):
     """Model usage and on-demand requests, per UTC day (the budgets)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.model.store import LeaseLost
+from bot.model.summaries import Summary, SummaryKey
 from storage import PostgresStore, SqliteStore
 from storage.sqlite import LEASE
 from tests.postgres import postgres_schema, require_postgres
@@ -44,6 +45,10 @@ async def open_as(engine: Engine, name: str, clock: Callable[[], datetime]) -> S
     if engine.name == "postgresql":
         return await PostgresStore.open(engine.url, clock=clock, instance=name)
     return await SqliteStore.open(engine.url, clock=clock, instance=name)
+
+
+def summary_for(key: SummaryKey) -> Summary:
+    return Summary(key, "abstract", "TL;DR.", "Body.", 10, 5, T0)
 
 
 # --- both engines ---------------------------------------------------------------------------
@@ -238,3 +243,55 @@ async def test_progress_and_heartbeats_keep_a_live_instances_rows(shared_url: st
     finally:
         await other.close()
         await busy.close()
+
+
+# --- summaries being made ----------------------------------------------------------------------
+
+
+KEY = SummaryKey("2611.00001", 1, "fake-model", "en", "p1")
+
+
+async def test_a_summary_is_claimed_once_and_saving_it_ends_the_claim(engine: Engine) -> None:
+    clock = Clock()
+    store = await open_as(engine, "maker", clock)
+    try:
+        assert await store.claim_summary(KEY, T0)
+        assert await store.claim_summary(KEY, T0)  # still this instance's
+        [(holder,)] = await engine.raw("SELECT claimed_by FROM summary_claims")
+        assert holder == "maker"
+        await store.save_summary(summary_for(KEY))
+        assert await engine.raw("SELECT * FROM summary_claims") == []
+        assert await store.claim_summary(KEY, T0)
+        await store.release_summary(KEY)
+        assert await engine.raw("SELECT * FROM summary_claims") == []
+    finally:
+        await store.close()
+
+
+@pg
+async def test_a_summary_claimed_by_one_instance_is_not_the_others(shared_url: str) -> None:
+    clock = Clock()
+    maker = await PostgresStore.open(shared_url, clock=clock, instance="maker")
+    other = await PostgresStore.open(shared_url, clock=clock, instance="other")
+    try:
+        claims = await asyncio.gather(*(s.claim_summary(KEY, T0) for s in (maker, other) * 3))
+        assert sorted(claims) == [False] * 3 + [True] * 3  # one instance got it, three times
+        winner, loser = (maker, other) if claims[0] else (other, maker)
+        assert not await loser.claim_summary(KEY, clock.advance(LEASE.total_seconds() - 1))
+        await loser.release_summary(KEY)  # not its claim: nothing changes
+        assert not await loser.claim_summary(KEY, clock())
+        await winner.release_summary(KEY)
+        assert await loser.claim_summary(KEY, clock())
+        # An instance that dies holding a claim: it runs out with its lease.
+        assert await winner.claim_summary(KEY, clock.advance(LEASE.total_seconds()))
+        await loser.close()  # a clean stop gives up what it held, nothing of the others'
+        third = await PostgresStore.open(shared_url, clock=clock, instance="third")
+        try:
+            assert not await third.claim_summary(KEY, clock())
+            await winner.close()
+            assert await third.claim_summary(KEY, clock())
+        finally:
+            await third.close()
+    finally:
+        await other.close()
+        await maker.close()
