@@ -37,7 +37,7 @@ from bot.arxiv.ids import InvalidArxivId
 from bot.arxiv.lookup import PaperNotFound, find_paper
 from bot.commands import CommandRouter
 from bot.config import SECRET_ENV, ConfigError, Settings, profile_from_settings
-from bot.contract.adapter import Adapter
+from bot.contract.adapter import Adapter, LeaderUpdates
 from bot.errors import ArxivError, ConfigurationError, StorageError
 from bot.model.languages import language_code
 from bot.rendering.formats import FORMATS, SUMMARY_FORMATS, Format, render, summary_document
@@ -275,6 +275,9 @@ async def _run(args: argparse.Namespace) -> int:
                     run_soon(scheduler, "delivery")
 
             beat.watch(leadership_changed)
+            for adapter in adapters:
+                if isinstance(adapter, LeaderUpdates):  # Telegram's long polling
+                    beat.watch(adapter.set_leading)
 
             def platform_up(adapter: Adapter) -> None:
                 delivery.senders[adapter.platform] = adapter

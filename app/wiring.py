@@ -164,6 +164,18 @@ class Component(Protocol):
     async def stop(self) -> None: ...
 
 
+def webhook_secret(settings: AppSettings) -> str:
+    """``TELEGRAM_WEBHOOK_SECRET``; unset, a new one at each start, or for instances sharing
+    a database (and the webhook) one they all derive from the token."""
+    from adapters.telegram.adapter import new_webhook_secret, shared_webhook_secret
+
+    if settings.telegram_webhook_secret is not None:
+        return settings.telegram_webhook_secret.get_secret_value()
+    if settings.telegram_bot_token is not None and is_postgres_url(settings.database_url):
+        return shared_webhook_secret(settings.telegram_bot_token.get_secret_value())
+    return new_webhook_secret()
+
+
 def build_adapters(settings: AppSettings, services: Services) -> list[Adapter]:
     """The chat platforms whose tokens are set; an adapter without a token is not started."""
     router = CommandRouter(services)
@@ -171,14 +183,12 @@ def build_adapters(settings: AppSettings, services: Services) -> list[Adapter]:
     adapters: list[Adapter] = []
     if settings.telegram_bot_token is not None:
         from adapters.telegram import TelegramAdapter, WebhookConfig
-        from adapters.telegram.adapter import new_webhook_secret
 
         webhook = None
         if settings.telegram_webhook_url:
-            secret = settings.telegram_webhook_secret
             webhook = WebhookConfig(
                 url=settings.telegram_webhook_url,
-                secret=secret.get_secret_value() if secret else new_webhook_secret(),
+                secret=webhook_secret(settings),
                 listen=settings.telegram_webhook_listen,
                 port=settings.telegram_webhook_port,
             )
@@ -190,6 +200,8 @@ def build_adapters(settings: AppSettings, services: Services) -> list[Adapter]:
                 api_url=settings.telegram_api_url,
                 webhook=webhook,
                 admin_cache_seconds=settings.admin_cache_seconds,
+                # Instances sharing a database: one polls (the leader), the others send.
+                poll_when_leading=is_postgres_url(settings.database_url),
             )
         )
     if settings.discord_bot_token is not None:
@@ -204,6 +216,8 @@ def build_adapters(settings: AppSettings, services: Services) -> list[Adapter]:
                 gateway_url=settings.discord_gateway_url,
                 guild_ids=settings.discord_guild_ids,
                 sync_commands=settings.discord_sync_commands,
+                shard_count=settings.discord_shard_count,
+                shard_ids=settings.discord_shard_ids,
             )
         )
     return adapters

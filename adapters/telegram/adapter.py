@@ -14,7 +14,10 @@ blindly. Only failures that prove nothing was delivered are retried: 429 (after
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -167,7 +170,11 @@ class TelegramAdapter:
         limits: TelegramLimits | None = None,
         admin_cache_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        poll_when_leading: bool = False,
     ) -> None:
+        """``poll_when_leading``: with long polling, take updates only while this instance
+        leads (:meth:`set_leading`), as instances sharing a database must; by default the
+        adapter polls from its start."""
         self.router = router
         self.events = events
         self.webhook = webhook
@@ -182,6 +189,10 @@ class TelegramAdapter:
         self._per_group = KeyedWindows(self._group_window_for)
         self.username = ""
         self._busy = InFlight()
+        self._poll = not poll_when_leading
+        """Whether to poll (long polling only): always, or while leading."""
+        self._started = False
+        self._polling = asyncio.Lock()
         self.app: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(token)
@@ -243,10 +254,39 @@ class TelegramAdapter:
                 allowed_updates=ALLOWED_UPDATES,
             )
             log.info("Telegram: receiving updates by webhook on port %d", self.webhook.port)
-        else:
-            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
-            log.info("Telegram: receiving updates by long polling")
-        await self.app.start()
+        async with self._polling:
+            if not self.webhook and self._poll:
+                await self._start_polling()
+            elif not self.webhook:
+                log.info("Telegram: sending only (the leading instance takes the updates)")
+            await self.app.start()
+            self._started = True
+
+    async def _start_polling(self) -> None:
+        updater = self.app.updater
+        assert updater is not None
+        await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
+        log.info("Telegram: receiving updates by long polling")
+
+    async def set_leading(self, leads: bool) -> None:
+        """Long polling by the leading instance only; a webhook is every instance's (behind
+        a load balancer, whichever receives an update answers it)."""
+        if self.webhook:
+            return
+        async with self._polling:
+            self._poll = leads
+            updater = self.app.updater
+            if not self._started or updater is None:
+                return  # the start polls, or not
+            if leads and not updater.running:
+                await self._start_polling()
+            elif not leads and updater.running:
+                try:
+                    async with asyncio.timeout(STOP_STEP_SECONDS):
+                        await updater.stop()
+                except TimeoutError:
+                    log.warning("Telegram: the last poll did not finish; updates may come again")
+                log.info("Telegram: sending only (another instance leads and takes the updates)")
 
     async def stop(self) -> None:
         """Within seconds, whatever the handlers wait for: no new update is taken, the
@@ -254,6 +294,7 @@ class TelegramAdapter:
         minutes), and the last poll, which confirms the fetched updates, gets a bounded time
         (Telegram may be down)."""
         self._busy.close()
+        self._started = False
         updater = self.app.updater
         if updater is not None and updater.running:
             try:
@@ -610,3 +651,11 @@ class TelegramAdapter:
 def new_webhook_secret() -> str:
     """Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -."""
     return secrets.token_urlsafe(32)
+
+
+def shared_webhook_secret(token: str) -> str:
+    """The webhook secret of instances that share a database (and a webhook behind a load
+    balancer) without ``TELEGRAM_WEBHOOK_SECRET``: derived from the bot's token, so each
+    instance registers the same one instead of replacing the others'."""
+    digest = hmac.new(token.encode(), b"arxiv-bot telegram webhook", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
