@@ -3,14 +3,44 @@
 A sliding-window limiter admits at most ``rate`` acquisitions in any ``period`` seconds; a
 keyed family of them gives each chat its own window. Both can be paused (a 429's
 ``retry_after``). Adapters configure them with their platform's numbers.
+
+The limits are the bot's, not a process's: instances that share a PostgreSQL database
+reserve their sends in it (:class:`SharedWindow` over :class:`SharedSlots`, which the
+PostgreSQL store implements), so three instances together stay within Telegram's 30
+messages a second as one would. A single instance (SQLite) paces in memory.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class SharedSlots(Protocol):
+    """Send slots reserved where every instance sees them (the shared database). Moments
+    are wall-clock seconds since the epoch (instances keep their clocks in sync)."""
+
+    async def reserve_slot(self, name: str, rate: int, period: float, now: float) -> float:
+        """Reserve the earliest moment, not before ``now``, at which one more send counted
+        by limit ``name`` (at most ``rate`` in any ``period`` seconds, whoever sends) may
+        leave; the send must wait until then."""
+        ...
+
+    async def peek_slot(self, name: str, rate: int, period: float, now: float) -> float:
+        """The moment :meth:`reserve_slot` would give now, reserving nothing."""
+        ...
+
+    async def pause_slots(self, name: str, until: float) -> None:
+        """No send counted by ``name`` before ``until`` (a platform asked to wait)."""
+        ...
 
 
 class SlidingWindow:
@@ -37,11 +67,89 @@ class SlidingWindow:
             wait = max(wait, self._times[0] + self.period - now)
         return max(wait, 0.0)
 
+    async def turn(self) -> float:
+        """:meth:`delay`, as :class:`SharedWindow` answers it (asking the database)."""
+        return self.delay()
+
     async def acquire(self) -> None:
         async with self._lock:  # first come, first served
             while (wait := self.delay()) > 0:  # noqa: ASYNC110 - pacing is about time itself
                 await asyncio.sleep(wait)
             self._times.append(self._clock())
+
+
+class SharedWindow:
+    """A :class:`SlidingWindow` kept in the shared database: the sends of every instance
+    count. Acquiring reserves a slot there (one atomic statement) and waits for it, so the
+    instances' sends interleave in reservation order; a pause is recorded there too, for
+    all of them. If the database cannot be reached, this instance paces alone (in memory)
+    until it can: sends are never held up by pacing's own bookkeeping."""
+
+    def __init__(
+        self,
+        slots: SharedSlots,
+        name: str,
+        rate: int,
+        period: float,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.slots = slots
+        self.name = name
+        self.rate = rate
+        self.period = period
+        self._clock = clock
+        self._alone = SlidingWindow(rate, period, clock=clock)
+        self._lock = asyncio.Lock()
+        self._pausing: set[asyncio.Task[None]] = set()
+
+    def pause(self, seconds: float) -> None:
+        self._alone.pause(seconds)
+        task = asyncio.get_running_loop().create_task(
+            self._pause(self._clock() + seconds), name=f"pause {self.name}"
+        )
+        self._pausing.add(task)
+        task.add_done_callback(self._pausing.discard)
+
+    async def _pause(self, until: float) -> None:
+        with contextlib.suppress(Exception):  # the local pause holds either way
+            await self.slots.pause_slots(self.name, until)
+
+    def delay(self) -> float:
+        """The local part only (a pause this instance was told of)."""
+        return self._alone.delay()
+
+    async def turn(self) -> float:
+        now = self._clock()
+        try:
+            at = await self.slots.peek_slot(self.name, self.rate, self.period, now)
+        except Exception as exc:
+            log.debug("shared pacing of %s unavailable (%s): pacing alone", self.name, exc)
+            return self._alone.delay()
+        return max(at - now, self._alone.delay(), 0.0)
+
+    async def acquire(self) -> None:
+        # One reservation at a time per process, made when the previous one's slot has
+        # come: the queue of this instance's sends stays here (as in SlidingWindow), and a
+        # reservation is never made long before its send, so a slow wakeup or a busy
+        # connection pool cannot bunch reserved sends together on their way out.
+        async with self._lock:
+            while (wait := self._alone.delay()) > 0:  # noqa: ASYNC110 - pacing is about time
+                await asyncio.sleep(wait)
+            try:
+                at = await self.slots.reserve_slot(
+                    self.name, self.rate, self.period, self._clock()
+                )
+            except Exception as exc:
+                log.debug("shared pacing of %s unavailable (%s): pacing alone", self.name, exc)
+                await self._alone.acquire()
+                return
+            wait = at - self._clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+
+
+Window = SlidingWindow | SharedWindow
 
 
 class KeyedWindows:
@@ -50,15 +158,15 @@ class KeyedWindows:
 
     def __init__(
         self,
-        make: Callable[[str], SlidingWindow],
+        make: Callable[[str], Window],
         *,
         max_keys: int = 10_000,
     ) -> None:
         self._make = make
         self._max_keys = max_keys
-        self._windows: OrderedDict[str, SlidingWindow] = OrderedDict()
+        self._windows: OrderedDict[str, Window] = OrderedDict()
 
-    def get(self, key: str) -> SlidingWindow:
+    def get(self, key: str) -> Window:
         window = self._windows.get(key)
         if window is None:
             window = self._windows[key] = self._make(key)

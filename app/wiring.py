@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 
 from openai import AsyncOpenAI
 
+from adapters.pacing import SharedSlots
 from app.instances import InstanceBeat
 from app.settings import AppSettings
 from bot.arxiv.announcements import AnnouncementSource, CachedAnnouncements
@@ -164,6 +165,13 @@ class Component(Protocol):
     async def stop(self) -> None: ...
 
 
+def shared_slots(services: Services) -> SharedSlots | None:
+    """The platforms' limits are the bot's: instances that share a database (PostgreSQL)
+    reserve their sends in it; a single instance paces in memory."""
+    store = services.store
+    return store if isinstance(store, SharedSlots) else None
+
+
 def webhook_secret(settings: AppSettings) -> str:
     """``TELEGRAM_WEBHOOK_SECRET``; unset, a new one at each start, or for instances sharing
     a database (and the webhook) one they all derive from the token."""
@@ -202,6 +210,7 @@ def build_adapters(settings: AppSettings, services: Services) -> list[Adapter]:
                 admin_cache_seconds=settings.admin_cache_seconds,
                 # Instances sharing a database: one polls (the leader), the others send.
                 poll_when_leading=is_postgres_url(settings.database_url),
+                shared=shared_slots(services),
             )
         )
     if settings.discord_bot_token is not None:
@@ -218,6 +227,7 @@ def build_adapters(settings: AppSettings, services: Services) -> list[Adapter]:
                 sync_commands=settings.discord_sync_commands,
                 shard_count=settings.discord_shard_count,
                 shard_ids=settings.discord_shard_ids,
+                shared=shared_slots(services),
             )
         )
     return adapters

@@ -18,7 +18,7 @@ from storage import single_instance, sqlite_path
 from storage.postgres import PostgresStore, display_url, is_postgres_url
 from storage.sqlite import SqliteStore
 
-RUNTIME_TABLES = frozenset({"instances", "summary_claims"})
+RUNTIME_TABLES = frozenset({"instances", "summary_claims", "rate_limits"})
 """What running instances keep about themselves (heartbeats, leases, pacing): it describes
 the processes of the source, not the installation, and is not copied."""
 

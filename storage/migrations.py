@@ -214,6 +214,17 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (arxiv_id, version, model, language, prompt_version)
     );
     """,
+    # scale (#16): the platforms' rate limits shared by the instances (PostgreSQL only):
+    # per limit, when its next send may leave (one per period), or its latest sends (several
+    # per period), and a pause a platform asked for. Wall-clock seconds since the epoch.
+    """
+    CREATE TABLE rate_limits (
+        name         TEXT PRIMARY KEY,
+        next_at      REAL NOT NULL,
+        paused_until REAL NOT NULL DEFAULT 0,
+        recent       TEXT NOT NULL DEFAULT '[]'
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

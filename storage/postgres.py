@@ -15,7 +15,9 @@ The password of the URL never reaches a message: the database is named without i
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -37,6 +39,8 @@ POOL_SIZE = 5
 CONNECT_TIMEOUT = 10.0
 MIGRATION_LOCK = 0x61727869_76000001
 """Advisory lock key held while migrating: instances starting together migrate once."""
+FORGET_SLOTS_EVERY = 3600.0
+"""Seconds: how often the leader forgets rate limits idle that long (chats' windows)."""
 
 
 def is_postgres_url(database_url: str) -> bool:
@@ -82,6 +86,7 @@ class PostgresStore(SqliteStore):
         self._clock = clock
         self.path = display_url(database_url)
         self._init_instance(instance, lease)
+        self._slots_forgotten = 0.0
 
     def _lease_cutoff(self, now: datetime) -> str:
         # Moments are this instance's clock (as every moment of the store): instances that
@@ -155,6 +160,93 @@ class PostgresStore(SqliteStore):
             if fault(exc) is not None:
                 raise unusable(self._url, exc) from exc
             raise
+
+    async def heartbeat(self, *, leader: bool) -> None:
+        await super().heartbeat(leader=leader)
+        now = time.time()
+        if leader and now - self._slots_forgotten > FORGET_SLOTS_EVERY:
+            self._slots_forgotten = now
+            await self.forget_slots(now - FORGET_SLOTS_EVERY)
+
+    # --- the platforms' rate limits, shared by the instances (adapters/pacing.py) ----------
+
+    async def reserve_slot(self, name: str, rate: int, period: float, now: float) -> float:
+        """Implements :class:`adapters.pacing.SharedSlots` (structurally: storage does not
+        import adapters). One send a period: one atomic statement, which the row lock
+        serializes between instances. Several a period: the row's latest sends, read and
+        written under ``FOR UPDATE``."""
+        if rate <= 1:
+            async with self._transaction() as db:
+                row = await db.fetchone(
+                    "INSERT INTO rate_limits (name, next_at) VALUES (?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET next_at = GREATEST("
+                    "rate_limits.next_at, rate_limits.paused_until, ?::float8) + ?::float8 "
+                    "RETURNING next_at - ?::float8",
+                    (name, now + period, now, period, period),
+                )
+            return float(row[0]) if row is not None else now
+        async with self._transaction() as db:
+            recent, paused = await _locked_window(db, name)
+            at = _next_in_window(recent, paused, rate, period, now)
+            kept = sorted((*recent, at))[-rate:]  # all the next reservation needs
+            await db.execute(
+                "UPDATE rate_limits SET recent = ?, next_at = ? WHERE name = ?",
+                (json.dumps(kept), at, name),
+            )
+        return at
+
+    async def peek_slot(self, name: str, rate: int, period: float, now: float) -> float:
+        rows = await self._fetchall(
+            "SELECT next_at, paused_until, recent FROM rate_limits WHERE name = ?", (name,)
+        )
+        if not rows:
+            return now
+        row = rows[0]
+        if rate <= 1:
+            return max(now, float(row["next_at"]), float(row["paused_until"]))
+        recent = [float(t) for t in json.loads(row["recent"])]
+        return _next_in_window(recent, float(row["paused_until"]), rate, period, now)
+
+    async def pause_slots(self, name: str, until: float) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO rate_limits (name, next_at, paused_until) VALUES (?, 0, ?) "
+                "ON CONFLICT (name) DO UPDATE SET paused_until = "
+                "GREATEST(rate_limits.paused_until, excluded.paused_until)",
+                (name, until),
+            )
+
+    async def forget_slots(self, before: float) -> int:
+        """Forget limits idle since ``before`` (a chat's, long after its last message): the
+        leader keeps the table small."""
+        async with self._transaction() as db:
+            return await db.execute(
+                "DELETE FROM rate_limits WHERE GREATEST(next_at, paused_until) < ?", (before,)
+            )
+
+
+async def _locked_window(db: Transaction, name: str) -> tuple[list[float], float]:
+    """The limit's latest sends and pause, its row locked until the transaction ends."""
+    await db.execute(
+        "INSERT INTO rate_limits (name, next_at) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
+        (name,),
+    )
+    row = await db.fetchone(
+        "SELECT recent, paused_until FROM rate_limits WHERE name = ? FOR UPDATE", (name,)
+    )
+    assert row is not None
+    return [float(t) for t in json.loads(row["recent"])], float(row["paused_until"])
+
+
+def _next_in_window(
+    recent: list[float], paused: float, rate: int, period: float, now: float
+) -> float:
+    """The earliest moment a send keeps at most ``rate`` in any ``period`` (``recent``: the
+    latest sends, oldest first)."""
+    at = max(now, paused)
+    if len(recent) >= rate:
+        at = max(at, recent[-rate] + period)
+    return at
 
 
 class _PostgresTransaction:

@@ -36,7 +36,7 @@ from discord import app_commands
 
 from adapters.discord.render import ASK_ACTION, DiscordMessage, render
 from adapters.inflight import InFlight
-from adapters.pacing import KeyedWindows, SlidingWindow
+from adapters.pacing import KeyedWindows, SharedSlots, SharedWindow, SlidingWindow, Window
 from bot.commands import CommandRouter, CommandSpec
 from bot.commands.completion import COMPLETERS, Completion, complete
 from bot.contract.chats import ChatRef, CommandContext
@@ -188,6 +188,7 @@ class DiscordAdapter:
         clock: Callable[[], float] = time.monotonic,
         shard_count: int | None = None,
         shard_ids: Sequence[int] = (),
+        shared: SharedSlots | None = None,
         **client_options: Any,
     ) -> None:
         """``client_options`` go to ``discord.Client`` (tests pass a short
@@ -211,10 +212,17 @@ class DiscordAdapter:
         self._client_options = client_options
         self.client = self._client_class(self, **client_options)
         self._clock = clock
+
         # Evenly spaced rather than a burst each second: a burst delayed on its way would
         # reach Discord in the same second as the next one (a global 429).
-        self._overall = SlidingWindow(1, 1.0 / global_per_second, clock=clock)
-        self._per_channel = KeyedWindows(lambda _: SlidingWindow(5, 5.0, clock=clock))
+        # ``shared``: the instances sharing a database pace together.
+        def window(name: str, rate: int, period: float) -> Window:
+            if shared is not None:
+                return SharedWindow(shared, name, rate, period)
+            return SlidingWindow(rate, period, clock=clock)
+
+        self._overall = window("discord:all", 1, 1.0 / global_per_second)
+        self._per_channel = KeyedWindows(lambda key: window(f"discord:channel:{key}", 5, 5.0))
         self._task: asyncio.Task[None] | None = None
         self._busy = InFlight()
         self._seen = SeenIds(SEEN_INTERACTIONS)

@@ -63,7 +63,7 @@ from telegram.ext import (
 )
 
 from adapters.inflight import InFlight
-from adapters.pacing import KeyedWindows, SlidingWindow
+from adapters.pacing import KeyedWindows, SharedSlots, SharedWindow, SlidingWindow, Window
 from adapters.telegram.render import TelegramMessage, render
 from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from bot.commands import CommandRouter
@@ -171,10 +171,12 @@ class TelegramAdapter:
         admin_cache_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         poll_when_leading: bool = False,
+        shared: SharedSlots | None = None,
     ) -> None:
         """``poll_when_leading``: with long polling, take updates only while this instance
         leads (:meth:`set_leading`), as instances sharing a database must; by default the
-        adapter polls from its start."""
+        adapter polls from its start. ``shared``: the limits are kept there, for all the
+        instances sharing it (by default, in this process)."""
         self.router = router
         self.events = events
         self.webhook = webhook
@@ -183,8 +185,9 @@ class TelegramAdapter:
         self._admin_ttl = admin_cache_seconds
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
         self._shown: OrderedDict[tuple[int, int], tuple[str, ...]] = OrderedDict()
+        self._shared = shared
         spacing = (1.0 + self.limits.overall_slack) / self.limits.overall_per_second
-        self._overall = SlidingWindow(1, spacing, clock=clock)
+        self._overall = self._window("telegram:all", 1, spacing)
         self._per_chat = KeyedWindows(self._window_for)
         self._per_group = KeyedWindows(self._group_window_for)
         self.username = ""
@@ -515,14 +518,19 @@ class TelegramAdapter:
 
     # --- outbound ------------------------------------------------------------------------
 
-    def _window_for(self, key: str) -> SlidingWindow:
-        period = 1.0 + self.limits.margin
-        return SlidingWindow(self.limits.private_per_second, period, clock=self._clock)
+    def _window(self, name: str, rate: int, period: float) -> Window:
+        if self._shared is not None:
+            return SharedWindow(self._shared, name, rate, period)
+        return SlidingWindow(rate, period, clock=self._clock)
 
-    def _group_window_for(self, key: str) -> SlidingWindow:
+    def _window_for(self, key: str) -> Window:
+        period = 1.0 + self.limits.margin
+        return self._window(f"telegram:chat:{key}", self.limits.private_per_second, period)
+
+    def _group_window_for(self, key: str) -> Window:
         """Groups, supergroups and channels (negative ids) also have a per-minute limit."""
         period = 60.0 + self.limits.margin
-        return SlidingWindow(self.limits.group_per_minute, period, clock=self._clock)
+        return self._window(f"telegram:group:{key}", self.limits.group_per_minute, period)
 
     async def send(
         self,
@@ -582,7 +590,7 @@ class TelegramAdapter:
             windows = [self._per_chat.get(str(chat_id))]
             if chat_id < 0:
                 windows.append(self._per_group.get(str(chat_id)))
-            while (turn := max(w.delay() for w in windows)) > 0:  # noqa: ASYNC110 - pacing
+            while (turn := max([await w.turn() for w in windows])) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(turn)
             await self._overall.acquire()
             for window in windows:

@@ -8,15 +8,17 @@ import asyncio
 
 import pytest
 
+from adapters.telegram import TelegramLimits
 from app.settings import AppSettings, load_app_settings
 from app.wiring import build_adapters, webhook_secret
 from bot.contract.adapter import LeaderUpdates
 from bot.contract.chats import ChatRef
 from bot.contract.messages import reply
 from bot.services import Services
-from tests.fakes.fake_telegram import FakeTelegram
+from storage import PostgresStore
+from tests.fakes.fake_telegram import FakeTelegram, FloodLimits
 from tests.telegram.conftest import RunBot
-from tests.telegram.support import USER, WAIT
+from tests.telegram.support import USER, WAIT, TgBot
 
 
 async def test_only_the_leader_polls_and_another_takes_over_when_it_stops_leading(
@@ -86,3 +88,37 @@ def test_instances_sharing_a_webhook_register_the_same_secret(
     assert shared.telegram_bot_token.get_secret_value() not in secret
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "chosen_by-me")
     assert webhook_secret(load_app_settings()) == "chosen_by-me"
+
+
+@pytest.mark.postgres
+async def test_instances_sending_at_once_keep_telegrams_limit_together(
+    run_bot: RunBot, services: Services, tg: FakeTelegram, postgres_url: str
+) -> None:
+    """Each instance alone would send about 20 messages a second; together they must too.
+    (A wider slack than the default: this test's instances share one event loop with the
+    fake Telegram, whose pauses would otherwise bunch messages; it is about sharing.)"""
+    tg.limits = FloodLimits(global_per_second=20, per_chat_per_second=1, per_group_per_minute=20)
+    limits = TelegramLimits(overall_per_second=20, overall_slack=0.1)
+    stores = [await PostgresStore.open(postgres_url, instance=f"i{n}") for n in range(2)]
+    try:
+        async with (
+            run_bot(services, limits=limits, shared=stores[0]) as first,
+            run_bot(services, limits=limits, shared=stores[1]) as second,
+        ):
+
+            async def fan_out(bot: TgBot, chats: range) -> None:
+                await asyncio.gather(
+                    *(bot.adapter.send(ChatRef("telegram", str(c), "private"), reply("hi"))
+                      for c in chats)
+                )  # fmt: skip
+
+            async with asyncio.timeout(WAIT):
+                await asyncio.gather(
+                    fan_out(first, range(1000, 1015)), fan_out(second, range(2000, 2015))
+                )
+    finally:
+        for store in stores:
+            await store.close()
+
+    assert len(tg.sent) == 30
+    assert [r for r in tg.rejections if r.status == 429] == []
