@@ -8,16 +8,30 @@ import asyncio
 import contextlib
 import functools
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
+import httpx
 import pytest
 
+from adapters.http.server import HttpServer, make_app
 from app.instances import InstanceBeat, only_when_leading
+from bot.commands import CommandRouter
 from storage.leadership import AdvisoryLeadership
 from storage.sqlite import LEASE
 from tests.delivery.recording_sender import RecordingSender
-from tests.delivery.support import TUESDAY, Clock, World, announced, subscription, utc
+from tests.delivery.support import (
+    TUESDAY,
+    Clock,
+    World,
+    announced,
+    settings,
+    subscription,
+    utc,
+)
 from tests.delivery.test_delivery import WAIT, WIDE, complete, exactly_once
+from tests.delivery.test_operations import OPERATOR, samples
 from tests.fakes.fake_arxiv import FakeArxiv
+from tests.harness import text
 
 pytestmark = pytest.mark.postgres
 
@@ -156,3 +170,49 @@ async def test_only_the_leader_fetches_and_schedules_and_another_takes_over_when
 
 async def record(told: list[tuple[int, bool]], n: int, leads: bool) -> None:
     told.append((n, leads))
+
+
+async def test_status_and_metrics_show_each_instance_and_which_one_leads(
+    instances: list[World], postgres_url: str
+) -> None:
+    leader, follower, gone = instances
+    beats = [
+        InstanceBeat(w.store, AdvisoryLeadership(postgres_url, instance=w.store.instance_id))
+        for w in instances
+    ]
+    try:
+        for beat in beats:
+            await beat.beat()
+        leader.clock.advance(minutes=3)  # the third stops beating (it died)...
+        for beat in beats[:2]:
+            await beat.beat()
+        leader.clock.advance(seconds=4)
+
+        follower.settings = settings(operators=["test:op"])
+        services = follower.services()
+        answer = await CommandRouter(services).handle_text(OPERATOR, "/status")
+        assert answer is not None
+        shown = text(answer)
+        me, other = follower.store.instance_id, leader.store.instance_id
+        assert "Instances (2)" in shown
+        assert f"{other} (leader): up 0h 3m, seen 4 s ago" in shown
+        assert f"{me}, this one: up 0h 3m, seen 4 s ago" in shown
+        assert gone.store.instance_id not in shown  # ...and is no longer listed
+
+        server = HttpServer(make_app(services), "127.0.0.1", 0)
+        await server.start()
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+                metrics = (await client.get("/metrics")).text
+        finally:
+            await server.stop()
+        values = samples(metrics)
+        assert values["arxiv_bot_instance_leader", (("instance", other),)] == 1
+        assert values["arxiv_bot_instance_leader", (("instance", me),)] == 0
+        assert ("arxiv_bot_instance_leader", (("instance", gone.store.instance_id),)) not in values
+        assert values["arxiv_bot_instance", (("instance", me),)] == 1
+        seen = values["arxiv_bot_instance_last_seen_timestamp_seconds", (("instance", me),)]
+        assert seen == (leader.clock() - timedelta(seconds=4)).timestamp()
+    finally:
+        for beat in beats:
+            await beat.stop()
