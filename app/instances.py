@@ -24,7 +24,10 @@ from bot.model.store import InstanceStore
 log = logging.getLogger(__name__)
 
 BEAT_SECONDS = 10.0
-"""A third of a lease (storage.sqlite.LEASE): two beats may fail before a lease runs out."""
+"""The default of ``ARXIV_BOT_HEARTBEAT_SECONDS``."""
+LEASE_BEATS = 3
+"""A lease lasts this many beats (30 s by default, storage.sqlite.LEASE): two beats may
+fail before the leases of a live instance run out."""
 
 Watcher = Callable[[bool], Awaitable[None]]
 """Told ``True`` when this instance becomes the leader, ``False`` when it stops leading."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from openai import AsyncOpenAI
 
 from adapters.pacing import SharedSlots
-from app.instances import InstanceBeat
+from app.instances import LEASE_BEATS, InstanceBeat
 from app.settings import AppSettings
 from bot.arxiv.announcements import AnnouncementSource, CachedAnnouncements
 from bot.arxiv.api import ArxivApi
@@ -48,7 +49,9 @@ def make_http(settings: Settings) -> ArxivHttp:
 @asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
     """Everything the core needs, closed in reverse order on the way out."""
-    store = await open_store(settings.database_url)
+    # A lease outlives two missed heartbeats: only a dead instance's work is taken over.
+    lease = timedelta(seconds=LEASE_BEATS * settings.heartbeat_seconds)
+    store = await open_store(settings.database_url, lease=lease)
     http = make_http(settings)
     api = ArxivApi(http, settings.arxiv_api_url, timeout=settings.http_timeout)
     client = make_llm_client(settings)
@@ -248,4 +251,4 @@ def make_delivery(services: Services, adapters: Sequence[Adapter]) -> DeliverySe
 def make_instance_beat(settings: Settings, store: Store) -> InstanceBeat:
     """This instance's heartbeat and leadership on ``DATABASE_URL`` (on SQLite it leads)."""
     leadership = leadership_for(settings.database_url, instance=store.instance_id)
-    return InstanceBeat(store, leadership)
+    return InstanceBeat(store, leadership, interval=settings.heartbeat_seconds)

@@ -4,11 +4,12 @@ by default, PostgreSQL through asyncpg for ``postgresql://`` URLs."""
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
 from bot.model.store import Store, StoreError
 from storage.instance_lock import InstanceLock
 from storage.postgres import PostgresStore, display_url, is_postgres_url
-from storage.sqlite import SqliteStore
+from storage.sqlite import LEASE, SqliteStore
 
 
 def sqlite_path(database_url: str) -> str:
@@ -26,12 +27,15 @@ def sqlite_path(database_url: str) -> str:
     return database_url
 
 
-async def open_store(database_url: str, *, instance: str | None = None) -> Store:
+async def open_store(
+    database_url: str, *, instance: str | None = None, lease: timedelta = LEASE
+) -> Store:
     """The store ``DATABASE_URL`` names, migrated (both engines share the store's queries).
-    ``instance`` names this process in it (a new ``host:pid:random`` by default)."""
+    ``instance`` names this process in it (a new ``host:pid:random`` by default); its
+    claims last ``lease`` without renewal."""
     if is_postgres_url(database_url):
-        return await PostgresStore.open(database_url, instance=instance)
-    return await SqliteStore.open(sqlite_path(database_url), instance=instance)
+        return await PostgresStore.open(database_url, instance=instance, lease=lease)
+    return await SqliteStore.open(sqlite_path(database_url), instance=instance, lease=lease)
 
 
 def single_instance(database_url: str) -> contextlib.AbstractContextManager[object]:
