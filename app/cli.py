@@ -275,6 +275,15 @@ async def _run(args: argparse.Namespace) -> int:
                     run_soon(scheduler, "delivery")
 
             beat.watch(leadership_changed)
+
+            async def work_waiting() -> None:
+                """Digests no one holds (scheduled by the leader, or left by an instance
+                that died) go out now, not at the next round."""
+                now = services.clock()
+                if await services.store.unclaimed_deliveries(now, delivery.senders):
+                    run_soon(scheduler, "delivery")
+
+            beat.after_each(work_waiting)
             for adapter in adapters:
                 if isinstance(adapter, LeaderUpdates):  # Telegram's long polling
                     beat.watch(adapter.set_leading)

@@ -48,6 +48,7 @@ class InstanceBeat:
         self.leadership = leadership
         self.interval = interval
         self._watchers: list[Watcher] = []
+        self._after: list[Callable[[], Awaitable[None]]] = []
         self._task: asyncio.Task[None] | None = None
         self._led = False
 
@@ -59,6 +60,10 @@ class InstanceBeat:
         """``watcher`` is awaited after each change of leadership (and once at start, when
         this instance leads from the first beat)."""
         self._watchers.append(watcher)
+
+    def after_each(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """``hook`` is awaited after every beat (a look for work left by a dead instance)."""
+        self._after.append(hook)
 
     async def start(self) -> None:
         await self.beat()
@@ -86,6 +91,11 @@ class InstanceBeat:
             self._led = leads
             log.info("this instance %s", "leads now" if leads else "no longer leads")
             await self._tell(leads)
+        for hook in self._after:
+            try:
+                await hook()
+            except Exception as exc:  # the next beat tries again
+                log.warning("after the heartbeat: %s", exc)
 
     async def _tell(self, leads: bool) -> None:
         for watcher in self._watchers:

@@ -903,6 +903,19 @@ class SqliteStore:
                 (_iso(now + self.lease), self._instance),
             )
 
+    async def unclaimed_deliveries(self, now: datetime, platforms: Iterable[str]) -> int:
+        wanted = sorted(set(platforms))
+        if not wanted:
+            return 0
+        marks = ", ".join("?" for _ in wanted)
+        rows = await self._fetchall(
+            "SELECT COUNT(*) AS n FROM deliveries WHERE state IN ('due', 'in_progress') "
+            f"AND (retry_at IS NULL OR retry_at <= ?) AND platform IN ({marks}) "
+            "AND (claimed_by IS NULL OR (claimed_by != ? AND lease_until <= ?))",
+            (_iso(now), *wanted, self._instance, self._lease_cutoff(now)),
+        )
+        return int(rows[0]["n"])
+
     async def instances(self, seen_since: datetime) -> list[Instance]:
         rows = await self._fetchall(
             "SELECT * FROM instances WHERE last_seen >= ? ORDER BY started_at, id",

@@ -57,6 +57,10 @@ WEEKLY_LOOKBACK = timedelta(days=7)
 SETTLE_SECONDS = 0.5
 """At shutdown, how long a round that can send nothing more may take to end by itself
 before it is cancelled."""
+CLAIM_BATCH = 1000
+"""Digests claimed at a time: instances sharing a database each take a share of a fan-out
+and come back for more, so one that dies holds up no more than its share (which another
+takes over when its leases run out) while the others go on."""
 QUEUE_SLACK = timedelta(hours=3)
 """A digest queued in time keeps at least this long to get through rate limits and retries,
 even when the grace period (say, the local midnight) ends sooner."""
@@ -74,6 +78,7 @@ class DeliveryService:
         clock: Callable[[], datetime],
         parallel: int = 64,
         embedder: Embedder | None = None,
+        claim_batch: int = CLAIM_BATCH,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -90,6 +95,9 @@ class DeliveryService:
         self._lock = asyncio.Lock()
         self._round: asyncio.Task[object] | None = None
         self._stopping = False
+        self.claimed = 0
+        """Digests the last :meth:`deliver` claimed."""
+        self.claim_batch = claim_batch
 
     # --- 1. fetching -----------------------------------------------------------------------
 
@@ -191,6 +199,8 @@ class DeliveryService:
                 await self.fetch()
                 await self.schedule()
             await self.deliver()
+            while self.claimed >= self.claim_batch and not self._stopping:  # more to share
+                await self.deliver()
 
     async def stop(self, wait_seconds: float = 3.0) -> None:
         """For a clean shutdown, within seconds (Docker kills after ten): no new message
@@ -211,14 +221,18 @@ class DeliveryService:
             task.cancel()
             await asyncio.wait({task})
 
-    async def deliver(self) -> int:
-        """Send every pending digest whose adapter is running and that no other instance
-        holds (claimed: see :meth:`Store.claim_deliveries`); returns digests finished."""
+    async def deliver(self, limit: int | None = None) -> int:
+        """Send the pending digests (at most ``limit``, oldest first) whose adapter is
+        running and that no other instance holds (claimed: see
+        :meth:`Store.claim_deliveries`; how many in ``claimed``); returns digests finished.
+        ``limit``: ``claim_batch`` by default."""
         now = self.clock()
+        batch = limit or self.claim_batch
         pending = [
-            d for d in await self.store.claim_deliveries(now, self.senders, limit=100_000)
+            d for d in await self.store.claim_deliveries(now, self.senders, limit=batch)
             if d.platform in self.senders
         ]  # fmt: skip
+        self.claimed = len(pending)
         if not pending:
             return 0
         plans = await self._plan(pending)

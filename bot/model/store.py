@@ -279,6 +279,11 @@ class InstanceStore(Protocol):
         its claimed ledger rows and the summaries it is making. An instance that stops
         beating loses them to the others once the leases run out."""
 
+    async def unclaimed_deliveries(self, now: datetime, platforms: Iterable[str]) -> int:
+        """Pending deliveries of ``platforms`` due now that no running instance holds (new
+        ones, and those of an instance whose lease ran out): work for a delivery round."""
+        ...
+
     async def instances(self, seen_since: datetime) -> list[Instance]:
         """The instances whose last heartbeat is not older than ``seen_since``, the earliest
         started first."""

@@ -170,6 +170,7 @@ class World:
         llm: FakeOpenAI | None = None,
         config: Settings | None = None,
         parallel: int = 64,
+        claim_batch: int | None = None,
     ) -> None:
         self.db_path = db_path
         self.arxiv = arxiv
@@ -178,6 +179,7 @@ class World:
         self.llm = llm
         self.settings = config or settings()
         self.parallel = parallel
+        self.claim_batch = claim_batch
         self._opened = False
 
     async def open(self) -> World:
@@ -217,6 +219,8 @@ class World:
             parallel=self.parallel,
             embedder=self.embedder,
         )
+        if self.claim_batch is not None:
+            self.service.claim_batch = self.claim_batch
         self.api: ArxivApi | None = None
         self._opened = True
         return self

@@ -216,3 +216,36 @@ async def test_status_and_metrics_show_each_instance_and_which_one_leads(
     finally:
         for beat in beats:
             await beat.stop()
+
+
+async def test_instances_take_shares_of_a_fan_out_and_a_slow_one_holds_up_only_its_own(
+    postgres_url: str, arxiv: FakeArxiv, clock: Clock, sender: RecordingSender
+) -> None:
+    worlds = [
+        await World(postgres_url, arxiv, clock, sender, claim_batch=2).open() for _ in range(3)
+    ]
+    slow, *others = worlds
+    try:
+        chats = [f"chat-{n:02d}" for n in range(12)]
+        for chat in chats:
+            await slow.subscribe(subscription(chat, categories=WIDE))
+        await slow.at(announced(TUESDAY))
+        clock.set(utc(TUESDAY, "08:00"))
+        gate = sender.block("chat-00")  # its first share: chat-00 and chat-01
+        fan_out = asyncio.create_task(slow.tick())
+        async with asyncio.timeout(WAIT):
+            await sender.entered.wait()
+            await asyncio.gather(*(w.tick(lead=False) for w in others))
+            assert sender.chats() == set(chats) - {"chat-00"}  # the others did the rest
+            gate.set()
+            await fan_out
+
+        for chat in chats:
+            exactly_once(sender, chat, KEY)
+        shares = [w.service.counters.delivered for w in worlds]
+        assert shares[0] == 2
+        assert sum(shares) == 12
+        assert {(r["state"], r["messages_sent"]) for r in slow.ledger()} == {("done", 6)}
+    finally:
+        for world in worlds:
+            await world.close()

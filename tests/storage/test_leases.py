@@ -295,3 +295,38 @@ async def test_a_summary_claimed_by_one_instance_is_not_the_others(shared_url: s
     finally:
         await other.close()
         await maker.close()
+
+
+async def test_unclaimed_deliveries_count_the_work_no_live_instance_holds(
+    engine: Engine,
+) -> None:
+    clock = Clock()
+    store = await open_as(engine, "me", clock)
+    try:
+        await schedule(store, 4)
+        await schedule(store, 1, "discord")
+        assert await store.unclaimed_deliveries(T0, ["telegram"]) == 4
+        assert await store.unclaimed_deliveries(T0, ["telegram", "discord"]) == 5
+        assert await store.unclaimed_deliveries(T0, []) == 0
+        await store.claim_deliveries(T0, ["telegram"], limit=3)
+        assert await store.unclaimed_deliveries(T0, ["telegram"]) == 1  # not its own
+    finally:
+        await store.close()
+
+
+@pg
+async def test_a_dead_instances_rows_count_as_unclaimed_once_its_lease_runs_out(
+    shared_url: str,
+) -> None:
+    clock = Clock()
+    dead = await PostgresStore.open(shared_url, clock=clock, instance="dead")
+    alive = await PostgresStore.open(shared_url, clock=clock, instance="alive")
+    try:
+        await schedule(dead, 3)
+        await dead.claim_deliveries(T0, ["telegram"], limit=2)
+        assert await alive.unclaimed_deliveries(T0, ["telegram"]) == 1
+        clock.advance(LEASE.total_seconds())
+        assert await alive.unclaimed_deliveries(clock(), ["telegram"]) == 3
+    finally:
+        await alive.close()
+        await dead.close()
