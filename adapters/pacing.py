@@ -25,21 +25,33 @@ log = logging.getLogger(__name__)
 
 @runtime_checkable
 class SharedSlots(Protocol):
-    """Send slots reserved where every instance sees them (the shared database). Moments
-    are wall-clock seconds since the epoch (instances keep their clocks in sync)."""
+    """Send turns kept where every instance sees them (the shared database). Times are the
+    database's clock, so the instances' own clocks need not agree to the millisecond;
+    ``now`` overrides it (tests)."""
 
-    async def reserve_slot(self, name: str, rate: int, period: float, now: float) -> float:
-        """Reserve the earliest moment, not before ``now``, at which one more send counted
-        by limit ``name`` (at most ``rate`` in any ``period`` seconds, whoever sends) may
-        leave; the send must wait until then."""
+    async def take_slot(self, name: str, period: float, now: float | None = None) -> float | None:
+        """Take limit ``name``'s turn (one send per ``period``, whoever sends) if it is
+        free: None when taken (send now), else the seconds until it frees (nothing taken).
+        A turn counts from when it is taken, so a late sender delays the next, never
+        bunches with it."""
         ...
 
-    async def peek_slot(self, name: str, rate: int, period: float, now: float) -> float:
-        """The moment :meth:`reserve_slot` would give now, reserving nothing."""
+    async def reserve_slot(
+        self, name: str, rate: int, period: float, now: float | None = None
+    ) -> float:
+        """Reserve the earliest moment at which one more send counted by ``name`` (at most
+        ``rate`` in any ``period`` seconds) may leave: the seconds to wait for it."""
         ...
 
-    async def pause_slots(self, name: str, until: float) -> None:
-        """No send counted by ``name`` before ``until`` (a platform asked to wait)."""
+    async def peek_slot(
+        self, name: str, rate: int, period: float, now: float | None = None
+    ) -> float:
+        """The seconds :meth:`reserve_slot` (or :meth:`take_slot`) would wait now, taking
+        nothing."""
+        ...
+
+    async def pause_slots(self, name: str, seconds: float, now: float | None = None) -> None:
+        """No send counted by ``name`` for ``seconds`` (a platform asked to wait)."""
         ...
 
 
@@ -80,73 +92,68 @@ class SlidingWindow:
 
 class SharedWindow:
     """A :class:`SlidingWindow` kept in the shared database: the sends of every instance
-    count. Acquiring reserves a slot there (one atomic statement) and waits for it, so the
-    instances' sends interleave in reservation order; a pause is recorded there too, for
-    all of them. If the database cannot be reached, this instance paces alone (in memory)
+    count. One send a period (Telegram's overall and per-chat limits, Discord's global): the
+    turn is taken when it is free, and counts from then, as in memory. Several a period
+    (groups, channels): a slot is reserved and waited for. A pause is recorded for all the
+    instances. If the database cannot be reached, this instance paces alone (in memory)
     until it can: sends are never held up by pacing's own bookkeeping."""
 
-    def __init__(
-        self,
-        slots: SharedSlots,
-        name: str,
-        rate: int,
-        period: float,
-        *,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, slots: SharedSlots, name: str, rate: int, period: float) -> None:
         self.slots = slots
         self.name = name
         self.rate = rate
         self.period = period
-        self._clock = clock
-        self._alone = SlidingWindow(rate, period, clock=clock)
+        self._alone = SlidingWindow(rate, period)
         self._lock = asyncio.Lock()
         self._pausing: set[asyncio.Task[None]] = set()
 
     def pause(self, seconds: float) -> None:
         self._alone.pause(seconds)
         task = asyncio.get_running_loop().create_task(
-            self._pause(self._clock() + seconds), name=f"pause {self.name}"
+            self._pause(seconds), name=f"pause {self.name}"
         )
         self._pausing.add(task)
         task.add_done_callback(self._pausing.discard)
 
-    async def _pause(self, until: float) -> None:
+    async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(Exception):  # the local pause holds either way
-            await self.slots.pause_slots(self.name, until)
+            await self.slots.pause_slots(self.name, seconds)
 
     def delay(self) -> float:
         """The local part only (a pause this instance was told of)."""
         return self._alone.delay()
 
     async def turn(self) -> float:
-        now = self._clock()
         try:
-            at = await self.slots.peek_slot(self.name, self.rate, self.period, now)
+            wait = await self.slots.peek_slot(self.name, self.rate, self.period)
         except Exception as exc:
             log.debug("shared pacing of %s unavailable (%s): pacing alone", self.name, exc)
             return self._alone.delay()
-        return max(at - now, self._alone.delay(), 0.0)
+        return max(wait, self._alone.delay(), 0.0)
 
     async def acquire(self) -> None:
-        # One reservation at a time per process, made when the previous one's slot has
-        # come: the queue of this instance's sends stays here (as in SlidingWindow), and a
-        # reservation is never made long before its send, so a slow wakeup or a busy
-        # connection pool cannot bunch reserved sends together on their way out.
+        # One instance task at a time: this process's queue of sends stays here, as in
+        # SlidingWindow, and the database sees one request per instance and turn.
         async with self._lock:
             while (wait := self._alone.delay()) > 0:  # noqa: ASYNC110 - pacing is about time
                 await asyncio.sleep(wait)
             try:
-                at = await self.slots.reserve_slot(
-                    self.name, self.rate, self.period, self._clock()
-                )
+                await self._acquire()
             except Exception as exc:
                 log.debug("shared pacing of %s unavailable (%s): pacing alone", self.name, exc)
                 await self._alone.acquire()
-                return
-            wait = at - self._clock()
+
+    async def _acquire(self) -> None:
+        if self.rate > 1:
+            wait = await self.slots.reserve_slot(self.name, self.rate, self.period)
             if wait > 0:
                 await asyncio.sleep(wait)
+            return
+        while True:
+            wait_for = await self.slots.take_slot(self.name, self.period)
+            if wait_for is None:
+                return
+            await asyncio.sleep(wait_for)  # until the turn frees: then try for it again
 
 
 Window = SlidingWindow | SharedWindow

@@ -40,7 +40,8 @@ async def open_store(
 
 def single_instance(database_url: str) -> contextlib.AbstractContextManager[object]:
     """Held for the life of ``arxiv-bot run``: one instance per SQLite file. PostgreSQL is
-    shared by design; nothing is held there (yet)."""
+    shared by design: its instances claim their work with leases and elect a leader
+    (storage/leadership.py) instead."""
     if is_postgres_url(database_url):
         return contextlib.nullcontext()
     return InstanceLock(sqlite_path(database_url))

@@ -170,45 +170,66 @@ class PostgresStore(SqliteStore):
 
     # --- the platforms' rate limits, shared by the instances (adapters/pacing.py) ----------
 
-    async def reserve_slot(self, name: str, rate: int, period: float, now: float) -> float:
+    async def take_slot(self, name: str, period: float, now: float | None = None) -> float | None:
         """Implements :class:`adapters.pacing.SharedSlots` (structurally: storage does not
-        import adapters). One send a period: one atomic statement, which the row lock
-        serializes between instances. Several a period: the row's latest sends, read and
-        written under ``FOR UPDATE``."""
-        if rate <= 1:
-            async with self._transaction() as db:
-                row = await db.fetchone(
-                    "INSERT INTO rate_limits (name, next_at) VALUES (?, ?) "
-                    "ON CONFLICT (name) DO UPDATE SET next_at = GREATEST("
-                    "rate_limits.next_at, rate_limits.paused_until, ?::float8) + ?::float8 "
-                    "RETURNING next_at - ?::float8",
-                    (name, now + period, now, period, period),
-                )
-            return float(row[0]) if row is not None else now
+        import adapters). One atomic statement: the turn is taken if it is free, which the
+        row lock serializes between instances; otherwise the seconds until it frees. The
+        moments are the database server's clock (``now`` for tests): instances' own clocks
+        may differ by more than the spacing of Telegram's sends."""
         async with self._transaction() as db:
+            row = await db.fetchone(
+                f"WITH t AS (SELECT {_NOW} AS now) "
+                "INSERT INTO rate_limits (name, next_at) SELECT ?, t.now + ?::float8 FROM t "
+                "ON CONFLICT (name) DO UPDATE SET next_at = excluded.next_at "
+                "WHERE GREATEST(rate_limits.next_at, rate_limits.paused_until) "
+                "<= excluded.next_at - ?::float8 RETURNING 1",
+                (now, name, period, period),
+            )
+        if row is not None:
+            return None
+        # Not free: when it frees, as committed by whoever took it (a statement of its own,
+        # which sees that).
+        rows = await self._fetchall(
+            f"SELECT GREATEST(next_at, paused_until) - {_NOW} AS wait "
+            "FROM rate_limits WHERE name = ?",
+            (now, name),
+        )
+        return max(float(rows[0]["wait"]) if rows else 0.0, 0.001)
+
+    async def reserve_slot(
+        self, name: str, rate: int, period: float, now: float | None = None
+    ) -> float:
+        """Several sends a period: the row's latest sends, read and written under ``FOR
+        UPDATE``; the seconds until the reserved moment."""
+        async with self._transaction() as db:
+            moment = await _now(db, now)
             recent, paused = await _locked_window(db, name)
-            at = _next_in_window(recent, paused, rate, period, now)
+            at = _next_in_window(recent, paused, rate, period, moment)
             kept = sorted((*recent, at))[-rate:]  # all the next reservation needs
             await db.execute(
                 "UPDATE rate_limits SET recent = ?, next_at = ? WHERE name = ?",
                 (json.dumps(kept), at, name),
             )
-        return at
+        return at - moment
 
-    async def peek_slot(self, name: str, rate: int, period: float, now: float) -> float:
-        rows = await self._fetchall(
-            "SELECT next_at, paused_until, recent FROM rate_limits WHERE name = ?", (name,)
-        )
-        if not rows:
-            return now
-        row = rows[0]
-        if rate <= 1:
-            return max(now, float(row["next_at"]), float(row["paused_until"]))
-        recent = [float(t) for t in json.loads(row["recent"])]
-        return _next_in_window(recent, float(row["paused_until"]), rate, period, now)
-
-    async def pause_slots(self, name: str, until: float) -> None:
+    async def peek_slot(
+        self, name: str, rate: int, period: float, now: float | None = None
+    ) -> float:
         async with self._transaction() as db:
+            moment = await _now(db, now)
+            row = await db.fetchone(
+                "SELECT next_at, paused_until, recent FROM rate_limits WHERE name = ?", (name,)
+            )
+        if row is None:
+            return 0.0
+        if rate <= 1:
+            return max(0.0, float(row["next_at"]) - moment, float(row["paused_until"]) - moment)
+        recent = [float(t) for t in json.loads(row["recent"])]
+        return _next_in_window(recent, float(row["paused_until"]), rate, period, moment) - moment
+
+    async def pause_slots(self, name: str, seconds: float, now: float | None = None) -> None:
+        async with self._transaction() as db:
+            until = await _now(db, now) + seconds
             await db.execute(
                 "INSERT INTO rate_limits (name, next_at, paused_until) VALUES (?, 0, ?) "
                 "ON CONFLICT (name) DO UPDATE SET paused_until = "
@@ -223,6 +244,16 @@ class PostgresStore(SqliteStore):
             return await db.execute(
                 "DELETE FROM rate_limits WHERE GREATEST(next_at, paused_until) < ?", (before,)
             )
+
+
+_NOW = "COALESCE(?::float8, extract(epoch FROM clock_timestamp())::float8)"
+"""The moment of a pacing statement: the server's clock, or the one given."""
+
+
+async def _now(db: Transaction, now: float | None) -> float:
+    row = await db.fetchone(f"SELECT {_NOW}", (now,))
+    assert row is not None
+    return float(row[0])
 
 
 async def _locked_window(db: Transaction, name: str) -> tuple[list[float], float]:

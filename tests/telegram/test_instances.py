@@ -94,11 +94,9 @@ def test_instances_sharing_a_webhook_register_the_same_secret(
 async def test_instances_sending_at_once_keep_telegrams_limit_together(
     run_bot: RunBot, services: Services, tg: FakeTelegram, postgres_url: str
 ) -> None:
-    """Each instance alone would send about 20 messages a second; together they must too.
-    (A wider slack than the default: this test's instances share one event loop with the
-    fake Telegram, whose pauses would otherwise bunch messages; it is about sharing.)"""
+    """Each instance alone would send 20 messages a second; together they must too."""
     tg.limits = FloodLimits(global_per_second=20, per_chat_per_second=1, per_group_per_minute=20)
-    limits = TelegramLimits(overall_per_second=20, overall_slack=0.1)
+    limits = TelegramLimits(overall_per_second=20)
     stores = [await PostgresStore.open(postgres_url, instance=f"i{n}") for n in range(2)]
     try:
         async with (
