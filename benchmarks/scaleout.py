@@ -163,6 +163,10 @@ class Arrivals:
             self.samples.append((time.monotonic(), len(self.tg.sent)))
             await asyncio.sleep(SAMPLE_SECONDS)
 
+    def first(self) -> float:
+        """When the first message had arrived (monotonic seconds)."""
+        return next(moment for moment, n in self.samples if n > 0)
+
     def longest_silence(self, after: float) -> float:
         """The longest time after ``after`` during which no message arrived."""
         longest, since, count = 0.0, after, -1
@@ -247,6 +251,7 @@ async def measure(
         sampler = asyncio.create_task(arrivals.run())
         peaks: dict[int, float] = {}
         try:
+            started_mono = time.monotonic()
             for bot in bots:
                 await bot.start()
             first_start = bots[0].started_at
@@ -292,6 +297,7 @@ async def measure(
     report(
         options, url, subscriptions, ledger, got, model_calls, peaks,
         first_start, killed_at, elected_at, at_kill, recorded_before, arrivals,
+        arrivals.first() - started_mono,
     )  # fmt: skip
     lost = await incomplete_digests(url, got)
     named = f": {', '.join(lost[:10])}" if lost else ""
@@ -312,6 +318,7 @@ def report(
     at_kill: int,
     recorded_before: int,
     arrivals: Arrivals,
+    before_sending: float,
 ) -> None:
     setup = options.setup
     assert ledger.last_update is not None
@@ -332,6 +339,11 @@ def report(
     )
     print(f"platform bound:    {bound:.1f} s ({got.messages} messages / {setup.rate} per s)")
     print(f"fan-out time:      {total:.1f} s from the first start to the last digest recorded")
+    print(f"  before sending:  {before_sending:.1f} s (start, fetch, schedule, score, summarize)")
+    print(
+        f"  sending:         {total - before_sending:.1f} s, "
+        f"{got.messages / (total - before_sending):.1f} messages/s"
+    )
     print(f"ratio to bound:    {total / bound:.3f} (target <= 1.15)")
     print(
         f"silence:           {arrivals.longest_silence(killed_at):.1f} s at most without a "

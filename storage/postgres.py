@@ -39,6 +39,10 @@ POOL_SIZE = 5
 CONNECT_TIMEOUT = 10.0
 MIGRATION_LOCK = 0x61727869_76000001
 """Advisory lock key held while migrating: instances starting together migrate once."""
+TURN_TOLERANCE = 0.01
+"""Seconds: how late a shared turn may be taken and still count from when it freed. Any
+run of turns then spans its spacing less at most this (Telegram's 3% slack is 30 ms a
+second)."""
 FORGET_SLOTS_EVERY = 3600.0
 """Seconds: how often the leader forgets rate limits idle that long (chats' windows)."""
 
@@ -173,17 +177,22 @@ class PostgresStore(SqliteStore):
     async def take_slot(self, name: str, period: float, now: float | None = None) -> float | None:
         """Implements :class:`adapters.pacing.SharedSlots` (structurally: storage does not
         import adapters). One atomic statement: the turn is taken if it is free, which the
-        row lock serializes between instances; otherwise the seconds until it frees. The
-        moments are the database server's clock (``now`` for tests): instances' own clocks
-        may differ by more than the spacing of Telegram's sends."""
+        row lock serializes between instances; otherwise the seconds until it frees. A turn
+        taken within ``TURN_TOLERANCE`` of when it freed counts from then (the round trip
+        and a wake-up must not slow the bot down), a later one from when it was taken (a
+        late sender must not bunch with the next). The moments are the database server's
+        clock (``now`` for tests): instances' own clocks may differ by more than the
+        spacing of Telegram's sends."""
         async with self._transaction() as db:
             row = await db.fetchone(
                 f"WITH t AS (SELECT {_NOW} AS now) "
                 "INSERT INTO rate_limits (name, next_at) SELECT ?, t.now + ?::float8 FROM t "
-                "ON CONFLICT (name) DO UPDATE SET next_at = excluded.next_at "
+                "ON CONFLICT (name) DO UPDATE SET next_at = GREATEST("
+                "excluded.next_at - ?::float8, rate_limits.next_at, rate_limits.paused_until) "
+                "+ ?::float8 "
                 "WHERE GREATEST(rate_limits.next_at, rate_limits.paused_until) "
                 "<= excluded.next_at - ?::float8 RETURNING 1",
-                (now, name, period, period),
+                (now, name, period, period + TURN_TOLERANCE, period, period),
             )
         if row is not None:
             return None
