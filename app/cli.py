@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from adapters.console import ConsoleAdapter
 from adapters.http.feed_routes import FeedRoutes
 from adapters.http.server import HttpServer, make_app
+from app.instances import only_when_leading
 from app.logs import add_secrets, redact, setup_logging
 from app.platform_starter import PlatformStarter
 from app.scheduler import make_scheduler, run_soon
@@ -27,6 +28,7 @@ from app.wiring import (
     build_adapters,
     make_delivery,
     make_http,
+    make_instance_beat,
     make_planner,
     open_services,
     summaries_configured,
@@ -36,7 +38,7 @@ from bot.arxiv.ids import InvalidArxivId
 from bot.arxiv.lookup import PaperNotFound, find_paper
 from bot.commands import CommandRouter
 from bot.config import SECRET_ENV, ConfigError, Settings, profile_from_settings
-from bot.contract.adapter import Adapter
+from bot.contract.adapter import Adapter, LeaderUpdates
 from bot.delivery.operator_alerts import OperatorAlerts
 from bot.errors import ArxivError, ConfigurationError, StorageError
 from bot.model.languages import language_code
@@ -53,6 +55,9 @@ log = logging.getLogger("arxiv-bot")
 TICK_SECONDS = 5.0
 """The scheduler's resolution: a digest leaves within this long of its due time."""
 SUMMARY_RETRY_SECONDS = 600.0
+REPLAN_SECONDS = 600.0
+"""How often the leader plans summaries again without being told of a change (a command on
+another instance saved a subscription)."""
 ALERT_SECONDS = 2.0
 """At shutdown, how long telling the operators about chats that just became unusable may
 take."""
@@ -259,18 +264,58 @@ async def _run(args: argparse.Namespace) -> int:
             delivery = make_delivery(services, [])
             services.delivery = delivery
             planner = make_planner(services, delivery)
+
+            async def replan() -> None:
+                planner.replan()
+
+            # Instances sharing a database: every one delivers what it claims, the leader
+            # also fetches, schedules, plans summaries, completes live digests and retries
+            # summaries (app/instances.py).
+            beat = make_instance_beat(settings, services.store)
             scheduler = make_scheduler(
                 {
                     # The chats a round finds unusable: one message per operator at its end.
-                    "delivery": (alerts.around(delivery.tick), TICK_SECONDS),
-                    "completions": (delivery.complete, TICK_SECONDS),
+                    "delivery": (
+                        alerts.around(lambda: delivery.tick(lead=beat.leads)),
+                        TICK_SECONDS,
+                    ),
+                    "completions": (
+                        only_when_leading(beat.leadership, delivery.complete),
+                        TICK_SECONDS,
+                    ),
+                    # Subscriptions saved through other instances reach the leader's plan.
+                    "summary-plan": (only_when_leading(beat.leadership, replan), REPLAN_SECONDS),
                     "summary-retries": (
-                        lambda: services.summarizer.retry_failed(services.store.get_paper),
+                        only_when_leading(
+                            beat.leadership,
+                            lambda: services.summarizer.retry_failed(services.store.get_paper),
+                        ),
                         SUMMARY_RETRY_SECONDS,
                     ),
                 },
                 services.health,
             )
+
+            async def leadership_changed(leads: bool) -> None:
+                if leads:  # a new leader fetches and schedules at once, not a round later
+                    run_soon(scheduler, "delivery")
+                    planner.start()  # and plans the summaries: one planner for all
+                else:
+                    await planner.stop()
+
+            beat.watch(leadership_changed)
+
+            async def work_waiting() -> None:
+                """Digests no one holds (scheduled by the leader, or left by an instance
+                that died) go out now, not at the next round."""
+                now = services.clock()
+                if await services.store.unclaimed_deliveries(now, delivery.senders):
+                    run_soon(scheduler, "delivery")
+
+            beat.after_each(work_waiting)
+            for adapter in adapters:
+                if isinstance(adapter, LeaderUpdates):  # Telegram's long polling
+                    beat.watch(adapter.set_leading)
 
             def platform_up(adapter: Adapter) -> None:
                 delivery.senders[adapter.platform] = adapter
@@ -278,8 +323,11 @@ async def _run(args: argparse.Namespace) -> int:
                 run_soon(scheduler, "delivery")
 
             components: list[Component] = [
-                start_in_background(settings, services, adapter, platform_up)
-                for adapter in adapters
+                beat,
+                *(
+                    start_in_background(settings, services, adapter, platform_up)
+                    for adapter in adapters
+                ),
             ]
             if settings.http_port is not None:
                 app = make_app(services, FeedRoutes(services).routes())
@@ -298,7 +346,6 @@ async def _run(args: argparse.Namespace) -> int:
                     await component.start()
                     started.append(component)
                 scheduler.start()
-                planner.start()
                 log.info("running; stop with Ctrl-C or SIGTERM")
                 await stop.wait()
             finally:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from openai import AsyncOpenAI
 
+from adapters.pacing import SharedSlots
+from app.instances import LEASE_BEATS, InstanceBeat
 from app.settings import AppSettings
 from bot.arxiv.announcements import AnnouncementSource, CachedAnnouncements
 from bot.arxiv.api import ArxivApi
@@ -33,6 +36,7 @@ from bot.summaries.fulltext import FullTextSource
 from bot.summaries.prompt import instructions
 from bot.summaries.summarizer import Summarizer
 from storage import is_postgres_url, open_store, sqlite_path
+from storage.leadership import leadership_for
 
 
 def make_http(settings: Settings) -> ArxivHttp:
@@ -47,7 +51,9 @@ def make_http(settings: Settings) -> ArxivHttp:
 @asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
     """Everything the core needs, closed in reverse order on the way out."""
-    store = await open_store(settings.database_url)
+    # A lease outlives two missed heartbeats: only a dead instance's work is taken over.
+    lease = timedelta(seconds=LEASE_BEATS * settings.heartbeat_seconds)
+    store = await open_store(settings.database_url, lease=lease)
     http = make_http(settings)
     api = ArxivApi(http, settings.arxiv_api_url, timeout=settings.http_timeout)
     client = make_llm_client(settings)
@@ -164,6 +170,25 @@ class Component(Protocol):
     async def stop(self) -> None: ...
 
 
+def shared_slots(services: Services) -> SharedSlots | None:
+    """The platforms' limits are the bot's: instances that share a database (PostgreSQL)
+    reserve their sends in it; a single instance paces in memory."""
+    store = services.store
+    return store if isinstance(store, SharedSlots) else None
+
+
+def webhook_secret(settings: AppSettings) -> str:
+    """``TELEGRAM_WEBHOOK_SECRET``; unset, a new one at each start, or for instances sharing
+    a database (and the webhook) one they all derive from the token."""
+    from adapters.telegram.adapter import new_webhook_secret, shared_webhook_secret
+
+    if settings.telegram_webhook_secret is not None:
+        return settings.telegram_webhook_secret.get_secret_value()
+    if settings.telegram_bot_token is not None and is_postgres_url(settings.database_url):
+        return shared_webhook_secret(settings.telegram_bot_token.get_secret_value())
+    return new_webhook_secret()
+
+
 def build_adapters(
     settings: AppSettings, services: Services, alerts: OperatorAlerts | None = None
 ) -> list[Adapter]:
@@ -174,14 +199,12 @@ def build_adapters(
     adapters: list[Adapter] = []
     if settings.telegram_bot_token is not None:
         from adapters.telegram import TelegramAdapter, WebhookConfig
-        from adapters.telegram.adapter import new_webhook_secret
 
         webhook = None
         if settings.telegram_webhook_url:
-            secret = settings.telegram_webhook_secret
             webhook = WebhookConfig(
                 url=settings.telegram_webhook_url,
-                secret=secret.get_secret_value() if secret else new_webhook_secret(),
+                secret=webhook_secret(settings),
                 listen=settings.telegram_webhook_listen,
                 port=settings.telegram_webhook_port,
             )
@@ -193,6 +216,9 @@ def build_adapters(
                 api_url=settings.telegram_api_url,
                 webhook=webhook,
                 admin_cache_seconds=settings.admin_cache_seconds,
+                # Instances sharing a database: one polls (the leader), the others send.
+                poll_when_leading=is_postgres_url(settings.database_url),
+                shared=shared_slots(services),
             )
         )
     if settings.discord_bot_token is not None:
@@ -207,6 +233,9 @@ def build_adapters(
                 gateway_url=settings.discord_gateway_url,
                 guild_ids=settings.discord_guild_ids,
                 sync_commands=settings.discord_sync_commands,
+                shard_count=settings.discord_shard_count,
+                shard_ids=settings.discord_shard_ids,
+                shared=shared_slots(services),
             )
         )
     return adapters
@@ -240,3 +269,9 @@ def make_planner(services: Services, delivery: DeliveryService) -> SummaryPlanne
     services.replan = planner.replan
     services.live = delivery.live
     return planner
+
+
+def make_instance_beat(settings: Settings, store: Store) -> InstanceBeat:
+    """This instance's heartbeat and leadership on ``DATABASE_URL`` (on SQLite it leads)."""
+    leadership = leadership_for(settings.database_url, instance=store.instance_id)
+    return InstanceBeat(store, leadership, interval=settings.heartbeat_seconds)

@@ -208,6 +208,10 @@ class Settings(BaseSettings):
     """First pause before a chat platform unreachable at start is tried again; the pauses
     double (with jitter) up to ``platform_retry_max_seconds``."""
     platform_retry_max_seconds: float = Field(300.0, gt=0)
+    heartbeat_seconds: float = Field(10.0, ge=0.1, le=60)
+    """Instances sharing a database: how often each tries to lead and beats. A dead
+    leader is replaced within this; a dead instance's digests and summaries are taken over
+    once its leases (three beats) run out."""
     # --- operations --------------------------------------------------------------------------
     operators: WordList = Field(default_factory=list)
     """Who may use /status: ``platform:user_id`` entries (``telegram:12345,discord:678``)."""

@@ -4,11 +4,12 @@ by default, PostgreSQL through asyncpg for ``postgresql://`` URLs."""
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
 from bot.model.store import Store, StoreError
 from storage.instance_lock import InstanceLock
 from storage.postgres import PostgresStore, display_url, is_postgres_url
-from storage.sqlite import SqliteStore
+from storage.sqlite import LEASE, SqliteStore
 
 
 def sqlite_path(database_url: str) -> str:
@@ -26,16 +27,21 @@ def sqlite_path(database_url: str) -> str:
     return database_url
 
 
-async def open_store(database_url: str) -> Store:
-    """The store ``DATABASE_URL`` names, migrated (both engines share the store's queries)."""
+async def open_store(
+    database_url: str, *, instance: str | None = None, lease: timedelta = LEASE
+) -> Store:
+    """The store ``DATABASE_URL`` names, migrated (both engines share the store's queries).
+    ``instance`` names this process in it (a new ``host:pid:random`` by default); its
+    claims last ``lease`` without renewal."""
     if is_postgres_url(database_url):
-        return await PostgresStore.open(database_url)
-    return await SqliteStore.open(sqlite_path(database_url))
+        return await PostgresStore.open(database_url, instance=instance, lease=lease)
+    return await SqliteStore.open(sqlite_path(database_url), instance=instance, lease=lease)
 
 
 def single_instance(database_url: str) -> contextlib.AbstractContextManager[object]:
     """Held for the life of ``arxiv-bot run``: one instance per SQLite file. PostgreSQL is
-    shared by design; nothing is held there (yet)."""
+    shared by design: its instances claim their work with leases and elect a leader
+    (storage/leadership.py) instead."""
     if is_postgres_url(database_url):
         return contextlib.nullcontext()
     return InstanceLock(sqlite_path(database_url))

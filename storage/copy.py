@@ -18,6 +18,10 @@ from storage import single_instance, sqlite_path
 from storage.postgres import PostgresStore, display_url, is_postgres_url
 from storage.sqlite import SqliteStore
 
+RUNTIME_TABLES = frozenset({"instances", "summary_claims", "rate_limits"})
+"""What running instances keep about themselves (heartbeats, leases, pacing): it describes
+the processes of the source, not the installation, and is not copied."""
+
 
 class TargetNotEmpty(StoreError):
     """The target database already holds rows."""
@@ -69,6 +73,7 @@ async def _copy(source: SqliteStore, target: SqliteStore, target_url: str) -> di
     held = {
         table: len(await target.table_rows(table, columns[:1]))
         for table, columns in (await target.table_columns()).items()
+        if table not in RUNTIME_TABLES
     }
     if any(held.values()):
         rows = ", ".join(f"{n} in {table}" for table, n in held.items() if n)
@@ -79,6 +84,8 @@ async def _copy(source: SqliteStore, target: SqliteStore, target_url: str) -> di
     target_tables = await target.table_columns()
     data: list[tuple[str, list[str], list[tuple[Any, ...]]]] = []
     for table, columns in (await source.table_columns()).items():
+        if table in RUNTIME_TABLES:
+            continue
         if table not in target_tables:
             raise StoreError(f"the target has no table {table}: is it this release's schema?")
         data.append((table, columns, await source.table_rows(table, columns)))

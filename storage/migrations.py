@@ -217,6 +217,48 @@ MIGRATIONS: tuple[str, ...] = (
     # before typed text was checked lose their bidi controls and other hidden characters
     # (DATA_STEPS; no change of the schema).
     "",
+    # scale (#16): several instances on one database. A ledger row is claimed by one
+    # instance with a lease (renewed by its progress and heartbeat; a dead instance's rows
+    # are claimable once it runs out), and each instance's heartbeat says who runs and who
+    # leads.
+    """
+    ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+    ALTER TABLE deliveries ADD COLUMN lease_until TEXT;
+    CREATE INDEX deliveries_by_claim ON deliveries (claimed_by) WHERE claimed_by IS NOT NULL;
+    CREATE TABLE instances (
+        id         TEXT    PRIMARY KEY,
+        host       TEXT    NOT NULL,
+        pid        INTEGER NOT NULL,
+        started_at TEXT    NOT NULL,
+        last_seen  TEXT    NOT NULL,
+        leader     INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+    # scale (#16): a summary is made once across instances: the one making it holds a claim
+    # (with a lease, renewed by its heartbeat) that the others wait on.
+    """
+    CREATE TABLE summary_claims (
+        arxiv_id       TEXT    NOT NULL,
+        version        INTEGER NOT NULL,
+        model          TEXT    NOT NULL,
+        language       TEXT    NOT NULL,
+        prompt_version TEXT    NOT NULL,
+        claimed_by     TEXT    NOT NULL,
+        lease_until    TEXT    NOT NULL,
+        PRIMARY KEY (arxiv_id, version, model, language, prompt_version)
+    );
+    """,
+    # scale (#16): the platforms' rate limits shared by the instances (PostgreSQL only):
+    # per limit, when its next send may leave (one per period), or its latest sends (several
+    # per period), and a pause a platform asked for. Wall-clock seconds since the epoch.
+    """
+    CREATE TABLE rate_limits (
+        name         TEXT PRIMARY KEY,
+        next_at      REAL NOT NULL,
+        paused_until REAL NOT NULL DEFAULT 0,
+        recent       TEXT NOT NULL DEFAULT '[]'
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

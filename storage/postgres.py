@@ -15,10 +15,12 @@ The password of the URL never reaches a message: the database is named without i
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,13 +38,19 @@ from storage.migrations import (
     refuse_newer,
 )
 from storage.sql import Row, Transaction, numbered_placeholders
-from storage.sqlite import SqliteStore
+from storage.sqlite import LEASE, SqliteStore
 
 SCHEMES = ("postgresql", "postgres")
 POOL_SIZE = 5
 CONNECT_TIMEOUT = 10.0
 MIGRATION_LOCK = 0x61727869_76000001
 """Advisory lock key held while migrating: instances starting together migrate once."""
+TURN_TOLERANCE = 0.01
+"""Seconds: how late a shared turn may be taken and still count from when it freed. Any
+run of turns then spans its spacing less at most this (Telegram's 3% slack is 30 ms a
+second)."""
+FORGET_SLOTS_EVERY = 3600.0
+"""Seconds: how often the leader forgets rate limits idle that long (chats' windows)."""
 
 
 def is_postgres_url(database_url: str) -> bool:
@@ -67,20 +75,42 @@ def _port(database_url: str) -> bool:
 
 class PostgresStore(SqliteStore):
     """Implements :class:`bot.model.store.Store` on PostgreSQL; any number of processes may
-    open one database."""
+    open one database. Their work is shared through leases: a ledger row is claimed with
+    ``FOR UPDATE SKIP LOCKED`` (two instances claiming at once never get the same row), and
+    a lease that ran out (its instance died) makes the row claimable again."""
+
+    _SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
 
     def __init__(
-        self, pool: Any, database_url: str, *, clock: Callable[[], datetime] = utcnow
+        self,
+        pool: Any,
+        database_url: str,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        instance: str | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         # Not SqliteStore.__init__: no file, no single connection, no process-wide lock.
         self._pool = pool
         self._url = database_url
         self._clock = clock
         self.path = display_url(database_url)
+        self._init_instance(instance, lease)
+        self._slots_forgotten = 0.0
+
+    def _lease_cutoff(self, now: datetime) -> str:
+        # Moments are this instance's clock (as every moment of the store): instances that
+        # share a database keep their clocks in sync (NTP), well within a lease.
+        return now.astimezone(UTC).isoformat()
 
     @classmethod
     async def open(
-        cls, path: str | Path, *, clock: Callable[[], datetime] = utcnow
+        cls,
+        path: str | Path,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        instance: str | None = None,
+        lease: timedelta = LEASE,
     ) -> PostgresStore:
         """Connect to the database URL ``path`` and migrate; refuse a newer schema."""
         url = str(path)
@@ -98,7 +128,7 @@ class PostgresStore(SqliteStore):
             if fault(exc) is not None:
                 raise unusable(url, exc) from exc
             raise
-        return cls(pool, url, clock=clock)
+        return cls(pool, url, clock=clock, instance=instance, lease=lease)
 
     async def check(self, *, thorough: bool = False) -> None:
         """Raise StoreError when the database cannot be used (unreachable, tables gone, no
@@ -108,6 +138,7 @@ class PostgresStore(SqliteStore):
             await self.set_meta("last_start", self._clock().isoformat())
 
     async def close(self) -> None:
+        await self._release()
         await self._pool.close()
 
     async def table_columns(self) -> dict[str, list[str]]:
@@ -139,6 +170,129 @@ class PostgresStore(SqliteStore):
             if fault(exc) is not None:
                 raise unusable(self._url, exc) from exc
             raise
+
+    async def heartbeat(self, *, leader: bool) -> None:
+        await super().heartbeat(leader=leader)
+        now = time.time()
+        if leader and now - self._slots_forgotten > FORGET_SLOTS_EVERY:
+            self._slots_forgotten = now
+            await self.forget_slots(now - FORGET_SLOTS_EVERY)
+
+    # --- the platforms' rate limits, shared by the instances (adapters/pacing.py) ----------
+
+    async def take_slot(self, name: str, period: float, now: float | None = None) -> float | None:
+        """Implements :class:`adapters.pacing.SharedSlots` (structurally: storage does not
+        import adapters). One atomic statement: the turn is taken if it is free, which the
+        row lock serializes between instances; otherwise the seconds until it frees. A turn
+        taken within ``TURN_TOLERANCE`` of when it freed counts from then (the round trip
+        and a wake-up must not slow the bot down), a later one from when it was taken (a
+        late sender must not bunch with the next). The moments are the database server's
+        clock (``now`` for tests): instances' own clocks may differ by more than the
+        spacing of Telegram's sends."""
+        async with self._transaction() as db:
+            row = await db.fetchone(
+                f"WITH t AS (SELECT {_NOW} AS now) "
+                "INSERT INTO rate_limits (name, next_at) SELECT ?, t.now + ?::float8 FROM t "
+                "ON CONFLICT (name) DO UPDATE SET next_at = GREATEST("
+                "excluded.next_at - ?::float8, rate_limits.next_at, rate_limits.paused_until) "
+                "+ ?::float8 "
+                "WHERE GREATEST(rate_limits.next_at, rate_limits.paused_until) "
+                "<= excluded.next_at - ?::float8 RETURNING 1",
+                (now, name, period, period + TURN_TOLERANCE, period, period),
+            )
+        if row is not None:
+            return None
+        # Not free: when it frees, as committed by whoever took it (a statement of its own,
+        # which sees that).
+        rows = await self._fetchall(
+            f"SELECT GREATEST(next_at, paused_until) - {_NOW} AS wait "
+            "FROM rate_limits WHERE name = ?",
+            (now, name),
+        )
+        return max(float(rows[0]["wait"]) if rows else 0.0, 0.001)
+
+    async def reserve_slot(
+        self, name: str, rate: int, period: float, now: float | None = None
+    ) -> float:
+        """Several sends a period: the row's latest sends, read and written under ``FOR
+        UPDATE``; the seconds until the reserved moment."""
+        async with self._transaction() as db:
+            moment = await _now(db, now)
+            recent, paused = await _locked_window(db, name)
+            at = _next_in_window(recent, paused, rate, period, moment)
+            kept = sorted((*recent, at))[-rate:]  # all the next reservation needs
+            await db.execute(
+                "UPDATE rate_limits SET recent = ?, next_at = ? WHERE name = ?",
+                (json.dumps(kept), at, name),
+            )
+        return at - moment
+
+    async def peek_slot(
+        self, name: str, rate: int, period: float, now: float | None = None
+    ) -> float:
+        async with self._transaction() as db:
+            moment = await _now(db, now)
+            row = await db.fetchone(
+                "SELECT next_at, paused_until, recent FROM rate_limits WHERE name = ?", (name,)
+            )
+        if row is None:
+            return 0.0
+        if rate <= 1:
+            return max(0.0, float(row["next_at"]) - moment, float(row["paused_until"]) - moment)
+        recent = [float(t) for t in json.loads(row["recent"])]
+        return _next_in_window(recent, float(row["paused_until"]), rate, period, moment) - moment
+
+    async def pause_slots(self, name: str, seconds: float, now: float | None = None) -> None:
+        async with self._transaction() as db:
+            until = await _now(db, now) + seconds
+            await db.execute(
+                "INSERT INTO rate_limits (name, next_at, paused_until) VALUES (?, 0, ?) "
+                "ON CONFLICT (name) DO UPDATE SET paused_until = "
+                "GREATEST(rate_limits.paused_until, excluded.paused_until)",
+                (name, until),
+            )
+
+    async def forget_slots(self, before: float) -> int:
+        """Forget limits idle since ``before`` (a chat's, long after its last message): the
+        leader keeps the table small."""
+        async with self._transaction() as db:
+            return await db.execute(
+                "DELETE FROM rate_limits WHERE GREATEST(next_at, paused_until) < ?", (before,)
+            )
+
+
+_NOW = "COALESCE(?::float8, extract(epoch FROM clock_timestamp())::float8)"
+"""The moment of a pacing statement: the server's clock, or the one given."""
+
+
+async def _now(db: Transaction, now: float | None) -> float:
+    row = await db.fetchone(f"SELECT {_NOW}", (now,))
+    assert row is not None
+    return float(row[0])
+
+
+async def _locked_window(db: Transaction, name: str) -> tuple[list[float], float]:
+    """The limit's latest sends and pause, its row locked until the transaction ends."""
+    await db.execute(
+        "INSERT INTO rate_limits (name, next_at) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
+        (name,),
+    )
+    row = await db.fetchone(
+        "SELECT recent, paused_until FROM rate_limits WHERE name = ? FOR UPDATE", (name,)
+    )
+    assert row is not None
+    return [float(t) for t in json.loads(row["recent"])], float(row["paused_until"])
+
+
+def _next_in_window(
+    recent: list[float], paused: float, rate: int, period: float, now: float
+) -> float:
+    """The earliest moment a send keeps at most ``rate`` in any ``period`` (``recent``: the
+    latest sends, oldest first)."""
+    at = max(now, paused)
+    if len(recent) >= rate:
+        at = max(at, recent[-rate] + period)
+    return at
 
 
 class _PostgresTransaction:

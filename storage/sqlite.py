@@ -17,6 +17,8 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
+import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -31,6 +33,8 @@ from bot.model.store import (
     Batch,
     Delivery,
     DeliveryState,
+    Instance,
+    LeaseLost,
     LiveDigest,
     LiveMessage,
     LlmUsage,
@@ -50,12 +54,26 @@ from storage.files import create_private_file, make_private_folder
 from storage.migrations import DATA_STEPS, MIGRATIONS, SCHEMA_VERSION, refuse_newer
 from storage.sql import Row, Transaction
 
+LEASE = timedelta(seconds=30)
+"""How long a claimed ledger row (or a summary being made) stays an instance's without news
+from it: its progress and its heartbeat (every 10 s) renew the lease; once it runs out
+(the instance died) another instance takes the work over."""
+NEVER_HELD = "9999-12-31"
+"""Later than every lease: on SQLite every lease counts as run out (see ``_lease_cutoff``)."""
+
+
+def new_instance_id() -> str:
+    """``host:pid:random``: readable in /status, and unique even when a container restarts
+    with the same host name and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
 
 class SqliteStore:
     """Implements :class:`bot.model.store.Store`.
 
     ``clock`` stamps the delivery ledger (``created_at`` is where a digest's grace period
-    starts): it must be the clock the delivery service runs on."""
+    starts) and the leases: it must be the clock the delivery service runs on. ``instance``
+    names this process in the database (new for each open by default)."""
 
     def __init__(
         self,
@@ -63,16 +81,45 @@ class SqliteStore:
         path: str,
         *,
         clock: Callable[[], datetime] = utcnow,
+        instance: str | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         self._db = db
         self._lock = asyncio.Lock()
         self._clock = clock
         self.path = path
         self._identity = _identity(path)
+        self._init_instance(instance, lease)
+
+    def _init_instance(self, instance: str | None, lease: timedelta) -> None:
+        self._instance = instance or new_instance_id()
+        self.lease = lease
+        self._started_at = self._clock()
+        self._holds = False
+        """Whether this instance may hold claims or an instances row (released at close)."""
+
+    @property
+    def instance_id(self) -> str:
+        return self._instance
+
+    def _lease_cutoff(self, now: datetime) -> str:
+        """A lease that ends at or before this has run out. SQLite has one instance (the
+        single-instance lock, storage/instance_lock.py): whatever an earlier process held
+        is free, at once, for the one that runs now. PostgreSQL compares with ``now``."""
+        return NEVER_HELD
+
+    _SKIP_LOCKED = ""
+    """How a claim passes over the rows another transaction is claiming: SQLite has one
+    writer at a time, so there are none."""
 
     @classmethod
     async def open(
-        cls, path: str | Path, *, clock: Callable[[], datetime] = utcnow
+        cls,
+        path: str | Path,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        instance: str | None = None,
+        lease: timedelta = LEASE,
     ) -> SqliteStore:
         """Open (creating it owner-only if needed) and migrate; refuse a database from a newer
         version, and turn every way the file can be unusable into one clear StoreError."""
@@ -96,7 +143,7 @@ class SqliteStore:
         except BaseException:
             await db.close()
             raise
-        return cls(db, where, clock=clock)
+        return cls(db, where, clock=clock, instance=instance, lease=lease)
 
     async def check(self, *, thorough: bool = False) -> None:
         """Raise StoreError when the database can no longer be used: the file was deleted or
@@ -127,8 +174,28 @@ class SqliteStore:
             await self.set_meta("last_start", self._clock().isoformat())
 
     async def close(self) -> None:
+        await self._release()
         async with self._lock:
             await self._db.close()
+
+    async def _release(self) -> None:
+        """A clean stop hands this instance's unfinished ledger rows and summaries to the
+        others at once (instead of when the leases run out), and leaves the instances list.
+        Best effort: a database that fails here fails the next start more clearly."""
+        if not self._holds:
+            return
+        self._holds = False
+        with contextlib.suppress(StoreError, sqlite3.Error, OSError):
+            async with self._transaction() as db:
+                await db.execute(
+                    "UPDATE deliveries SET claimed_by = NULL, lease_until = NULL "
+                    "WHERE claimed_by = ? AND state IN ('due', 'in_progress')",
+                    (self._instance,),
+                )
+                await db.execute(
+                    "DELETE FROM summary_claims WHERE claimed_by = ?", (self._instance,)
+                )
+                await db.execute("DELETE FROM instances WHERE id = ?", (self._instance,))
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Transaction]:
@@ -452,6 +519,32 @@ class SqliteStore:
                 ),
             )
             await db.execute(_DELETE_FAILURE, _key_params(summary.key))
+            await db.execute(_DELETE_CLAIM, _key_params(summary.key))
+
+    async def claim_summary(self, key: SummaryKey, now: datetime) -> bool:
+        self._holds = True
+        async with self._transaction() as db:
+            claimed = await db.execute(
+                "INSERT INTO summary_claims (arxiv_id, version, model, language, "
+                "prompt_version, claimed_by, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (arxiv_id, version, model, language, prompt_version) DO UPDATE "
+                "SET claimed_by = excluded.claimed_by, lease_until = excluded.lease_until "
+                "WHERE summary_claims.claimed_by = excluded.claimed_by "
+                "OR summary_claims.lease_until <= ?",
+                (
+                    *_key_params(key),
+                    self._instance,
+                    _iso(now + self.lease),
+                    self._lease_cutoff(now),
+                ),
+            )
+        return claimed > 0
+
+    async def release_summary(self, key: SummaryKey) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                f"{_DELETE_CLAIM} AND claimed_by = ?", (*_key_params(key), self._instance)
+            )
 
     async def number_totals(self) -> NumberTotals:
         rows = await self._fetchall(
@@ -520,9 +613,9 @@ class SqliteStore:
                 """
                 INSERT INTO llm_usage (day, calls, prompt_tokens, completion_tokens)
                 VALUES (?, 1, ?, ?)
-                ON CONFLICT (day) DO UPDATE SET calls = calls + 1,
-                    prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-                    completion_tokens = completion_tokens + excluded.completion_tokens
+                ON CONFLICT (day) DO UPDATE SET calls = llm_usage.calls + 1,
+                    prompt_tokens = llm_usage.prompt_tokens + excluded.prompt_tokens,
+                    completion_tokens = llm_usage.completion_tokens + excluded.completion_tokens
                 """,
                 (day.isoformat(), prompt_tokens, completion_tokens),
             )
@@ -546,7 +639,8 @@ class SqliteStore:
             await db.execute(
                 """
                 INSERT INTO user_requests (platform, user_id, day, count) VALUES (?, ?, ?, 1)
-                ON CONFLICT (platform, user_id, day) DO UPDATE SET count = count + 1
+                ON CONFLICT (platform, user_id, day) DO UPDATE
+                SET count = user_requests.count + 1
                 """,
                 (platform, user_id, day.isoformat()),
             )
@@ -649,6 +743,39 @@ class SqliteStore:
         )
         return [_delivery(r) for r in rows]
 
+    async def claim_deliveries(
+        self, now: datetime, platforms: Iterable[str], limit: int = 1000
+    ) -> list[Delivery]:
+        wanted = sorted(set(platforms))
+        if not wanted:
+            return []
+        self._holds = True
+        marks = ", ".join("?" for _ in wanted)
+        # One statement: the rows are chosen, locked (PostgreSQL: those another instance is
+        # claiming right now are skipped, not waited for) and marked ours, atomically.
+        async with self._transaction() as db:
+            rows = await db.fetchall(
+                "UPDATE deliveries SET claimed_by = ?, lease_until = ? "
+                "WHERE (platform, chat_id, announcement_day) IN ("
+                "SELECT platform, chat_id, announcement_day FROM deliveries "
+                "WHERE state IN ('due', 'in_progress') AND (retry_at IS NULL OR retry_at <= ?) "
+                f"AND platform IN ({marks}) "
+                "AND (claimed_by IS NULL OR claimed_by = ? OR lease_until <= ?) "
+                f"ORDER BY created_at LIMIT ?{self._SKIP_LOCKED}) RETURNING *",
+                (
+                    self._instance,
+                    _iso(now + self.lease),
+                    _iso(now),
+                    *wanted,
+                    self._instance,
+                    self._lease_cutoff(now),
+                    limit,
+                ),
+            )
+        found = [_delivery(r) for r in rows]
+        found.sort(key=lambda d: (d.created_at, d.platform, d.chat_id, d.day))
+        return found
+
     async def update_delivery(
         self,
         delivery: Delivery,
@@ -659,24 +786,42 @@ class SqliteStore:
         retry_at: datetime | None = None,
         rendered: Rendered | None = None,
     ) -> None:
+        now = self._clock()
+        self._holds = True
+        where = (delivery.platform, delivery.chat_id, delivery.day.isoformat())
         async with self._transaction() as db:
-            await db.execute(
+            changed = await db.execute(
                 "UPDATE deliveries SET state = COALESCE(?, state), "
                 "messages_sent = COALESCE(?, messages_sent), detail = COALESCE(?, detail), "
-                "rendered = COALESCE(?, rendered), retry_at = ?, updated_at = ? "
-                "WHERE platform = ? AND chat_id = ? AND announcement_day = ?",
+                "rendered = COALESCE(?, rendered), retry_at = ?, updated_at = ?, "
+                "claimed_by = ?, lease_until = ? "
+                "WHERE platform = ? AND chat_id = ? AND announcement_day = ? "
+                "AND (claimed_by IS NULL OR claimed_by = ? OR lease_until <= ?)",
                 (
                     state,
                     messages_sent,
                     detail,
                     None if rendered is None else _rendered_json(rendered),
                     _iso(retry_at),
-                    _iso(self._clock()),
-                    delivery.platform,
-                    delivery.chat_id,
-                    delivery.day.isoformat(),
+                    _iso(now),
+                    self._instance,
+                    _iso(now + self.lease),
+                    *where,
+                    self._instance,
+                    self._lease_cutoff(now),
                 ),
             )
+            if changed == 0:
+                holder = await db.fetchone(
+                    "SELECT claimed_by FROM deliveries "
+                    "WHERE platform = ? AND chat_id = ? AND announcement_day = ?",
+                    where,
+                )
+                if holder is not None:  # (a row moved or deleted meanwhile is no one's)
+                    raise LeaseLost(
+                        f"the {delivery.day} digest of {delivery.chat_key} is held by "
+                        f"{holder[0]} now"
+                    )
 
     async def last_delivery(self, platform: str, chat_id: str) -> Delivery | None:
         rows = await self._fetchall(
@@ -798,6 +943,65 @@ class SqliteStore:
                     key,
                 )
 
+    # --- instances -------------------------------------------------------------------------
+
+    async def heartbeat(self, *, leader: bool) -> None:
+        now = self._clock()
+        self._holds = True
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO instances (id, host, pid, started_at, last_seen, leader) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "last_seen = excluded.last_seen, leader = excluded.leader",
+                (
+                    self._instance,
+                    socket.gethostname(),
+                    os.getpid(),
+                    _iso(self._started_at),
+                    _iso(now),
+                    int(leader),
+                ),
+            )
+            await db.execute(
+                "UPDATE deliveries SET lease_until = ? "
+                "WHERE claimed_by = ? AND state IN ('due', 'in_progress')",
+                (_iso(now + self.lease), self._instance),
+            )
+            await db.execute(
+                "UPDATE summary_claims SET lease_until = ? WHERE claimed_by = ?",
+                (_iso(now + self.lease), self._instance),
+            )
+
+    async def unclaimed_deliveries(self, now: datetime, platforms: Iterable[str]) -> int:
+        wanted = sorted(set(platforms))
+        if not wanted:
+            return 0
+        marks = ", ".join("?" for _ in wanted)
+        rows = await self._fetchall(
+            "SELECT COUNT(*) AS n FROM deliveries WHERE state IN ('due', 'in_progress') "
+            f"AND (retry_at IS NULL OR retry_at <= ?) AND platform IN ({marks}) "
+            "AND (claimed_by IS NULL OR (claimed_by != ? AND lease_until <= ?))",
+            (_iso(now), *wanted, self._instance, self._lease_cutoff(now)),
+        )
+        return int(rows[0]["n"])
+
+    async def instances(self, seen_since: datetime) -> list[Instance]:
+        rows = await self._fetchall(
+            "SELECT * FROM instances WHERE last_seen >= ? ORDER BY started_at, id",
+            (_iso(seen_since),),
+        )
+        return [
+            Instance(
+                id=r["id"],
+                host=r["host"],
+                pid=int(r["pid"]),
+                started_at=datetime.fromisoformat(r["started_at"]),
+                last_seen=datetime.fromisoformat(r["last_seen"]),
+                leader=bool(r["leader"]),
+            )
+            for r in rows
+        ]
+
     # --- operational state -----------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:
@@ -815,6 +1019,12 @@ class SqliteStore:
 
 _DELETE_FAILURE = (
     "DELETE FROM summary_failures WHERE arxiv_id = ? AND version = ? AND model = ? "
+    "AND language = ? AND prompt_version = ?"
+)
+
+
+_DELETE_CLAIM = (
+    "DELETE FROM summary_claims WHERE arxiv_id = ? AND version = ? AND model = ? "
     "AND language = ? AND prompt_version = ?"
 )
 

@@ -36,7 +36,7 @@ from discord import app_commands
 
 from adapters.discord.render import ASK_ACTION, DiscordMessage, render
 from adapters.inflight import InFlight
-from adapters.pacing import KeyedWindows, SlidingWindow
+from adapters.pacing import KeyedWindows, SharedSlots, SharedWindow, SlidingWindow, Window
 from bot.commands import CommandRouter, CommandSpec, interrupted
 from bot.commands.completion import COMPLETERS, Completion, complete
 from bot.contract.chats import ChatRef, CommandContext
@@ -165,6 +165,12 @@ class _Client(discord.Client):
         await self.adapter.setup()
 
 
+class _ShardedClient(_Client, discord.AutoShardedClient):
+    """The gateway shards this instance connects (``DISCORD_SHARD_IDS`` of
+    ``DISCORD_SHARD_COUNT``): instances sharing a database split the bot's shards, and each
+    answers the interactions of its own."""
+
+
 class DiscordAdapter:
     platform = PLATFORM
 
@@ -180,10 +186,14 @@ class DiscordAdapter:
         sync_commands: bool = True,
         global_per_second: int = 45,
         clock: Callable[[], float] = time.monotonic,
+        shard_count: int | None = None,
+        shard_ids: Sequence[int] = (),
+        shared: SharedSlots | None = None,
         **client_options: Any,
     ) -> None:
         """``client_options`` go to ``discord.Client`` (tests pass a short
-        ``guild_ready_timeout``)."""
+        ``guild_ready_timeout``). ``shard_count`` (and ``shard_ids``, the shards of this
+        instance; all by default) connect through discord.py's sharded client."""
         self.token = token
         self.router = router
         self.events = events
@@ -193,13 +203,26 @@ class DiscordAdapter:
             discord.http.Route.BASE = api_url.rstrip("/")
         if gateway_url:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+        self._client_class: type[_Client] = _Client
+        if shard_count is not None:
+            self._client_class = _ShardedClient
+            client_options["shard_count"] = shard_count
+            if shard_ids:
+                client_options["shard_ids"] = list(shard_ids)
         self._client_options = client_options
-        self.client = _Client(self, **client_options)
+        self.client = self._client_class(self, **client_options)
         self._clock = clock
+
         # Evenly spaced rather than a burst each second: a burst delayed on its way would
         # reach Discord in the same second as the next one (a global 429).
-        self._overall = SlidingWindow(1, 1.0 / global_per_second, clock=clock)
-        self._per_channel = KeyedWindows(lambda _: SlidingWindow(5, 5.0, clock=clock))
+        # ``shared``: the instances sharing a database pace together.
+        def window(name: str, rate: int, period: float) -> Window:
+            if shared is not None:
+                return SharedWindow(shared, name, rate, period)
+            return SlidingWindow(rate, period, clock=clock)
+
+        self._overall = window("discord:all", 1, 1.0 / global_per_second)
+        self._per_channel = KeyedWindows(lambda key: window(f"discord:channel:{key}", 5, 5.0))
         self._task: asyncio.Task[None] | None = None
         self._busy = InFlight()
         self._seen = SeenIds(SEEN_INTERACTIONS)
@@ -213,7 +236,7 @@ class DiscordAdapter:
         try:
             await self.client.login(self.token)  # runs setup_hook
         except BaseException as exc:
-            failed, self.client = self.client, _Client(self, **self._client_options)
+            failed, self.client = self.client, self._client_class(self, **self._client_options)
             with contextlib.suppress(Exception):
                 await failed.close()
             if isinstance(exc, discord.LoginFailure):

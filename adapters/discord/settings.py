@@ -3,7 +3,9 @@ core's settings (``app/settings.py``), so they load from the same environment an
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, SecretStr
+from typing import Self
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from bot.config import IntList, env_alias
 
@@ -26,3 +28,29 @@ class DiscordSettings(BaseModel):
     )
     """Sync slash commands to these servers only (instant, for development)."""
     discord_sync_commands: bool = True
+    discord_shard_count: int | None = Field(
+        None, ge=1, validation_alias=env_alias("DISCORD_SHARD_COUNT", "discord_shard_count")
+    )
+    """Gateway shards of the whole bot; unset: one connection, as discord.py picks."""
+    discord_shard_ids: IntList = Field(
+        default_factory=list,
+        validation_alias=env_alias("DISCORD_SHARD_IDS", "discord_shard_ids"),
+    )
+    """The shards this instance connects (of ``DISCORD_SHARD_COUNT``; all when unset):
+    instances sharing a database split them, e.g. ``0,1`` and ``2,3`` of 4."""
+
+    @model_validator(mode="after")
+    def _shards_of_the_count(self) -> Self:
+        ids, count = self.discord_shard_ids, self.discord_shard_count
+        if ids and count is None:
+            raise ValueError(
+                "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (how many shards the bot has)"
+            )
+        if count is not None and any(not 0 <= i < count for i in ids):
+            raise ValueError(
+                f"DISCORD_SHARD_IDS: shard ids run from 0 to {count - 1} "
+                f"(DISCORD_SHARD_COUNT={count})"
+            )
+        if len(set(ids)) != len(ids):
+            raise ValueError("DISCORD_SHARD_IDS names a shard twice")
+        return self

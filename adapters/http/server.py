@@ -176,6 +176,31 @@ async def metric_families(services: Services) -> list[Metric]:
             ["outcome"],
         )
     )  # fmt: skip
+    instances = await services.instances()
+    if instances:
+        families += [
+            _gauge(
+                "arxiv_bot_instance_leader",
+                "Each instance sharing the database (seen in the last two minutes): 1 for the "
+                "one that leads (fetches, schedules, polls Telegram), 0 for the others.",
+                [([i.id], int(i.leader)) for i in instances],
+                ["instance"],
+            ),
+            _gauge(
+                "arxiv_bot_instance_last_seen_timestamp_seconds",
+                "Each instance's last heartbeat (every 10 s).",
+                [([i.id], i.last_seen.timestamp()) for i in instances],
+                ["instance"],
+            ),
+        ]
+    families.append(
+        _gauge(
+            "arxiv_bot_instance",
+            "The instance that answered this scrape.",
+            [([store.instance_id], 1)],
+            ["instance"],
+        )
+    )
     batch = await store.latest_batch()
     if batch is not None:
         families.append(

@@ -14,7 +14,10 @@ blindly. Only failures that prove nothing was delivered are retried: 429 (after
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -61,7 +64,7 @@ from telegram.ext import (
 )
 
 from adapters.inflight import InFlight
-from adapters.pacing import KeyedWindows, SlidingWindow
+from adapters.pacing import KeyedWindows, SharedSlots, SharedWindow, SlidingWindow, Window
 from adapters.telegram.render import TelegramMessage, render
 from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from bot.commands import CommandRouter, interrupted
@@ -168,7 +171,13 @@ class TelegramAdapter:
         limits: TelegramLimits | None = None,
         admin_cache_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        poll_when_leading: bool = False,
+        shared: SharedSlots | None = None,
     ) -> None:
+        """``poll_when_leading``: with long polling, take updates only while this instance
+        leads (:meth:`set_leading`), as instances sharing a database must; by default the
+        adapter polls from its start. ``shared``: the limits are kept there, for all the
+        instances sharing it (by default, in this process)."""
         self.router = router
         self.events = events
         self.webhook = webhook
@@ -177,12 +186,17 @@ class TelegramAdapter:
         self._admin_ttl = admin_cache_seconds
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
         self._shown: OrderedDict[tuple[int, int], tuple[str, ...]] = OrderedDict()
+        self._shared = shared
         spacing = (1.0 + self.limits.overall_slack) / self.limits.overall_per_second
-        self._overall = SlidingWindow(1, spacing, clock=clock)
+        self._overall = self._window("telegram:all", 1, spacing)
         self._per_chat = KeyedWindows(self._window_for)
         self._per_group = KeyedWindows(self._group_window_for)
         self.username = ""
         self._busy = InFlight()
+        self._poll = not poll_when_leading
+        """Whether to poll (long polling only): always, or while leading."""
+        self._started = False
+        self._polling = asyncio.Lock()
         self.app: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(token)
@@ -244,10 +258,39 @@ class TelegramAdapter:
                 allowed_updates=ALLOWED_UPDATES,
             )
             log.info("Telegram: receiving updates by webhook on port %d", self.webhook.port)
-        else:
-            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
-            log.info("Telegram: receiving updates by long polling")
-        await self.app.start()
+        async with self._polling:
+            if not self.webhook and self._poll:
+                await self._start_polling()
+            elif not self.webhook:
+                log.info("Telegram: sending only (the leading instance takes the updates)")
+            await self.app.start()
+            self._started = True
+
+    async def _start_polling(self) -> None:
+        updater = self.app.updater
+        assert updater is not None
+        await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
+        log.info("Telegram: receiving updates by long polling")
+
+    async def set_leading(self, leads: bool) -> None:
+        """Long polling by the leading instance only; a webhook is every instance's (behind
+        a load balancer, whichever receives an update answers it)."""
+        if self.webhook:
+            return
+        async with self._polling:
+            self._poll = leads
+            updater = self.app.updater
+            if not self._started or updater is None:
+                return  # the start polls, or not
+            if leads and not updater.running:
+                await self._start_polling()
+            elif not leads and updater.running:
+                try:
+                    async with asyncio.timeout(STOP_STEP_SECONDS):
+                        await updater.stop()
+                except TimeoutError:
+                    log.warning("Telegram: the last poll did not finish; updates may come again")
+                log.info("Telegram: sending only (another instance leads and takes the updates)")
 
     async def stop(self) -> None:
         """Within seconds, whatever the handlers wait for: no new update is taken, the
@@ -255,6 +298,7 @@ class TelegramAdapter:
         minutes), and the last poll, which confirms the fetched updates, gets a bounded time
         (Telegram may be down)."""
         self._busy.close()
+        self._started = False
         updater = self.app.updater
         if updater is not None and updater.running:
             try:
@@ -491,14 +535,19 @@ class TelegramAdapter:
         """A private chat's id is its user's id (the operators)."""
         await self.send(ChatRef(PLATFORM, user_id, "private"), reply)
 
-    def _window_for(self, key: str) -> SlidingWindow:
-        period = 1.0 + self.limits.margin
-        return SlidingWindow(self.limits.private_per_second, period, clock=self._clock)
+    def _window(self, name: str, rate: int, period: float) -> Window:
+        if self._shared is not None:
+            return SharedWindow(self._shared, name, rate, period)
+        return SlidingWindow(rate, period, clock=self._clock)
 
-    def _group_window_for(self, key: str) -> SlidingWindow:
+    def _window_for(self, key: str) -> Window:
+        period = 1.0 + self.limits.margin
+        return self._window(f"telegram:chat:{key}", self.limits.private_per_second, period)
+
+    def _group_window_for(self, key: str) -> Window:
         """Groups, supergroups and channels (negative ids) also have a per-minute limit."""
         period = 60.0 + self.limits.margin
-        return SlidingWindow(self.limits.group_per_minute, period, clock=self._clock)
+        return self._window(f"telegram:group:{key}", self.limits.group_per_minute, period)
 
     async def send(
         self,
@@ -575,7 +624,7 @@ class TelegramAdapter:
             windows = [self._per_chat.get(str(chat_id))]
             if chat_id < 0:
                 windows.append(self._per_group.get(str(chat_id)))
-            while (turn := max(w.delay() for w in windows)) > 0:  # noqa: ASYNC110 - pacing
+            while (turn := max([await w.turn() for w in windows])) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(turn)
             await self._overall.acquire()
             for window in windows:
@@ -652,3 +701,11 @@ class TelegramAdapter:
 def new_webhook_secret() -> str:
     """Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -."""
     return secrets.token_urlsafe(32)
+
+
+def shared_webhook_secret(token: str) -> str:
+    """The webhook secret of instances that share a database (and a webhook behind a load
+    balancer) without ``TELEGRAM_WEBHOOK_SECRET``: derived from the bot's token, so each
+    instance registers the same one instead of replacing the others'."""
+    digest = hmac.new(token.encode(), b"arxiv-bot telegram webhook", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")

@@ -59,6 +59,18 @@ async def status(call: Call) -> Reply:
         "found in the paper"
     )
     blocks = [title("arxiv-bot status"), bullets(rows)]
+    instances = await services.instances()
+    if instances:
+        me = store.instance_id
+        blocks += [
+            title(f"Instances ({len(instances)})"),
+            bullets(
+                f"{i.id}{' (leader)' if i.leader else ''}{', this one' if i.id == me else ''}: "
+                f"up {_duration(now - i.started_at)}, seen "
+                f"{max(0, int((now - i.last_seen).total_seconds()))} s ago"
+                for i in instances
+            ),
+        ]
     if failures:
         blocks += [title("Recent failures"), bullets(failures)]
     return reply(*blocks, private=True)

@@ -26,3 +26,14 @@ class Adapter(Sender, Protocol):
 
     async def stop(self) -> None:
         """Stop taking updates and disconnect; safe to call after a failed start."""
+
+
+@runtime_checkable
+class LeaderUpdates(Protocol):
+    """An adapter whose platform lets one consumer per bot take its updates (Telegram's long
+    polling: a second ``getUpdates`` gets 409 Conflict). Of the instances sharing a
+    database only the leader takes them; the others only send."""
+
+    async def set_leading(self, leads: bool) -> None:
+        """Start taking updates when this instance becomes the leader, stop when it no
+        longer is (before it has started: it takes them once started, or not)."""

@@ -37,7 +37,7 @@ from bot.delivery.digests import DigestRanker, Ranked
 from bot.delivery.live import LiveDigests, ReadyMemo
 from bot.delivery.schedule import latest_announcement, local_day_end, next_due
 from bot.model.papers import Paper
-from bot.model.store import Batch, Delivery, Rendered, Store
+from bot.model.store import Batch, Delivery, LeaseLost, Rendered, Store
 from bot.model.subscriptions import Subscription
 from bot.model.summaries import Summary
 from bot.ranking.digest import Digest
@@ -57,6 +57,10 @@ RETRY_DELAY = timedelta(minutes=5)
 SETTLE_SECONDS = 0.5
 """At shutdown, how long a round that can send nothing more may take to end by itself
 before it is cancelled."""
+CLAIM_BATCH = 1000
+"""Digests claimed at a time: instances sharing a database each take a share of a fan-out
+and come back for more, so one that dies holds up no more than its share (which another
+takes over when its leases run out) while the others go on."""
 QUEUE_SLACK = timedelta(hours=3)
 """A digest queued in time keeps at least this long to get through rate limits and retries,
 even when the grace period (say, the local midnight) ends sooner."""
@@ -74,6 +78,7 @@ class DeliveryService:
         clock: Callable[[], datetime],
         parallel: int = 64,
         embedder: Embedder | None = None,
+        claim_batch: int = CLAIM_BATCH,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -105,6 +110,9 @@ class DeliveryService:
         )
         self.batch_stored: Callable[[], None] | None = None
         """Told when a new announcement is stored (the summary planner starts on it)."""
+        self.claimed = 0
+        """Digests the last :meth:`deliver` claimed."""
+        self.claim_batch = claim_batch
 
     # --- 1. fetching -----------------------------------------------------------------------
 
@@ -196,20 +204,24 @@ class DeliveryService:
 
     # --- 3. delivering ---------------------------------------------------------------------
 
-    async def tick(self) -> None:
+    async def tick(self, *, lead: bool = True) -> None:
         """One scheduler round: fetch if an announcement is expected, schedule, deliver.
-        Rounds never overlap."""
+        Rounds never overlap. Without ``lead`` (an instance that does not lead, on a shared
+        database) the round only delivers: the leader fetches and schedules for all."""
         if self._lock.locked() or self._stopping:
             return
         async with self._lock:
             self._round = asyncio.current_task()
-            await self.fetch()
-            self.not_ranking.clear()  # the planner waits until due digests are under way
-            try:
-                await self.schedule()
-            finally:
-                self.not_ranking.set()
+            if lead:
+                await self.fetch()
+                self.not_ranking.clear()  # the planner waits until due digests are under way
+                try:
+                    await self.schedule()
+                finally:
+                    self.not_ranking.set()
             await self.deliver()
+            while self.claimed >= self.claim_batch and not self._stopping:  # more to share
+                await self.deliver()
 
     async def complete(self) -> int:
         """A scheduler job of its own: edits the digests whose summaries landed (a round
@@ -238,18 +250,23 @@ class DeliveryService:
             task.cancel()
             await asyncio.wait({task})
 
-    async def deliver(self) -> int:
-        """Send every pending digest whose adapter is running; returns digests finished.
+    async def deliver(self, limit: int | None = None) -> int:
+        """Send the pending digests (at most ``limit``, oldest first) whose adapter is
+        running and that no other instance holds (claimed: see
+        :meth:`Store.claim_deliveries`; how many in ``claimed``); returns digests finished.
+        ``limit``: ``claim_batch`` by default.
 
         On a platform that edits its messages a digest leaves on the minute with the
         summaries made ahead, ranked just before it is sent (a fan-out of 10,000 starts at
         once instead of after 10,000 rankings); elsewhere every digest is ranked first and
         their summaries awaited together, up to the deadline."""
         now = self.clock()
+        batch = limit or self.claim_batch
         pending = [
-            d for d in await self.store.pending_deliveries(now, limit=100_000)
+            d for d in await self.store.claim_deliveries(now, self.senders, limit=batch)
             if d.platform in self.senders
         ]  # fmt: skip
+        self.claimed = len(pending)
         if not pending:
             return 0
         ranker = DigestRanker(self.store, self.settings, self.clock, self.embedder)
@@ -269,7 +286,11 @@ class DeliveryService:
                     return False
                 key = delivery.chat_key
                 plan = plans[key] if key in plans else await self._rank(delivery, ranker)
-                return await self._deliver_one(delivery, plan, summaries, seen)
+                try:
+                    return await self._deliver_one(delivery, plan, summaries, seen)
+                except LeaseLost as exc:  # another instance resumes it: leave it to them
+                    log.warning("stopped sending a digest: %s", exc)
+                    return False
 
         results = await asyncio.gather(*(run(d) for d in pending))
         return sum(results)

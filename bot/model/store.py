@@ -22,6 +22,12 @@ class StoreError(StorageError, RuntimeError):
     """The database cannot be used (for example, it was written by a newer version)."""
 
 
+class LeaseLost(RuntimeError):
+    """Another instance holds this ledger row now: this one's lease on it ran out (it could
+    not renew it in time) and the other took the digest over, resuming from the progress
+    recorded. The row is theirs: this instance must send nothing more of it."""
+
+
 @dataclass(frozen=True, slots=True)
 class LlmUsage:
     calls: int = 0
@@ -145,6 +151,17 @@ class SummaryStore(Protocol):
     async def number_totals(self) -> NumberTotals:
         """The number checks of every stored summary, added up."""
 
+    async def claim_summary(self, key: SummaryKey, now: datetime) -> bool:
+        """Claim making this summary (instances sharing a database make each summary once):
+        True when this instance may make it now, False while another instance is making it
+        (its claim's lease, renewed by its heartbeat, has not run out). Saving the summary
+        ends the claim."""
+        ...
+
+    async def release_summary(self, key: SummaryKey) -> None:
+        """Give up this instance's claim (the summary could not be made): another instance
+        may make it at once."""
+
 
 class UsageStore(Protocol):
     """Model usage and on-demand requests, per UTC day (the budgets)."""
@@ -202,7 +219,17 @@ class DeliveryLedger(Protocol):
     async def set_next_due(self, platform: str, chat_id: str, next_due_at: datetime) -> None: ...
 
     async def pending_deliveries(self, now: datetime, limit: int = 1000) -> list[Delivery]:
-        """Deliveries due or in progress whose retry time (if any) has come, oldest first."""
+        """Deliveries due or in progress whose retry time (if any) has come, oldest first
+        (whoever holds them: this only reads)."""
+
+    async def claim_deliveries(
+        self, now: datetime, platforms: Iterable[str], limit: int = 1000
+    ) -> list[Delivery]:
+        """The pending deliveries of ``platforms`` (oldest first) that no other running
+        instance holds, claimed for this one with a lease: rows another instance claimed at
+        the same moment are skipped, never shared, and the rows of an instance that died are
+        claimable again once its lease has run out. Progress (:meth:`update_delivery`) and
+        the instance's heartbeat renew the lease."""
 
     async def update_delivery(
         self,
@@ -214,7 +241,9 @@ class DeliveryLedger(Protocol):
         retry_at: datetime | None = None,
         rendered: Rendered | None = None,
     ) -> None:
-        """Change the row; ``rendered`` is kept once recorded (pass it with the first send)."""
+        """Change the row; ``rendered`` is kept once recorded (pass it with the first send).
+        The row is this instance's from then on, its lease renewed; raises
+        :class:`LeaseLost` when another instance holds it now."""
 
     async def last_delivery(self, platform: str, chat_id: str) -> Delivery | None:
         """The chat's latest digest that went out (done)."""
@@ -269,6 +298,43 @@ class LiveDigestStore(Protocol):
     ) -> None:
         """Record what is still pending; with nothing left the digest and its messages are
         forgotten."""
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One ``arxiv-bot run`` sharing the database, as its last heartbeat left it."""
+
+    id: str
+    host: str
+    pid: int
+    started_at: datetime
+    last_seen: datetime
+    leader: bool
+
+
+class InstanceStore(Protocol):
+    """The instances sharing the database (any number on PostgreSQL, one on SQLite): who
+    runs and who leads, and the leases each holds."""
+
+    @property
+    def instance_id(self) -> str:
+        """This process's name in the database (``host:pid:random``), given at open."""
+        ...
+
+    async def heartbeat(self, *, leader: bool) -> None:
+        """Record this instance alive now (leading or not) and renew every lease it holds:
+        its claimed ledger rows and the summaries it is making. An instance that stops
+        beating loses them to the others once the leases run out."""
+
+    async def unclaimed_deliveries(self, now: datetime, platforms: Iterable[str]) -> int:
+        """Pending deliveries of ``platforms`` due now that no running instance holds (new
+        ones, and those of an instance whose lease ran out): work for a delivery round."""
+        ...
+
+    async def instances(self, seen_since: datetime) -> list[Instance]:
+        """The instances whose last heartbeat is not older than ``seen_since``, the earliest
+        started first."""
+        ...
 
 
 class MetaStore(Protocol):
@@ -334,6 +400,7 @@ class Store(
     MetaStore,
     FeedTokenStore,
     LiveDigestStore,
+    InstanceStore,
     Protocol,
 ):
     """The whole store: every role, its health, and closing it. Components ask for the roles

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.arxiv.announcements import AnnouncementProvider
@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.contract.chats import ChatRef
 from bot.contract.messages import OnMessage, Reply
 from bot.model.profile import Profile
-from bot.model.store import Store
+from bot.model.store import Instance, Store
 from bot.model.summaries import Summary
 from bot.ranking.digest import Digest
 from bot.services.health import Health, PlatformStatus
@@ -29,6 +29,10 @@ from bot.summaries.summarizer import Summarizer
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+SILENT_AFTER = timedelta(minutes=2)
+"""An instance whose heartbeat (every 10 s) is older than this is gone: not listed."""
 
 
 @dataclass(slots=True)
@@ -96,6 +100,11 @@ class Services:
 
     def __post_init__(self) -> None:
         self.answers = Answers(self.summarizer, clock=lambda: self.clock())
+
+    async def instances(self) -> list[Instance]:
+        """The instances sharing the database that beat lately, the earliest started first
+        (only ``arxiv-bot run`` beats)."""
+        return await self.store.instances(self.clock() - SILENT_AFTER)
 
     async def todays_digest(
         self, profile: Profile, language: str, *, deadline: float = 0.0, summarized: bool = True

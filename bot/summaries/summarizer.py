@@ -18,7 +18,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -154,7 +156,11 @@ class Summarizer:
         daily_tokens: int = 5_000_000,
         per_user_per_day: int = 20,
         clock: Callable[[], datetime],
+        claim_wait: float = 120.0,
+        claim_poll: float = 1.0,
     ) -> None:
+        """``claim_wait``: how long a summary another instance is making is waited for
+        (checked every ``claim_poll`` seconds) before this one answers without it."""
         self.store = store
         self.fulltext = fulltext
         self.client = client
@@ -170,6 +176,8 @@ class Summarizer:
         self.daily_tokens = daily_tokens
         self.per_user_per_day = per_user_per_day
         self.clock = clock
+        self.claim_wait = claim_wait
+        self.claim_poll = claim_poll
         self._slots = asyncio.Semaphore(workers)
         self._inflight: dict[SummaryKey, asyncio.Task[Summary]] = {}
         self._budget_lock = asyncio.Lock()
@@ -374,6 +382,44 @@ class Summarizer:
         )
 
     async def _make(
+        self, paper: Paper, key: SummaryKey, requester: tuple[str, str] | None
+    ) -> Summary:
+        made_elsewhere = await self._claim(key)
+        if made_elsewhere is not None:
+            return made_elsewhere
+        try:
+            return await self._call(paper, key, requester)
+        except BaseException:
+            # Failed, refused by a budget or cancelled: another instance may try at once.
+            with contextlib.suppress(Exception):
+                await self.store.release_summary(key)
+            raise
+
+    async def _claim(self, key: SummaryKey) -> Summary | None:
+        """Instances sharing a database make each summary once: this one claims it before
+        calling the model, or, while another instance holds the claim, waits for that one's
+        summary (polling the store: the instances share nothing else), up to
+        ``claim_wait`` seconds. None: this instance makes it. A claim left by an instance
+        that died runs out with its lease and is taken over here."""
+        deadline = time.monotonic() + self.claim_wait
+        while not await self.store.claim_summary(key, self.clock()):
+            found = _checked_only(await self.store.get_summary(key))
+            if found is not None:
+                return found
+            if time.monotonic() >= deadline:
+                raise SummaryUnavailable(
+                    "failed",
+                    "Another instance of the bot is making this summary and has not "
+                    "finished yet; try again in a minute.",
+                )
+            await asyncio.sleep(self.claim_poll)  # another process: no event to wait on
+        # Claimed, but the summary may have been saved (and its claim ended) just before.
+        found = _checked_only(await self.store.get_summary(key))
+        if found is not None:
+            await self.store.release_summary(key)
+        return found
+
+    async def _call(
         self, paper: Paper, key: SummaryKey, requester: tuple[str, str] | None
     ) -> Summary:
         async with self.budgeted(requester) as spent:

@@ -171,6 +171,7 @@ class World:
         llm: FakeOpenAI | None = None,
         config: Settings | None = None,
         parallel: int = 64,
+        claim_batch: int | None = None,
     ) -> None:
         self.db_path = db_path
         self.arxiv = arxiv
@@ -179,6 +180,7 @@ class World:
         self.llm = llm
         self.settings = config or settings()
         self.parallel = parallel
+        self.claim_batch = claim_batch
         self._opened = False
 
     async def open(self) -> World:
@@ -228,6 +230,8 @@ class World:
             give_way=self.service.not_ranking,
         )
         self.service.batch_stored = self.planner.replan
+        if self.claim_batch is not None:
+            self.service.claim_batch = self.claim_batch
         self.api: ArxivApi | None = None
         self._opened = True
         return self
@@ -283,8 +287,9 @@ class World:
         await self.store.save_subscription(new)
         return new
 
-    async def tick(self) -> None:
-        await self.service.tick()
+    async def tick(self, *, lead: bool = True) -> None:
+        """One scheduler round; without ``lead``, an instance's that does not lead."""
+        await self.service.tick(lead=lead)
 
     async def at(self, moment: datetime) -> None:
         """Move the clock to ``moment`` and run one scheduler round there."""

@@ -735,3 +735,18 @@ async def test_a_resumed_digest_is_rendered_as_it_was_when_its_first_message_lef
         assert world.row("a", TUESDAY)["state"] == "done"
     finally:
         await world.close()
+
+
+async def test_one_round_sends_a_whole_fan_out_a_share_at_a_time(
+    db_path: Path, arxiv: FakeArxiv, clock: Clock, sender: RecordingSender
+) -> None:
+    alone = await World(db_path, arxiv, clock, sender, claim_batch=2).open()
+    try:
+        for n in range(5):
+            await alone.subscribe(subscription(f"chat-{n}", categories=WIDE))
+        await alone.at(announced(TUESDAY))
+        await alone.at(utc(TUESDAY, "08:00"))
+        assert alone.service.counters.delivered == 5
+        assert alone.service.claimed == 1  # the last share was not full: the round ended
+    finally:
+        await alone.close()

@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.http.server import HttpServer, make_app
 from adapters.telegram import TelegramAdapter
+from app.instances import InstanceBeat
 from app.platform_starter import PlatformStarter
 from app.scheduler import make_scheduler
 from bot import __version__
@@ -23,6 +24,7 @@ from bot.contract.chats import ChatRef, CommandContext
 from bot.contract.messages import error
 from bot.delivery.chat_events import ChatEvents
 from bot.services.health import UNHEALTHY_AFTER, Health, PlatformStatus
+from storage.leadership import SoleLeadership
 from tests.delivery.recording_sender import RecordingSender
 from tests.delivery.support import (
     TUESDAY,
@@ -390,3 +392,16 @@ async def test_status_and_metrics_add_up_the_numbers_checked(
         assert "# TYPE arxiv_bot_summary_numbers_total counter" in metrics.text
     finally:
         await world.close()
+
+
+async def test_status_shows_the_one_instance_of_sqlite_leading(world: World) -> None:
+    beat = InstanceBeat(world.store, SoleLeadership())
+    await beat.start()
+    try:
+        world.settings = settings(operators=["test:op"])
+        answer = await CommandRouter(world.services()).handle_text(OPERATOR, "/status")
+    finally:
+        await beat.stop()
+    assert answer is not None
+    assert f"{world.store.instance_id} (leader), this one: up 0h 0m, seen 0 s ago" in text(answer)
+    assert "Instances (1)" in text(answer)

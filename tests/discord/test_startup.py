@@ -112,3 +112,30 @@ async def test_guild_ids_from_the_settings_get_the_commands_instead(
     async with asyncio.timeout(TIMEOUT):
         callback = await fake.wait_for_callback(iid)
     assert callback.type == 4
+
+
+async def test_an_instance_connects_the_gateway_shards_it_is_given(
+    bot: Bot, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Instances sharing a database split the bot's shards: ``DISCORD_SHARD_COUNT`` and this
+    instance's ``DISCORD_SHARD_IDS`` go to discord.py's sharded client."""
+    monkeypatch.setenv("DISCORD_SHARD_COUNT", "4")
+    monkeypatch.setenv("DISCORD_SHARD_IDS", "2")
+    settings = load_app_settings()
+    (adapter,) = build_adapters(settings, bot.services)
+
+    await bot.run(adapter)  # type: ignore[arg-type]
+
+    assert fake.identify is not None
+    assert fake.identify["shard"] == [2, 4]
+    assert isinstance(adapter.client, discord.AutoShardedClient)  # type: ignore[attr-defined]
+    iid = fake.slash("help", guild_id=GUILD)  # its interactions are answered
+    async with asyncio.timeout(TIMEOUT):
+        assert (await fake.wait_for_callback(iid)).type == 4
+
+
+async def test_without_shard_settings_one_connection_as_before(bot: Bot) -> None:
+    adapter = await bot.start()
+    assert type(adapter.client).__mro__[1] is discord.Client
+    assert bot.fake.identify is not None
+    assert "shard" not in bot.fake.identify

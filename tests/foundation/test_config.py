@@ -446,6 +446,8 @@ LIST_FORMS = [
     ("DISCORD_GUILD_IDS", "123 456", [123, 456]),
     ("DISCORD_GUILD_IDS", "[123, 456]", [123, 456]),
     ("DISCORD_GUILD_IDS", "123", [123]),
+    ("DISCORD_SHARD_IDS", "0,2", [0, 2]),
+    ("DISCORD_SHARD_IDS", "[1, 3]", [1, 3]),
 ]
 _FIELD_OF = {
     "ARXIV_BOT_OPERATORS": "operators",
@@ -454,7 +456,10 @@ _FIELD_OF = {
     "ARXIV_BOT_EXCLUDE_KEYWORDS": "exclude_keywords",
     "ARXIV_BOT_AUTHORS": "authors",
     "DISCORD_GUILD_IDS": "discord_guild_ids",
+    "DISCORD_SHARD_IDS": "discord_shard_ids",
 }
+_ALONGSIDE = {"DISCORD_SHARD_IDS": {"DISCORD_SHARD_COUNT": "4"}}
+"""What a list setting needs beside it to be valid."""
 
 
 def test_the_list_forms_cover_every_list_setting() -> None:
@@ -475,6 +480,8 @@ def test_list_settings_accept_the_documented_forms(
     from app.settings import load_app_settings
 
     monkeypatch.setenv(variable, value)
+    for name, needed in _ALONGSIDE.get(variable, {}).items():
+        monkeypatch.setenv(name, needed)
     assert getattr(load_app_settings(), _FIELD_OF[variable]) == expected
 
 
@@ -486,6 +493,7 @@ def test_list_settings_accept_the_documented_forms(
         ("DISCORD_GUILD_IDS", "12,abc", "discord_guild_ids"),
         ("ARXIV_BOT_AUTHORS", "Yann LeCun, Li", "authors"),
         ("ARXIV_BOT_AUTHORS", "Y.", "authors"),
+        ("DISCORD_SHARD_IDS", "0,1", "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT"),
     ],
 )
 def test_bad_list_settings_are_named(
@@ -495,6 +503,32 @@ def test_bad_list_settings_are_named(
     message = config_error()
     assert named in message
     assert "Traceback" not in message
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "fragment"),
+    [
+        ("2", "0,2", "shard ids run from 0 to 1"),
+        ("4", "1,1", "names a shard twice"),
+        ("0", "", "discord_shard_count"),
+        ("-1", "0", "discord_shard_count"),
+    ],
+)
+def test_discord_shards_must_be_of_the_count(
+    monkeypatch: pytest.MonkeyPatch, count: str, ids: str, fragment: str
+) -> None:
+    monkeypatch.setenv("DISCORD_SHARD_COUNT", count)
+    monkeypatch.setenv("DISCORD_SHARD_IDS", ids)
+    message = config_error()
+    assert fragment in message
+    assert "Traceback" not in message
+
+
+def test_discord_shards_are_unset_by_default() -> None:
+    from app.settings import load_app_settings
+
+    settings = load_app_settings()
+    assert (settings.discord_shard_count, settings.discord_shard_ids) == (None, [])
 
 
 # --- interests ------------------------------------------------------------------------------

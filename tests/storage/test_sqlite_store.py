@@ -290,3 +290,21 @@ async def test_subscribed_categories_are_those_of_delivering_subscriptions(
         subscription("s", categories=("q-bio.GN",), paused=False, active=False)
     )
     assert await store.subscribed_categories() == {"cs.LG", "cs.AI", "math"}
+
+
+# --- usage ------------------------------------------------------------------------------------
+
+
+async def test_model_usage_and_requests_add_up_within_a_day(store: SqliteStore) -> None:
+    """Each call adds to the day's row (on PostgreSQL too, where the upsert must name the
+    table's own column, not the incoming row's)."""
+    day = CREATED.date()
+    for prompt, completion in ((1000, 200), (500, 100), (1, 2)):
+        await store.add_llm_usage(day, prompt, completion)
+    for _ in range(3):
+        await store.add_user_request("telegram", "user-7", day)
+
+    usage = await store.llm_usage(day)
+    assert (usage.calls, usage.prompt_tokens, usage.completion_tokens) == (3, 1501, 302)
+    assert await store.count_user_requests("telegram", "user-7", day) == 3
+    assert (await store.llm_usage(day + timedelta(days=1))).calls == 0
