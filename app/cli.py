@@ -266,7 +266,7 @@ async def _run(args: argparse.Namespace) -> int:
             planner = make_planner(services, delivery)
 
             async def replan() -> None:
-                planner.replan()
+                planner.refresh()
 
             # Instances sharing a database: every one delivers what it claims, the leader
             # also fetches, schedules, plans summaries, completes live digests and retries

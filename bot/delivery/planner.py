@@ -100,6 +100,13 @@ class SummaryPlanner:
         self._idle.clear()
         self._changed.set()
 
+    def refresh(self) -> None:
+        """Plan again if the planner is idle (a periodic look for changes it was not told
+        of, such as a subscription saved through another instance): never interrupts a plan
+        in progress, whose work would start over."""
+        if self._task is not None and self._idle.is_set():
+            self.replan()
+
     def start(self) -> None:
         """Run in the background; the first plan is made at once (a restart resumes)."""
         if self._task is None or self._task.done():

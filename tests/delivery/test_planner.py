@@ -215,3 +215,21 @@ async def test_a_fan_out_ranked_from_many_tasks_matches_ranking_one_by_one(
     assert [r.digest.papers for r in together] == [r.digest.papers for r in one_by_one]
     assert [r.digest.announced for r in together] == [r.digest.announced for r in one_by_one]
     assert len({id(r.batches[0]) for r in together}) == 1  # read once, shared
+
+
+async def test_a_periodic_refresh_never_interrupts_a_plan_in_progress(world: World) -> None:
+    """The leader plans again every few minutes (subscriptions saved through another
+    instance); a plan still making its summaries is not started over."""
+    await readers(world)
+    world.planner.refresh()  # not running: nothing to do
+    assert not world.planner._changed.is_set()
+    world.planner.start()
+    async with asyncio.timeout(30):
+        await world.at(announced(TUESDAY))
+        assert not world.planner._idle.is_set()  # planning what the new batch needs
+        world.planner.refresh()
+        assert not world.planner._changed.is_set()  # the plan in progress goes on
+        await world.planner.settled()
+        world.planner.refresh()
+        assert world.planner._changed.is_set()  # idle: it plans again
+        await world.planner.settled()
