@@ -363,6 +363,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--kill-after", type=int, default=None, help="messages before the SIGKILL (subs / 2)"
     )
     p.add_argument("--postgres-url", default=DEFAULT_URL, help="a PostgreSQL server's database")
+    p.add_argument("--keep-logs", action="store_true", help="keep the instances' logs")
     args = p.parse_args(argv)
     if args.instances < 2:
         p.error("--instances must be at least 2: one is killed")
@@ -377,6 +378,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except BaseException:
         print(f"the instances' logs are kept in {logs}", file=sys.stderr)
         raise
+    if args.keep_logs:
+        print(f"logs:              {logs}")
+        return
     for log in logs.iterdir():
         log.unlink()
     logs.rmdir()

@@ -45,10 +45,10 @@ POOL_SIZE = 5
 CONNECT_TIMEOUT = 10.0
 MIGRATION_LOCK = 0x61727869_76000001
 """Advisory lock key held while migrating: instances starting together migrate once."""
-TURN_TOLERANCE = 0.01
+TURN_TOLERANCE = 0.005
 """Seconds: how late a shared turn may be taken and still count from when it freed. Any
 run of turns then spans its spacing less at most this (Telegram's 3% slack is 30 ms a
-second)."""
+second, which the way to Telegram needs too)."""
 FORGET_SLOTS_EVERY = 3600.0
 """Seconds: how often the leader forgets rate limits idle that long (chats' windows)."""
 
@@ -189,27 +189,32 @@ class PostgresStore(SqliteStore):
         late sender must not bunch with the next). The moments are the database server's
         clock (``now`` for tests): instances' own clocks may differ by more than the
         spacing of Telegram's sends."""
-        async with self._transaction() as db:
-            row = await db.fetchone(
-                f"WITH t AS (SELECT {_NOW} AS now) "
-                "INSERT INTO rate_limits (name, next_at) SELECT ?, t.now + ?::float8 FROM t "
-                "ON CONFLICT (name) DO UPDATE SET next_at = GREATEST("
-                "excluded.next_at - ?::float8, rate_limits.next_at, rate_limits.paused_until) "
-                "+ ?::float8 "
-                "WHERE GREATEST(rate_limits.next_at, rate_limits.paused_until) "
-                "<= excluded.next_at - ?::float8 RETURNING 1",
-                (now, name, period, period + TURN_TOLERANCE, period, period),
-            )
-        if row is not None:
+        # One statement on its own (no BEGIN/COMMIT round trips): a turn is taken at most
+        # one round trip before its message leaves.
+        taken = await self._fetchall(
+            f"WITH t AS (SELECT {_NOW} AS now) "
+            "INSERT INTO rate_limits (name, next_at) SELECT ?, t.now + ?::float8 FROM t "
+            "ON CONFLICT (name) DO UPDATE SET next_at = GREATEST("
+            "excluded.next_at - ?::float8, rate_limits.next_at, rate_limits.paused_until) "
+            "+ ?::float8 "
+            "WHERE GREATEST(rate_limits.next_at, rate_limits.paused_until) "
+            "<= excluded.next_at - ?::float8 RETURNING 1",
+            (now, name, period, period + TURN_TOLERANCE, period, period),
+        )
+        if taken:
             return None
         # Not free: when it frees, as committed by whoever took it (a statement of its own,
         # which sees that).
+        return max(await self._turn_frees(name, now), 0.001)
+
+    async def _turn_frees(self, name: str, now: float | None) -> float:
+        """Seconds until a one-a-period limit's turn frees (0: free)."""
         rows = await self._fetchall(
             f"SELECT GREATEST(next_at, paused_until) - {_NOW} AS wait "
             "FROM rate_limits WHERE name = ?",
             (now, name),
         )
-        return max(float(rows[0]["wait"]) if rows else 0.0, 0.001)
+        return max(float(rows[0]["wait"]), 0.0) if rows else 0.0
 
     async def reserve_slot(
         self, name: str, rate: int, period: float, now: float | None = None
@@ -230,6 +235,8 @@ class PostgresStore(SqliteStore):
     async def peek_slot(
         self, name: str, rate: int, period: float, now: float | None = None
     ) -> float:
+        if rate <= 1:
+            return await self._turn_frees(name, now)
         async with self._transaction() as db:
             moment = await _now(db, now)
             row = await db.fetchone(
@@ -237,8 +244,6 @@ class PostgresStore(SqliteStore):
             )
         if row is None:
             return 0.0
-        if rate <= 1:
-            return max(0.0, float(row["next_at"]) - moment, float(row["paused_until"]) - moment)
         recent = [float(t) for t in json.loads(row["recent"])]
         return _next_in_window(recent, float(row["paused_until"]), rate, period, moment) - moment
 

@@ -160,7 +160,8 @@ class Summarizer:
         claim_poll: float = 1.0,
     ) -> None:
         """``claim_wait``: how long a summary another instance is making is waited for
-        (checked every ``claim_poll`` seconds) before this one answers without it."""
+        (checked after ``claim_poll`` seconds, then less and less often) before this one
+        answers without it."""
         self.store = store
         self.fulltext = fulltext
         self.client = client
@@ -402,6 +403,7 @@ class Summarizer:
         ``claim_wait`` seconds. None: this instance makes it. A claim left by an instance
         that died runs out with its lease and is taken over here."""
         deadline = time.monotonic() + self.claim_wait
+        poll = self.claim_poll
         while not await self.store.claim_summary(key, self.clock()):
             found = _checked_only(await self.store.get_summary(key))
             if found is not None:
@@ -412,7 +414,10 @@ class Summarizer:
                     "Another instance of the bot is making this summary and has not "
                     "finished yet; try again in a minute.",
                 )
-            await asyncio.sleep(self.claim_poll)  # another process: no event to wait on
+            # Another process: no event to wait on. A fan-out waits for hundreds of keys at
+            # once: each backs off (up to 8 polls' time) so that they do not load the store.
+            await asyncio.sleep(poll)
+            poll = min(poll * 2, self.claim_poll * 8)
         # Claimed, but the summary may have been saved (and its claim ended) just before.
         found = _checked_only(await self.store.get_summary(key))
         if found is not None:
