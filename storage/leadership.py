@@ -73,7 +73,10 @@ class AdvisoryLeadership:
         try:
             async with asyncio.timeout(CHECK_TIMEOUT + CONNECT_TIMEOUT):
                 await self._refresh()
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except Exception as exc:  # whatever broke the session may have released the lock
+            # asyncpg raises more than its documented errors on a session the server ended
+            # under it (e.g. InternalClientError while the terminated state is still being
+            # noticed); every one of them means this instance may no longer hold the lock.
             if self._leads:
                 log.warning(
                     "lost the leadership: the database %s cannot be reached (%s)",
