@@ -416,6 +416,9 @@ def fault(exc: BaseException) -> str | None:
         )
     if isinstance(exc, asyncpg.InterfaceError) and "connection" in str(exc):
         return "the connection to PostgreSQL was lost: check that it runs"
+    if isinstance(exc, asyncpg.InternalClientError):
+        # What asyncpg raises on a session the server ended while a query was starting.
+        return "the connection to PostgreSQL was lost: check that it runs"
     return None
 
 

@@ -14,7 +14,7 @@ import pytest
 from bot.model.store import StoreError
 from storage import PostgresStore, SqliteStore, open_store
 from storage.migrations import SCHEMA_VERSION
-from storage.postgres import postgres_types
+from storage.postgres import postgres_types, unusable
 from tests.postgres import POSTGRES_URL
 
 
@@ -137,6 +137,16 @@ async def test_an_unreachable_server_is_one_line_without_the_password() -> None:
     message = str(caught.value)
     assert message.startswith("the database postgresql://bot@127.0.0.1:1/bot cannot be used")
     assert "cannot be reached" in message
+    assert "S3cret-pw" not in message
+
+
+def test_asyncpg_on_a_session_ended_mid_query_is_a_lost_connection() -> None:
+    """What asyncpg raised in CI after the server terminated a session under a query."""
+    error = asyncpg.InternalClientError(
+        "cannot switch to state 11; another operation (2) is in progress"
+    )
+    message = str(unusable("postgresql://bot:S3cret-pw@db:5432/bot", error))
+    assert "the connection to PostgreSQL was lost" in message
     assert "S3cret-pw" not in message
 
 
