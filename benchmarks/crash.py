@@ -94,7 +94,7 @@ async def run(setup: Setup, crashes: int, db_path: Path) -> None:
         f"most in one chat:  {max(duplicates.values(), default=0)} "
         "(the ledger's guarantee: at most 1 per digest and crash)"
     )
-    print(f"messages:          {got.messages} in all, {got.throttled} answered 429")
+    print(f"messages:          {got.messages} in all, {got.throttled_text()}")
     print(f"wall time:         {elapsed:.1f} s")
 
 

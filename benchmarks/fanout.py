@@ -64,6 +64,7 @@ class FakeTelegram(Protocol):
     sent: list[Any]  # SentMessage
     edits: list[Any]  # SentMessage, as edited
     rejections: list[Any]  # Rejection
+    flooded: Counter[str]  # 429s by the limit exceeded
 
     @property
     def api_base(self) -> str: ...
@@ -325,6 +326,12 @@ class Received:
     per_chat: dict[int, list[str]]
     papers_shown: set[str]
     throttled: int
+    flooded: Counter[str]
+
+    def throttled_text(self) -> str:
+        """The 429s, by the limit they exceeded."""
+        parts = ", ".join(f"{name} {n}" for name, n in sorted(self.flooded.items()))
+        return f"{self.throttled} answered 429" + (f" ({parts})" if parts else "")
 
     def duplicates(self) -> Counter[int]:
         return Counter({c: len(t) - len(set(t)) for c, t in self.per_chat.items()})
@@ -339,7 +346,7 @@ def received(tg: FakeTelegram) -> Received:
             d.removeprefix("sum:") for d in message.callback_data if d.startswith("sum:")
         )
     throttled = sum(1 for r in list(tg.rejections) if r.status == 429)
-    return Received(len(tg.sent), per_chat, papers, throttled)
+    return Received(len(tg.sent), per_chat, papers, throttled, Counter(tg.flooded))
 
 
 def incomplete_digests(db_path: Path, got: Received) -> list[str]:
@@ -411,7 +418,7 @@ async def run(setup: Setup, db_path: Path) -> None:
     skipped, failed = ledger.states["skipped"], ledger.states["failed"]
     print(f"digests:           {digests} sent, {skipped} skipped (nothing matched), "
           f"{failed} failed, {len(lost)} incomplete")  # fmt: skip
-    print(f"messages:          {got.messages} ({dup} duplicated), {got.throttled} answered 429")
+    print(f"messages:          {got.messages} ({dup} duplicated), {got.throttled_text()}")
     print(
         f"messages/digest:   {statistics.mean(per_digest):.2f} mean, "
         f"{min(per_digest)}-{max(per_digest)}"

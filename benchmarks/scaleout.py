@@ -332,7 +332,7 @@ def report(
         f"duplicated:        {duplicated} message(s); in flight in the killed instance: at most "
         f"{max(0, at_kill - recorded_before)} (arrived at the kill, less recorded just before)"
     )
-    print(f"messages:          {got.messages}, {got.throttled} answered 429")
+    print(f"messages:          {got.messages}, {got.throttled_text()}")
     print(
         f"messages/digest:   {statistics.mean(per_digest):.2f} mean, "
         f"{min(per_digest)}-{max(per_digest)}"

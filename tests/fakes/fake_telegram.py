@@ -100,7 +100,8 @@ new state), ``deleted``, ``chat_actions``, ``callback_answers``, ``commands``
 (``"default"``, ``"all_private_chats"``, ...) or ``"chat:<id>"``,
 ``"chat_administrators:<id>"``, ``"chat_member:<id>:<user>"``, plus ``"/<lang>"`` when a
 language_code is given), ``webhook``, ``rejections`` (every error answer as
-:class:`Rejection`: method, chat_id, status, description, parameters), ``injected`` and
+:class:`Rejection`: method, chat_id, status, description, parameters), ``flooded`` (429s
+by the limit exceeded: ``overall``, ``chat``, ``group``), ``injected`` and
 ``undelivered`` updates. :meth:`~FakeTelegram.message` gives a message's current state.
 Wait for things with :meth:`~FakeTelegram.wait_for_sent`, :meth:`~FakeTelegram.wait_for_call`
 or :meth:`~FakeTelegram.wait_until` (event-driven; bound them with ``asyncio.timeout``).
@@ -145,7 +146,7 @@ import math
 import re
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -984,6 +985,8 @@ class FakeTelegram(LocalServer):
         self.chat_actions: list[tuple[int, str]] = []
         self.callback_answers: list[dict[str, Any]] = []
         self.rejections: list[Rejection] = []
+        self.flooded: Counter[str] = Counter()
+        """429s by the limit they exceeded: overall, chat, group."""
         self.injected: list[dict[str, Any]] = []
         self.undelivered: list[dict[str, Any]] = []
         # internals
@@ -1171,6 +1174,7 @@ class FakeTelegram(LocalServer):
             self.rejections,
         ):
             record.clear()
+        self.flooded.clear()
 
     # -- waiting ---------------------------------------------------------------------------
 
@@ -1771,18 +1775,19 @@ class FakeTelegram(LocalServer):
         while log and log[0][0] <= now - 60.0:
             log.popleft()
         waits = [0.0]
-        checks: list[tuple[int | None, float, Callable[[int], bool]]] = [
-            (limits.global_per_second, 1.0, lambda _c: True),
-            (limits.per_chat_per_second, 1.0, lambda c: c == chat_id),
+        checks: list[tuple[str, int | None, float, Callable[[int], bool]]] = [
+            ("overall", limits.global_per_second, 1.0, lambda _c: True),
+            ("chat", limits.per_chat_per_second, 1.0, lambda c: c == chat_id),
         ]
         if chat_id < 0:
-            checks.append((limits.per_group_per_minute, 60.0, lambda c: c == chat_id))
-        for limit, period, matches in checks:
+            checks.append(("group", limits.per_group_per_minute, 60.0, lambda c: c == chat_id))
+        for name, limit, period, matches in checks:
             if limit is None:
                 continue
             recent = [t for t, c in log if t > now - period and matches(c)]
             if len(recent) >= limit:
                 waits.append(recent[len(recent) - limit] + period - now)
+                self.flooded[name] += 1
         wait = max(waits)
         if wait > 0:
             retry_after = max(1, math.ceil(wait - 1e-9))
