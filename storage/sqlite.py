@@ -909,21 +909,47 @@ class SqliteStore:
 
     async def live_digests(self, limit: int = 1000) -> list[LiveDigest]:
         rows = await self._fetchall(
-            "SELECT * FROM live_digests ORDER BY created_at LIMIT ?", (limit,)
+            "SELECT * FROM live_digests ORDER BY created_at, platform, chat_id, ref LIMIT ?",
+            (limit,),
         )
-        found = []
-        for row in rows:
-            parts = await self._fetchall(
-                "SELECT * FROM live_messages WHERE platform = ? AND chat_id = ? AND ref = ? "
-                "ORDER BY idx",
-                (row["platform"], row["chat_id"], row["ref"]),
-            )
-            messages = tuple(
+        if not rows:
+            return []
+        # Their messages in one query, not one per digest (10,000 digests after a fan-out).
+        parts = await self._fetchall(
+            "SELECT * FROM live_messages WHERE (platform, chat_id, ref) IN ("
+            "SELECT platform, chat_id, ref FROM live_digests "
+            "ORDER BY created_at, platform, chat_id, ref LIMIT ?) ORDER BY idx",
+            (limit,),
+        )
+        messages: dict[tuple[str, str, str], list[LiveMessage]] = {}
+        for m in parts:
+            messages.setdefault((m["platform"], m["chat_id"], m["ref"]), []).append(
                 LiveMessage(int(m["idx"]), m["message_id"], tuple(json.loads(m["papers"])))
-                for m in parts
             )
-            found.append(_live_digest(row, messages))
-        return found
+        return [
+            _live_digest(
+                row, tuple(messages.get((row["platform"], row["chat_id"], row["ref"]), ()))
+            )
+            for row in rows
+        ]
+
+    async def live_digest(self, platform: str, chat_id: str, ref: str) -> LiveDigest | None:
+        key = (platform, chat_id, ref)
+        rows = await self._fetchall(
+            "SELECT * FROM live_digests WHERE platform = ? AND chat_id = ? AND ref = ?", key
+        )
+        if not rows:
+            return None
+        parts = await self._fetchall(
+            "SELECT * FROM live_messages WHERE platform = ? AND chat_id = ? AND ref = ? "
+            "ORDER BY idx",
+            key,
+        )
+        messages = tuple(
+            LiveMessage(int(m["idx"]), m["message_id"], tuple(json.loads(m["papers"])))
+            for m in parts
+        )
+        return _live_digest(rows[0], messages)
 
     async def set_live_pending(
         self, platform: str, chat_id: str, ref: str, pending: tuple[str, ...]

@@ -208,20 +208,19 @@ class LiveDigests:
     ) -> tuple[Reply, OnMessage | None] | None:
         """For a digest whose first messages went out before a restart: its reply in the
         layout it was sent with, or None when it was not live."""
-        for live in await self.store.live_digests(limit=100_000):
-            if (live.platform, live.chat_id, live.ref) != (chat.platform, chat.chat_id, ref):
-                continue
-            snapshot = await decode(live, self.store.get_paper)
-            if snapshot is None:
-                return None
+        live = await self.store.live_digest(chat.platform, chat.chat_id, ref)
+        if live is None:
+            return None
+        snapshot = await decode(live, self.store.get_paper)
+        if snapshot is None:
+            return None
 
-            async def record(index: int, message_id: str, papers: tuple[str, ...]) -> None:
-                message = LiveMessage(index, message_id, papers)
-                await self.store.add_live_message(chat.platform, chat.chat_id, ref, message)
+        async def record(index: int, message_id: str, papers: tuple[str, ...]) -> None:
+            message = LiveMessage(index, message_id, papers)
+            await self.store.add_live_message(chat.platform, chat.chat_id, ref, message)
 
-            reply = digest_reply(digest, heading=heading, completed_later=snapshot.completed_later)
-            return reply, record
-        return None
+        reply = digest_reply(digest, heading=heading, completed_later=snapshot.completed_later)
+        return reply, record
 
     async def complete(self) -> int:
         """Edit every sent message whose papers got their summaries; returns the edits."""

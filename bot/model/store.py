@@ -293,6 +293,9 @@ class LiveDigestStore(Protocol):
     async def live_digests(self, limit: int = 1000) -> list[LiveDigest]:
         """Live digests with papers still pending, oldest first, with their messages."""
 
+    async def live_digest(self, platform: str, chat_id: str, ref: str) -> LiveDigest | None:
+        """One live digest with its messages (None when it has nothing pending)."""
+
     async def set_live_pending(
         self, platform: str, chat_id: str, ref: str, pending: tuple[str, ...]
     ) -> None:

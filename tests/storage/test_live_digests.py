@@ -71,3 +71,35 @@ async def test_pending_shrinks_then_the_digest_is_forgotten(store: SqliteStore) 
     await store.set_live_pending(*key, ())
     assert [d.ref for d in await store.live_digests()] == [other.ref]
     assert await store.live_digests(limit=0) == []
+
+
+async def test_one_live_digest_is_found_by_its_key(store: SqliteStore) -> None:
+    """What a resumed digest reads: its own row and messages, not every live digest."""
+    other = replace(LIVE, chat_id="42")
+    await store.save_live_digest(LIVE)
+    await store.save_live_digest(other)
+    key = (LIVE.platform, LIVE.chat_id, LIVE.ref)
+    await store.add_live_message(*key, LiveMessage(0, "501", ("2611.00001v1",)))
+    await store.add_live_message(other.platform, other.chat_id, other.ref, LiveMessage(0, "9", ()))
+
+    found = await store.live_digest(*key)
+    assert found == replace(LIVE, messages=(LiveMessage(0, "501", ("2611.00001v1",)),))
+    assert await store.live_digest(LIVE.platform, LIVE.chat_id, "another-ref") is None
+    await store.set_live_pending(*key, ())
+    assert await store.live_digest(*key) is None
+
+
+async def test_a_limited_list_carries_the_messages_of_its_own_digests(store: SqliteStore) -> None:
+    digests = [
+        replace(LIVE, chat_id=str(n), created_at=CREATED + timedelta(minutes=n)) for n in range(4)
+    ]
+    for live in reversed(digests):
+        await store.save_live_digest(live)
+        await store.add_live_message(
+            live.platform, live.chat_id, live.ref, LiveMessage(0, f"m{live.chat_id}", ())
+        )
+    found = await store.live_digests(limit=2)
+    assert [(d.chat_id, d.messages) for d in found] == [
+        ("0", (LiveMessage(0, "m0", ()),)),
+        ("1", (LiveMessage(0, "m1", ()),)),
+    ]
