@@ -111,5 +111,20 @@ def setup_logging(level: int = logging.INFO, secrets: Iterable[str] = ()) -> Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpx2", "httpcore", "arxiv", "discord.http", "telegram.ext.Updater"):
+    for noisy in (
+        "httpx", "httpx2", "httpcore", "arxiv", "discord.http", "telegram.ext.Updater",
+        "apscheduler",  # "Running job ..." at INFO for every round of every job
+    ):  # fmt: skip
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _RoundStillRunning) for f in scheduler_log.filters):
+        scheduler_log.addFilter(_RoundStillRunning())
+
+
+class _RoundStillRunning(logging.Filter):
+    """A round that outlasts its interval (a fan-out outlasts the 5-second delivery tick)
+    makes APScheduler skip the next start with a WARNING every interval; by design (one
+    round at a time, the next tick resumes), so not worth an operator's attention."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in str(record.msg)

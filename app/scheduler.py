@@ -38,6 +38,7 @@ def make_scheduler(
             "interval",
             seconds=seconds,
             id=name,
+            name=name,
             next_run_time=datetime.now(UTC),
             replace_existing=True,
         )

@@ -4,6 +4,7 @@ scheduler that runs the delivery rounds."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -11,11 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.http.server import HttpServer, make_app
 from adapters.telegram import TelegramAdapter
 from app.instances import InstanceBeat
+from app.logs import setup_logging
 from app.platform_starter import PlatformStarter
 from app.scheduler import make_scheduler
 from bot import __version__
@@ -217,6 +220,35 @@ async def test_the_scheduler_runs_rounds_at_once_and_survives_a_failing_one() ->
     finally:
         scheduler.shutdown(wait=False)
     assert rounds >= 2
+
+
+async def test_a_round_outlasting_its_interval_leaves_the_log_quiet(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A fan-out outlasts the 5-second delivery tick: APScheduler skips the starts meanwhile
+    (by design) and would say so in a WARNING every tick, and "Running job" at INFO."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    setup_logging(logging.INFO)
+    root.addHandler(caplog.handler)
+    skipped = asyncio.Event()
+    release = asyncio.Event()
+
+    async def long_round() -> None:
+        await release.wait()
+
+    scheduler = make_scheduler({"delivery": (long_round, 0.05)})
+    scheduler.add_listener(lambda _event: skipped.set(), EVENT_JOB_MAX_INSTANCES)
+    scheduler.start()
+    try:
+        async with asyncio.timeout(WAIT):
+            await skipped.wait()
+    finally:
+        release.set()
+        scheduler.shutdown(wait=False)
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    assert [r for r in caplog.records if r.name.startswith("apscheduler")] == []
 
 
 async def healthz_until(client: httpx.AsyncClient, status: int) -> httpx.Response:
