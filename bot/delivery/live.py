@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -124,6 +124,20 @@ class ReadyMemo:
             self._missing.pop((language, vid), None)
 
 
+class PaperMemo:
+    """Papers read from the store once for a pass over many digests."""
+
+    def __init__(self, read: Callable[[str, int], Awaitable[Paper | None]]) -> None:
+        self._read = read
+        self._found: dict[tuple[str, int], Paper | None] = {}
+
+    async def get(self, arxiv_id: str, version: int) -> Paper | None:
+        key = (arxiv_id, version)
+        if key not in self._found:
+            self._found[key] = await self._read(arxiv_id, version)
+        return self._found[key]
+
+
 class LiveDigests:
     """Starts live digests (:meth:`begin`) and completes them (:meth:`complete`)."""
 
@@ -223,8 +237,12 @@ class LiveDigests:
         return reply, record
 
     async def complete(self) -> int:
-        """Edit every sent message whose papers got their summaries; returns the edits."""
+        """Edit every sent message whose papers got their summaries; returns the edits.
+        A pass reads each paper and each summary once: after a fan-out, a thousand live
+        digests show the same few hundred papers, and this runs every few seconds."""
         edits = 0
+        papers = PaperMemo(self.store.get_paper)
+        seen = ReadyMemo()
         for live in await self.store.live_digests():
             key = (live.platform, live.chat_id, live.ref)
             if self.clock() - live.created_at > LIVE_FOR:
@@ -233,11 +251,11 @@ class LiveDigests:
             sender = self.senders.get(live.platform)
             if not isinstance(sender, Editor) or not live.messages:
                 continue
-            snapshot = await decode(live, self.store.get_paper)
+            snapshot = await decode(live, papers.get)
             if snapshot is None:
                 await self.store.set_live_pending(*key, ())
                 continue
-            done = await self._complete_one(sender, live, snapshot)
+            done = await self._complete_one(sender, live, snapshot, seen)
             if done is None:
                 continue  # the platform asks to wait: the next round tries again
             edits += done[0]
@@ -245,9 +263,9 @@ class LiveDigests:
         return edits
 
     async def _complete_one(
-        self, sender: Editor, live: LiveDigest, snapshot: Snapshot
+        self, sender: Editor, live: LiveDigest, snapshot: Snapshot, seen: ReadyMemo
     ) -> tuple[int, tuple[str, ...]] | None:
-        summaries = await self.ready(snapshot.digest, live.language)
+        summaries = await self.ready(snapshot.digest, live.language, seen)
         sent = {p for m in live.messages for p in m.papers}
         landed = {vid for vid in live.pending if vid in summaries and vid in sent}
         if not landed:
