@@ -109,3 +109,14 @@ shows up as a difference."""
 
 def subscription(chat_id: str = "42", **changes: Any) -> Subscription:
     return replace(FULL, chat_id=chat_id, **changes)
+
+
+@pytest.fixture
+async def instances(postgres_url: str) -> AsyncIterator[list[PostgresStore]]:
+    """Three stores on one PostgreSQL schema, as three ``arxiv-bot run`` would open it."""
+    opened = [await PostgresStore.open(postgres_url, instance=f"i{n}") for n in range(3)]
+    try:
+        yield opened
+    finally:
+        for store in opened:
+            await store.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -20,20 +19,10 @@ PERIOD = 0.03
 WAIT = 20.0
 
 
-@pytest.fixture
-async def stores(postgres_url: str) -> AsyncIterator[list[PostgresStore]]:
-    opened = [await PostgresStore.open(postgres_url, instance=f"i{n}") for n in range(2)]
-    try:
-        yield opened
-    finally:
-        for store in opened:
-            await store.close()
-
-
 async def test_two_instances_sending_at_once_keep_one_spacing(
-    stores: list[PostgresStore],
+    instances: list[PostgresStore],
 ) -> None:
-    windows = [SharedWindow(store, "telegram:all", 1, PERIOD) for store in stores]
+    windows = [SharedWindow(store, "telegram:all", 1, PERIOD) for store in instances[:2]]
     sent: list[tuple[float, int]] = []
 
     async def send(which: int) -> None:
@@ -54,8 +43,8 @@ async def test_two_instances_sending_at_once_keep_one_spacing(
         assert min(spans) >= (run - 1) * PERIOD - TURN_TOLERANCE - PERIOD / 2
 
 
-async def test_a_pause_holds_the_other_instance_too(stores: list[PostgresStore]) -> None:
-    first, second = (SharedWindow(store, "discord:all", 1, PERIOD) for store in stores)
+async def test_a_pause_holds_the_other_instance_too(instances: list[PostgresStore]) -> None:
+    first, second = (SharedWindow(store, "discord:all", 1, PERIOD) for store in instances[:2])
     await first.acquire()
     first.pause(0.5)  # a 429 answered to the first instance
     async with asyncio.timeout(WAIT):
