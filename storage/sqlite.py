@@ -924,7 +924,7 @@ class SqliteStore:
         messages: dict[tuple[str, str, str], list[LiveMessage]] = {}
         for m in parts:
             messages.setdefault((m["platform"], m["chat_id"], m["ref"]), []).append(
-                LiveMessage(int(m["idx"]), m["message_id"], tuple(json.loads(m["papers"])))
+                _live_message(m)
             )
         return [
             _live_digest(
@@ -945,11 +945,7 @@ class SqliteStore:
             "ORDER BY idx",
             key,
         )
-        messages = tuple(
-            LiveMessage(int(m["idx"]), m["message_id"], tuple(json.loads(m["papers"])))
-            for m in parts
-        )
-        return _live_digest(rows[0], messages)
+        return _live_digest(rows[0], tuple(_live_message(m) for m in parts))
 
     async def set_live_pending(
         self, platform: str, chat_id: str, ref: str, pending: tuple[str, ...]
@@ -1219,6 +1215,10 @@ def _subscription(row: Row) -> Subscription:
         next_due_at=_from_iso(row["next_due_at"]),
         interests=row["interests"],
     )
+
+
+def _live_message(row: Row) -> LiveMessage:
+    return LiveMessage(int(row["idx"]), row["message_id"], tuple(json.loads(row["papers"])))
 
 
 def _live_digest(row: Row, messages: tuple[LiveMessage, ...]) -> LiveDigest:
