@@ -7,73 +7,24 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.model.subscriptions import Subscription
 from storage import SqliteStore
+from tests.delivery.process_day import CHATS, all_arrived, papers, subscribe_due
 from tests.delivery.processes import BotProcess, bot_env
-from tests.fakes.fake_arxiv import FakeArxivThread, FakePaper
+from tests.fakes.fake_arxiv import FakeArxivThread
 from tests.fakes.fake_telegram import FakeTelegram, FakeTelegramThread
 
 WAIT = 30.0
-CHATS = [5000 + n for n in range(30)]
-TOPICS = ("routing", "caching", "pruning", "distillation", "quantization", "serving")
-
-
-def papers() -> list[FakePaper]:
-    """Fifteen LLM papers with long abstracts: every digest is several Telegram messages."""
-    return [
-        FakePaper(
-            arxiv_id=f"2611.{n:05d}",
-            title=f"Paper {n:02d}: LLM {TOPICS[n % len(TOPICS)]} at scale",
-            abstract=(
-                f"We study LLM {TOPICS[n % len(TOPICS)]} for paper {n} with a long and careful "
-                "first sentence that keeps going for a while so that the TL;DR is long. "
-                + "More detail follows in further sentences that nobody reads. "
-                * 6
-            ),
-            authors=["Ada Lovelace", "Alan Turing", "Grace Hopper"],
-            categories=["cs.LG"],
-        )
-        for n in range(1, 16)
-    ]
-
-
-TITLES = [p.title for p in papers()]
 
 
 async def prepare(db_path: Path, now: datetime) -> None:
-    """Thirty subscriptions whose digest became due a minute ago."""
     store = await SqliteStore.open(db_path)
     try:
-        due = now - timedelta(minutes=1)
-        for chat_id in CHATS:
-            await store.save_subscription(
-                Subscription(
-                    platform="telegram",
-                    chat_id=str(chat_id),
-                    chat_kind="private",
-                    created_by=str(chat_id),
-                    categories=("cs.LG",),
-                    keywords=("LLM",),
-                    max_papers=15,
-                    delivery_time=due.strftime("%H:%M"),
-                    timezone="UTC",
-                    next_due_at=due,
-                )
-            )
+        await subscribe_due(store, now)
     finally:
         await store.close()
-
-
-def all_arrived(tg: FakeTelegram) -> bool:
-    texts: dict[int, str] = {}
-    for message in list(tg.sent):
-        texts[message.chat_id] = texts.get(message.chat_id, "") + message.text
-    return len(texts) == len(CHATS) and all(
-        all(title in text for title in TITLES) for text in texts.values()
-    )
 
 
 def outcome(tg: FakeTelegram, db_path: Path) -> tuple[Counter[int], dict[int, list[str]]]:

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.model.subscriptions import Subscription
 from storage import PostgresStore
+from tests.delivery.process_day import all_arrived, papers, subscribe_due
 from tests.delivery.processes import BotProcess, bot_env
-from tests.delivery.test_crash_subprocess import CHATS, TITLES, papers
 from tests.fakes.fake_arxiv import FakeArxivThread
-from tests.fakes.fake_telegram import FakeTelegram, FakeTelegramThread
+from tests.fakes.fake_telegram import FakeTelegramThread
 from tests.postgres import fetch_rows
 
 pytestmark = pytest.mark.postgres
@@ -28,31 +27,9 @@ USER = 777
 async def prepare(url: str, now: datetime) -> None:
     store = await PostgresStore.open(url)
     try:
-        due = now - timedelta(minutes=1)
-        for chat_id in CHATS:
-            await store.save_subscription(
-                Subscription(
-                    platform="telegram",
-                    chat_id=str(chat_id),
-                    chat_kind="private",
-                    created_by=str(chat_id),
-                    categories=("cs.LG",),
-                    keywords=("LLM",),
-                    max_papers=15,
-                    delivery_time=due.strftime("%H:%M"),
-                    timezone="UTC",
-                    next_due_at=due,
-                )
-            )
+        await subscribe_due(store, now)
     finally:
         await store.close()
-
-
-def all_arrived(tg: FakeTelegram) -> bool:
-    texts: dict[int, str] = {}
-    for message in list(tg.sent):
-        texts[message.chat_id] = texts.get(message.chat_id, "") + message.text
-    return all(all(t in texts.get(chat, "") for t in TITLES) for chat in CHATS)
 
 
 async def test_two_instances_send_each_digest_once_and_one_takes_over_from_a_killed_leader(
