@@ -47,6 +47,7 @@ import asyncpg
 from benchmarks.fanout import (
     Bot,
     FakeTelegram,
+    Ledger,
     Received,
     Setup,
     bot_env,
@@ -100,18 +101,6 @@ async def rows(url: str, sql: str) -> list[dict[str, Any]]:
         return [dict(r) for r in await connection.fetch(sql)]
     finally:
         await connection.close()
-
-
-@dataclass(frozen=True, slots=True)
-class Ledger:
-    rows: int
-    states: Counter[str]
-    messages_sent: int
-    last_update: datetime | None
-
-    @property
-    def pending(self) -> int:
-        return self.states["due"] + self.states["in_progress"]
 
 
 async def read_ledger(url: str) -> Ledger:
