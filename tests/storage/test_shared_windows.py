@@ -4,6 +4,8 @@ limit, and the sends of all of them together keep its spacing, however slow the 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import statistics
 import time
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,12 +37,13 @@ async def test_two_instances_sending_at_once_keep_one_spacing(
     moments = sorted(t for t, _ in sent)
     assert len(moments) == 40
     assert {w for _, w in sent} == {0, 1}
-    # Turns are a spacing apart on the database's clock, less the tolerance of a late one;
-    # each send leaves when its answer arrives, which may vary by a (quick, local) round
-    # trip: any run of sends spans its spacings, less that.
-    for run in (2, 10, 40):
-        spans = [b - a for a, b in zip(moments, moments[run - 1 :], strict=False)]
-        assert min(spans) >= (run - 1) * PERIOD - TURN_TOLERANCE - PERIOD / 2
+    # Turns are a spacing apart on the database's clock (less the tolerance of a late one);
+    # a send is seen here when its answer has arrived and its task has run, which a busy
+    # machine may delay now and then. Two windows pacing alone would send in pairs: half
+    # the gaps near zero, and the forty sends over twenty spacings.
+    gaps = sorted(b - a for a, b in itertools.pairwise(moments))
+    assert statistics.median(gaps) >= PERIOD - TURN_TOLERANCE
+    assert moments[-1] - moments[0] >= 39 * PERIOD - 5 * PERIOD
 
 
 async def test_a_pause_holds_the_other_instance_too(instances: list[PostgresStore]) -> None:
