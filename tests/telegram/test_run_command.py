@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.commands.router import INTERRUPTED_TEXT
-from tests.environment import clean_environ
+from tests.delivery.processes import bot_env
 from tests.fakes.fake_arxiv import FakeArxivThread
 from tests.fakes.fake_openai import FakeOpenAIThread
 from tests.fakes.fake_telegram import FakeTelegram, FakeTelegramThread
@@ -39,18 +39,7 @@ def wait_for(
 def test_arxiv_bot_run_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     stderr_path = tmp_path / "stderr.log"
     with FakeTelegramThread() as tg, FakeArxivThread(TODAY) as arxiv:
-        env = clean_environ()
-        env.update(
-            TELEGRAM_BOT_TOKEN=tg.token,
-            TELEGRAM_API_URL=tg.api_base,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'data' / 'bot.db'}",
-            ARXIV_FEED_URL=arxiv.feed_url_template,
-            ARXIV_API_URL=arxiv.api_url,
-            ARXIV_PDF_URL=arxiv.pdf_url_template,
-            ARXIV_HTML_URL=arxiv.html_url_template,
-            ARXIV_BOT_ARXIV_REQUEST_INTERVAL="0",
-            ARXIV_BOT_ARXIV_RETRIES="0",
-        )
+        env = bot_env(tmp_path / "data" / "bot.db", tg, arxiv)
         with stderr_path.open("wb") as stderr:
             proc = subprocess.Popen(
                 [*COMMAND, "--verbose", "run"],
@@ -101,19 +90,12 @@ def test_a_command_cut_short_by_sigterm_is_answered_that_the_bot_is_restarting(
         FakeOpenAIThread() as llm,
     ):
         llm.hold()  # the model never answers: the command is in progress at SIGTERM
-        env = clean_environ()
-        env.update(
-            TELEGRAM_BOT_TOKEN=tg.token,
-            TELEGRAM_API_URL=tg.api_base,
+        env = bot_env(
+            tmp_path / "data" / "bot.db",
+            tg,
+            arxiv,
             OPENAI_API_KEY="sk-test",
             OPENAI_BASE_URL=llm.base_url,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'data' / 'bot.db'}",
-            ARXIV_FEED_URL=arxiv.feed_url_template,
-            ARXIV_API_URL=arxiv.api_url,
-            ARXIV_PDF_URL=arxiv.pdf_url_template,
-            ARXIV_HTML_URL=arxiv.html_url_template,
-            ARXIV_BOT_ARXIV_REQUEST_INTERVAL="0",
-            ARXIV_BOT_ARXIV_RETRIES="0",
         )
         with stderr_path.open("wb") as stderr:
             proc = subprocess.Popen(
