@@ -8,6 +8,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from bot.config import Settings
 from bot.delivery.digests import DigestRanker
 from bot.delivery.planner import SummaryPlanner
+from bot.model.store import LiveDigest
 from tests.delivery.recording_sender import RecordingSender
 from tests.delivery.support import (
     TUESDAY,
@@ -233,3 +235,41 @@ async def test_a_periodic_refresh_never_interrupts_a_plan_in_progress(world: Wor
         world.planner.refresh()
         assert world.planner._changed.is_set()  # idle: it plans again
         await world.planner.settled()
+
+
+async def test_papers_live_digests_still_wait_for_come_first_each_planned_once(
+    world: World,
+) -> None:
+    """Digests sent with extracts are overdue: their papers lead the plan, one item per paper
+    and language however many digests wait for it, a coming digest's reader included (a
+    paper gone from the store is left)."""
+    await world.subscribe(subscription("narrow", at="09:00"))
+    await world.at(announced(TUESDAY))  # the batch is stored
+    sent_at = utc(TUESDAY, "01:00")
+    waiting = [
+        ("1", "en", (pid(1), pid(3)), sent_at),
+        ("2", "en", (pid(1), "2611.99999v1"), sent_at - timedelta(minutes=5)),
+        ("3", "zh", (pid(1),), sent_at),
+    ]
+    for chat_id, language, pending, created_at in waiting:
+        await world.store.save_live_digest(
+            LiveDigest(
+                platform="telegram",
+                chat_id=chat_id,
+                ref="2026-11-24:daily",
+                language=language,
+                snapshot="{}",
+                pending=pending,
+                created_at=created_at,
+            )
+        )
+
+    planned = [
+        (i.paper.versioned_id, i.language, i.due, i.readers) for i in await world.planner.plan()
+    ]
+    assert planned == [
+        (pid(1), "en", sent_at - timedelta(minutes=5), 3),  # two live digests, "narrow"
+        (pid(1), "zh", sent_at, 1),
+        (pid(3), "en", sent_at, 1),
+        (pid(4), "en", utc(TUESDAY, "09:00"), 1),  # "narrow" alone
+    ]
