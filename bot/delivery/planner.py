@@ -28,6 +28,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.delivery.digests import DigestRanker
+from bot.delivery.live import PaperMemo
 from bot.model.papers import Paper
 from bot.model.store import Store
 from bot.summaries.embeddings import Embedder
@@ -167,15 +168,18 @@ class SummaryPlanner:
                     item = items[slot] = PlanItem(scored.paper, sub.language, due)
                 item.due = min(item.due, due)
                 item.readers += 1
+        # Ten thousand live digests after a fan-out wait for a few hundred papers: each is
+        # read once.
+        papers = PaperMemo(self.store.get_paper)
         for live in await self.store.live_digests(limit=100_000):
             # Sent with extracts, to be completed in place: the most overdue of all.
             for vid in live.pending:
-                arxiv_id, _, version = vid.rpartition("v")
-                paper = await self.store.get_paper(arxiv_id, int(version))
-                if paper is None:
-                    continue
                 item = items.get((vid, live.language))
                 if item is None:
+                    arxiv_id, _, version = vid.rpartition("v")
+                    paper = await papers.get(arxiv_id, int(version))
+                    if paper is None:
+                        continue
                     item = items[(vid, live.language)] = PlanItem(
                         paper, live.language, live.created_at
                     )
