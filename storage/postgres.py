@@ -414,10 +414,11 @@ def fault(exc: BaseException) -> str | None:
             "PostgreSQL cannot be reached: check that it runs and that DATABASE_URL names "
             "its host and port"
         )
-    if isinstance(exc, asyncpg.InterfaceError) and "connection" in str(exc):
-        return "the connection to PostgreSQL was lost: check that it runs"
-    if isinstance(exc, asyncpg.InternalClientError):
-        # What asyncpg raises on a session the server ended while a query was starting.
+    # InternalClientError: what asyncpg raises on a session the server ended while a query
+    # was starting.
+    if isinstance(exc, asyncpg.InternalClientError) or (
+        isinstance(exc, asyncpg.InterfaceError) and "connection" in str(exc)
+    ):
         return "the connection to PostgreSQL was lost: check that it runs"
     return None
 
