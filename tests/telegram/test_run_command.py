@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from bot.commands.router import INTERRUPTED_TEXT
 from tests.delivery.processes import bot_env
@@ -36,19 +37,24 @@ def wait_for(
     assert predicate()
 
 
+def start_run(env: dict[str, str], stderr: IO[bytes], cwd: Path) -> subprocess.Popen[bytes]:
+    """``arxiv-bot --verbose run``, its log in ``stderr``."""
+    return subprocess.Popen(
+        [*COMMAND, "--verbose", "run"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        cwd=cwd,
+    )
+
+
 def test_arxiv_bot_run_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     stderr_path = tmp_path / "stderr.log"
     with FakeTelegramThread() as tg, FakeArxivThread(TODAY) as arxiv:
         env = bot_env(tmp_path / "data" / "bot.db", tg, arxiv)
         with stderr_path.open("wb") as stderr:
-            proc = subprocess.Popen(
-                [*COMMAND, "--verbose", "run"],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-                cwd=tmp_path,
-            )
+            proc = start_run(env, stderr, tmp_path)
             try:
                 wait_for(tg, proc, lambda: bool(tg.calls_of("getUpdates")), stderr_path)
                 assert tg.commands["all_private_chats"], "the menu is published on start"
@@ -98,14 +104,7 @@ def test_a_command_cut_short_by_sigterm_is_answered_that_the_bot_is_restarting(
             OPENAI_BASE_URL=llm.base_url,
         )
         with stderr_path.open("wb") as stderr:
-            proc = subprocess.Popen(
-                [*COMMAND, "--verbose", "run"],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-                cwd=tmp_path,
-            )
+            proc = start_run(env, stderr, tmp_path)
             try:
                 wait_for(tg, proc, lambda: bool(tg.calls_of("getUpdates")), stderr_path)
                 tg.send_text(USER, f"/summarize {ATTENTION.arxiv_id}")
