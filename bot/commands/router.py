@@ -28,7 +28,7 @@ from bot.commands import (
 )
 from bot.commands.args import BadInput, check_text
 from bot.commands.registry import Access, Call, CommandSpec, Progress, Registry
-from bot.commands.throttle import Throttle
+from bot.commands.throttle import Refusal, Throttle
 from bot.contract.chats import CommandContext
 from bot.contract.messages import Button, Reply, error, reply
 from bot.delivery.unusable import stopped_text
@@ -127,12 +127,23 @@ class CommandRouter:
         spec = self.registry.get(name)
         if spec is None:
             return self._unknown(name)
-        return await self.run(spec, ctx, stripped[m.end() :], progress)
+        answer = await self._run(spec, ctx, stripped[m.end() :], progress)
+        if isinstance(answer, Refusal):
+            # Typed text may go unanswered: a repeat already told to wait is not told again.
+            return None if answer.repeated else answer.answer
+        return answer
 
     async def run(
         self, spec: CommandSpec, ctx: CommandContext, args: str, progress: Progress = None
     ) -> Reply:
-        """Run one command with its argument text (adapters with typed options call this)."""
+        """Run one command with its argument text (adapters with typed options call this;
+        their platforms want an answer to every command, repeats included)."""
+        answer = await self._run(spec, ctx, args, progress)
+        return answer.answer if isinstance(answer, Refusal) else answer
+
+    async def _run(
+        self, spec: CommandSpec, ctx: CommandContext, args: str, progress: Progress
+    ) -> Reply | Refusal:
         try:
             check_text(args)
         except BadInput as exc:
@@ -177,7 +188,7 @@ class CommandRouter:
             return refusal(found.access, verb)
         busy = self.throttle.refusal(ctx, action, "that request") if found.expensive else None
         if busy is not None:
-            return busy
+            return busy.answer
         async with (
             self._one_at_a_time(ctx, found.access != "everyone"),
             self.throttle.running(ctx, action) if found.expensive else nullcontext(),

@@ -89,3 +89,48 @@ async def test_in_a_group_a_members_repeat_joins_the_running_digest(bot: Bot) ->
     await first
 
     assert "still working on the /digest asked for in this chat" in text(member)
+
+
+async def test_a_flood_of_repeats_is_told_once_not_once_per_repeat(bot: Bot) -> None:
+    """Each answer to a repeat is a message the chat delivers before the digest itself:
+    typed repeats are told once, and again only after a pause (Discord, which must answer
+    every command, still gets an answer to each)."""
+    await bot.send(PRIVATE, "/subscribe cs.AI")
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_progress(_: Reply) -> None:
+        entered.set()
+        await release.wait()
+
+    first = asyncio.create_task(bot.router.handle_text(PRIVATE, "/digest", slow_progress))
+    await entered.wait()
+
+    answers = [await bot.router.handle_text(PRIVATE, "/digest") for _ in range(20)]
+    told = [a for a in answers if a is not None]
+    assert len(told) == 1
+    assert "still working on the /digest" in text(told[0])
+    spec = bot.router.registry.get("digest")
+    assert spec is not None
+    typed_option = await bot.router.run(spec, PRIVATE, "")  # as Discord's slash command
+    assert "still working on the /digest" in text(typed_option)
+
+    bot.now += timedelta(seconds=10)
+    assert "still working" in text(await bot.router.handle_text(PRIVATE, "/digest"))
+    release.set()
+    await first
+
+
+async def test_a_person_over_the_limit_is_told_once_until_the_wait_changes(bot: Bot) -> None:
+    limit = bot.services.settings.expensive_per_user_per_minute
+    for _ in range(limit):
+        await bot.send(PRIVATE, "/summarize 2611.00001")
+
+    assert "please wait 60 seconds" in text(await bot.send(PRIVATE, "/summarize 2611.00001"))
+    repeats = [await bot.router.handle_text(PRIVATE, "/summarize 2611.00001") for _ in range(9)]
+    assert repeats == [None] * 9
+    assert "please wait" in text(await bot.press(PRIVATE, "sum:2611.00001"))  # a button: always
+
+    bot.now += timedelta(seconds=15)
+    assert "please wait 45 seconds" in text(await bot.send(PRIVATE, "/digest"))
+    bot.now += timedelta(seconds=46)
+    assert "please wait" not in text(await bot.send(PRIVATE, "/summarize 2611.00001"))
