@@ -259,6 +259,10 @@ MIGRATIONS: tuple[str, ...] = (
         recent       TEXT NOT NULL DEFAULT '[]'
     );
     """,
+    # hardening (#18): typed text refuses more invisible characters (soft hyphens, Hangul
+    # fillers, deprecated format controls...) and joiners that join nothing; settings saved
+    # before lose them (DATA_STEPS; no change of the schema).
+    "",
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -266,6 +270,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 DataStep = Callable[[Transaction], Awaitable[None]]
 DATA_STEPS: dict[int, DataStep] = {
     12: clean_subscription_text,
+    16: clean_subscription_text,
 }
 """Rows an entry of ``MIGRATIONS`` (by index) rewrites after its SQL, in its transaction."""
 

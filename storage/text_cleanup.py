@@ -4,9 +4,10 @@ Since the rule of :mod:`bot.text.unicode`, a keyword, an excluded keyword, a fol
 or interests holding a bidirectional control or another hidden character (a right-to-left
 override shows a keyword reversed in everyone's /settings; a zero-width space makes two
 equal-looking words differ) is refused when typed. What was saved before still holds them:
-this step cleans it once, with the same rule (``clean_text``: NFC, harmful invisible and
-control characters removed, joiners that scripts need kept, whitespace collapsed), drops an
-entry left empty and the second of two entries the cleaning made one.
+this step cleans it, with the same rule (:func:`cleaned`: NFC, harmful invisible and control
+characters removed, joiners that scripts need kept and those that join nothing removed,
+whitespace collapsed), drops an entry left empty and the second of two entries the cleaning
+made one. It runs again whenever the rule learns of more characters to refuse.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from bot.text.unicode import clean_text
+from bot.text.unicode import clean_text, without_stray_joiners
 from storage.sql import Transaction
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,17 @@ KEYS: dict[str, Callable[[str], str]] = {
 }
 
 
+def cleaned(text: str) -> str:
+    """What typed text may hold now, of what was saved."""
+    return " ".join(without_stray_joiners(clean_text(text)).split())
+
+
 def cleaned_list(items: Iterable[str], key: Callable[[str], str]) -> list[str]:
     """Each entry cleaned; empty ones dropped; of entries that became one, the first kept."""
     seen: set[str] = set()
     out: list[str] = []
     for item in items:
-        text = clean_text(item)
+        text = cleaned(item)
         if text and key(text) not in seen:
             seen.add(key(text))
             out.append(text)
@@ -67,7 +73,7 @@ async def clean_subscription_text(db: Transaction) -> None:
     for row in rows:
         before = {name: json.loads(row[name]) for name in LISTS}
         after = {name: cleaned_list(before[name], KEYS[name]) for name in LISTS}
-        interests = clean_text(row["interests"])
+        interests = cleaned(row["interests"])
         if after == before and interests == row["interests"]:
             continue
         await db.execute(

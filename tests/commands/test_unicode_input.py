@@ -52,6 +52,10 @@ async def test_fullwidth_categories_and_keywords_read_as_what_they_look_like(bot
         "\u2060",  # word joiner
         "\ufeff",  # byte order mark
         "\U000e0041",  # tag latin capital letter A
+        "\u00ad",  # soft hyphen
+        "\u3164",  # Hangul filler: shows as a blank
+        "\u206a",  # inhibit symmetric swapping (deprecated format control)
+        "\ufffb",  # interlinear annotation terminator
     ],
 )
 async def test_invisible_characters_in_keywords_are_refused_and_change_nothing(
@@ -81,3 +85,40 @@ def test_papers_and_model_answers_lose_what_hides_text_but_keep_joiners() -> Non
     tldr, body = parse_answer(f"TL;DR: {FAMILY} works\u2066 well\n\n- {PERSIAN}\u202e done")
     assert tldr == f"{FAMILY} works well"
     assert body == f"- {PERSIAN} done"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        f"{ZWJ}lead",  # at the start of a word
+        f"trail{ZWNJ}",  # at its end
+        f"dou{ZWJ}{ZWJ}ble",  # doubled
+        f"{ZWNJ}",  # alone
+    ],
+)
+async def test_joiners_that_join_nothing_are_refused(bot: Bot, typed: str) -> None:
+    await bot.send(PRIVATE, "/keywords add LLM")
+    before = await bot.stored(PRIVATE)
+
+    answer = await bot.send(PRIVATE, f"/keywords add {typed}")
+
+    assert is_error(answer)
+    assert "joins nothing" in text(answer)
+    assert await bot.stored(PRIVATE) == before
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "\u0662\u0666\u0661\u0661.\u0660\u0660\u0660\u0660\u0661",  # Arabic-Indic digits
+        "\u06f2\u06f6\u06f1\u06f1.\u06f0\u06f0\u06f0\u06f0\u06f1",  # Persian digits
+        "\u0968\u096c\u0967\u0967.\u0966\u0966\u0966\u0966\u0967",  # Devanagari digits
+        "arXiv:\uff12\uff16\uff11\uff11.\uff10\uff10\uff10\uff10\uff11",  # fullwidth
+    ],
+)
+async def test_an_arxiv_id_in_any_scripts_digits_is_the_id_it_reads_as(
+    bot: Bot, typed: str
+) -> None:
+    answer = await bot.send(PRIVATE, f"/summarize {typed}")
+    assert not is_error(answer), text(answer)
+    assert "Mixture-of-Experts LLM serving" in text(answer)
