@@ -40,7 +40,9 @@ _BARE_URL = re.compile(
     r"(?<![\w@.-])(?:"
     # a scheme, also defanged or spaced: https://, hxxp://, http ://, javascript:, data:
     r"(?:[a-z][a-z0-9+.-]{1,15}|h[tx]{2}ps?)\s*(?::|\[:\])\s*/\s*/\s*[^\s<>\"'`]*"
-    r"|(?:javascript|vbscript|data|file)\s*:[^\s<>\"'`]+"
+    r"|(?:javascript|vbscript|data|file|mailto|tel|sms|callto)\s*:[^\s<>\"'`]+"
+    # an e-mail address: chat clients make it a mailto: link
+    rf"|[a-z0-9._%+-]+@(?:{_LABEL}{_DOT})+[a-z]{{2,63}}(?![\w-])"
     rf"|www{_DOT}[^\s<>\"'`]+"
     rf"|(?:{_LABEL}{_DOT})+[a-z]{{2,63}}/[^\s<>\"'`]*"
     rf"|(?:{_LABEL}\.)+(?:{_COMMON_TLDS})(?![\w-])(?::\d+)?"

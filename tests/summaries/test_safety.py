@@ -253,11 +253,17 @@ BARE_ADDRESSES = (
     "t.me/joinchat/abc",
     "javascript:alert(1)",
     "https://arxiv.org.evil.example/abs/1",
+    "mailto:someone@evil.example",
+    "someone@evil.example",
+    "<first.last+tag@mail.evil.example>",
+    "tel:+15550100",
 )
 KEPT_ADDRESSES = ("https://arxiv.org/abs/2611.00001", "doi.org/10.1145/3600006", "arxiv.org/abs/1")
-# What chat clients make clickable in plain text: a scheme, www., a name.tld/path, a com.
+# What chat clients make clickable in plain text: a scheme, www., a name.tld/path, a com, an
+# e-mail address, a telephone link.
 _CLICKABLE = re.compile(
-    r"[a-z][\w+.-]*\s*:\s*//\S+|www\.\S+|[\w-]+(?:\.[\w-]+)+/\S*|[\w-]+\.(?:com|me|example)\b",
+    r"[a-z][\w+.-]*\s*:\s*//\S+|www\.\S+|[\w-]+(?:\.[\w-]+)+/\S*|[\w-]+\.(?:com|me|example)\b"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:mailto|tel):\S+",
     re.I,
 )
 
