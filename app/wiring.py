@@ -266,7 +266,12 @@ def make_planner(services: Services, delivery: DeliveryService) -> SummaryPlanne
         give_way=delivery.not_ranking,
     )
     delivery.batch_stored = planner.replan
-    services.replan = planner.replan
+
+    def subscriptions_changed() -> None:
+        delivery.subscriptions_changed()
+        planner.replan()
+
+    services.replan = subscriptions_changed
     services.live = delivery.live
     return planner
 

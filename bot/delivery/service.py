@@ -4,7 +4,8 @@ The pipeline, run by the scheduler every minute (and at start, to catch up):
 
 1. :meth:`DeliveryService.fetch` - after each announcement, fetch the union of all
    subscribed categories once and store the batch (retried while the feed is late or empty;
-   a day without an announcement stores nothing, so nobody gets a digest).
+   a day without an announcement stores nothing, so nobody gets a digest). A category first
+   subscribed after that fetch is fetched again the same day, with the others.
 2. :meth:`DeliveryService.schedule` - due subscriptions (one indexed query on the stored
    next-due time) get a ledger row for the latest batch they have not had, in the same
    transaction that moves their next-due time: the outbox. A digest missed beyond the grace
@@ -54,6 +55,9 @@ GIVE_UP_AFTER = timedelta(hours=10)
 """How long after a scheduled announcement an empty or unchanged feed is retried before
 the day is taken as one without announcements (a holiday)."""
 RETRY_DELAY = timedelta(minutes=5)
+COVERAGE_CHECK = timedelta(minutes=1)
+"""How often a fetched day's batch is compared with the subscribed categories when no
+command of this instance said a subscription changed (another instance's may have)."""
 SETTLE_SECONDS = 0.5
 """At shutdown, how long a round that can send nothing more may take to end by itself
 before it is cancelled."""
@@ -113,6 +117,9 @@ class DeliveryService:
         self.claimed = 0
         """Digests the last :meth:`deliver` claimed."""
         self.claim_batch = claim_batch
+        self._coverage_checked: datetime | None = None
+        """When the stored batch was last compared with the subscribed
+        categories; None: at the next round."""
 
     # --- 1. fetching -----------------------------------------------------------------------
 
@@ -122,6 +129,30 @@ class DeliveryService:
         subscribed = await self.store.subscribed_categories()
         return [*self.settings.categories, *sorted(subscribed - set(self.settings.categories))]
 
+    def subscriptions_changed(self) -> None:
+        """A subscription was saved: it may follow a category the day's batch lacks."""
+        self._coverage_checked = None
+
+    async def _uncovered(self, latest: Batch, expected: datetime) -> list[str] | None:
+        """The subscribed categories, when the day's stored batch lacks some of them (it was
+        fetched before a chat subscribed to them); else None. Checked after a subscription
+        changed, and every minute for the other instances' commands."""
+        now = self.clock()
+        checked = self._coverage_checked
+        if checked is not None and checked <= now < checked + COVERAGE_CHECK:
+            return None
+        self._coverage_checked = now
+        if latest.fetched_at < expected:  # no announcement today: nothing to complete
+            return None
+        categories = await self.subscribed_categories()
+        missing = set(categories) - set(latest.categories)
+        if not missing:
+            return None
+        log.info(
+            "fetching the %s announcement again for %s", latest.day, ", ".join(sorted(missing))
+        )
+        return categories
+
     async def fetch(self, *, force: bool = False) -> Batch | None:
         """Fetch the latest announcement once; returns the new batch, or None when there is
         nothing new yet (arXiv down, feed late or empty: the next call tries again)."""
@@ -129,9 +160,12 @@ class DeliveryService:
         expected = latest_announcement(now)
         latest = await self.store.latest_batch()
         done_for = await self.store.get_meta(FETCHED_FOR)
+        uncovered: list[str] | None = None
         if not force and latest is not None and done_for == expected.isoformat():
-            return None
-        categories = await self.subscribed_categories()
+            uncovered = await self._uncovered(latest, expected)
+            if uncovered is None:
+                return None
+        categories = uncovered or await self.subscribed_categories()
         try:
             announcement = await self.announcements.fetch(categories)
         except (ArxivUnavailable, ArxivRequestError) as exc:
@@ -139,7 +173,11 @@ class DeliveryService:
             return None
         await self.store.set_meta(LAST_FETCH, now.isoformat())
         day = announcement.day or expected.date()
-        fresh = announcement.papers and (latest is None or day > latest.day)
+        fresh = announcement.papers and (
+            latest is None
+            or day > latest.day
+            or (day == latest.day and not set(categories) <= set(latest.categories))
+        )
         if not fresh:
             if now - expected > GIVE_UP_AFTER:
                 log.info("no new announcement since %s: none today", expected.date())

@@ -150,3 +150,42 @@ async def test_nothing_is_fetched_or_sent_over_the_weekend(world: World) -> None
     await world.at(announced(MONDAY))
     await world.at(utc(MONDAY, "08:00"))
     assert world.sender.digests("a") == {"daily:2026-11-27", "daily:2026-11-30"}
+
+
+async def test_a_category_subscribed_after_the_fetch_is_fetched_again_the_same_day(
+    world: World,
+) -> None:
+    """The day's batch holds the categories subscribed when it was fetched: a chat that
+    subscribes to another one later that day must still get that day's papers."""
+    await world.subscribe(subscription("a", at="08:00"))
+    await world.at(announced(TUESDAY))
+    assert world.feed_requests() == [{"cs.LG"}]
+
+    await world.subscribe(
+        subscription("b", categories=("cs.DS",), keywords=("graph",), at="09:00")
+    )
+    world.service.subscriptions_changed()  # as a command saving it says
+    await world.tick()
+
+    assert world.feed_requests() == [{"cs.LG"}, {"cs.LG", "cs.DS"}]
+    batch = await world.store.latest_batch()
+    assert batch is not None
+    assert batch.day == TUESDAY
+    assert set(batch.categories) == {"cs.LG", "cs.DS"}
+    await world.run_until(utc(TUESDAY, "09:00"))
+    titles = [card.title for sent in world.sender.to("b") for card in sent.cards]
+    assert "Graph colouring with few colours" in titles
+    assert world.row("a", TUESDAY)["state"] == "done"
+    assert len(world.feed_requests()) == 2, "covered now: no more requests"
+
+
+async def test_another_instances_subscription_is_covered_within_a_minute(world: World) -> None:
+    await world.subscribe(subscription("a", at="08:00"))
+    await world.at(announced(TUESDAY))
+    await world.subscribe(subscription("b", categories=("cs.DS",), at="09:00"))  # elsewhere
+
+    world.clock.advance(seconds=61)
+    await world.tick()
+    await world.tick()
+
+    assert world.feed_requests() == [{"cs.LG"}, {"cs.LG", "cs.DS"}]
