@@ -57,11 +57,15 @@ answer turned out to be an error for the asker only."""
 _DEFERRED = discord.InteractionResponseType.deferred_channel_message
 SEEN_INTERACTIONS = 10_000
 """Interaction ids remembered to drop a replay."""
-DEFER_AFTER = 1.0
+DEFER_AFTER = 0.5
 """Seconds a command may run before its interaction is deferred. Discord allows 3 for the
 first answer, and that answer may meet a 429 that discord.py waits out: a reply made later
 than this could not get through in time, so the interaction is deferred first (the reply
 then follows up, on a token valid for 15 minutes)."""
+DEFER_WAITING_AFTER = 0.1
+"""The same for a command that waits on arXiv or the model (``CommandSpec.waits``): an
+instant answer (bad input, a refusal) still comes first; anything else is deferred at once,
+leaving nearly the whole window for a 429's wait."""
 THREAD_EXISTS = 160004
 """Discord's error code for a message that already has a thread (whose id is the message's)."""
 MAX_QUESTION = 900
@@ -348,16 +352,19 @@ class DiscordAdapter:
             interaction,
             lambda progress: self.router.run(spec, ctx, args, progress),
             private=spec.replies_privately,
+            defer_after=DEFER_WAITING_AFTER if spec.waits else DEFER_AFTER,
         )
 
     async def on_action(self, interaction: discord.Interaction[Any], action: str) -> None:
         """A button press is answered to whoever pressed it, ephemerally: a paper's full
         summary is the Discord form of a folded one, not a message for the whole channel."""
         ctx = self._context(interaction)
+        found = self.router.registry.action(action.partition(":")[0])
         await self._run(
             interaction,
             lambda progress: self.router.handle_action(ctx, action, progress),
             private=True,
+            defer_after=DEFER_WAITING_AFTER if found and found.expensive else DEFER_AFTER,
         )
 
     async def on_question(
@@ -421,11 +428,12 @@ class DiscordAdapter:
         work: Callable[[Callable[[Reply], Awaitable[None]]], Awaitable[Reply]],
         *,
         private: bool,
+        defer_after: float,
     ) -> None:
-        """Answer within Discord's 3 seconds: a slow command (or one that says it is about to
-        be slow) is deferred, and its reply then follows up. A deferral fixes whether the
-        answer is ephemeral (Discord keeps its flag for the first follow-up), so it must
-        already know."""
+        """Answer within Discord's 3 seconds: a command still running after ``defer_after``
+        (or one that says it is about to be slow) is deferred, and its reply then follows
+        up. A deferral fixes whether the answer is ephemeral (Discord keeps its flag for the
+        first follow-up), so it must already know."""
 
         # One first answer: a deferral still waiting out a 429 must not be overtaken by
         # another deferral or by the reply (Discord refuses a second first answer).
@@ -454,7 +462,7 @@ class DiscordAdapter:
             task = asyncio.ensure_future(work(progress))
             async with self._busy.interruptible(tell_interrupted):
                 try:
-                    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+                    done, _ = await asyncio.wait({task}, timeout=defer_after)
                     if not done:
                         await defer()
                     reply = await task

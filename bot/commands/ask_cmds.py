@@ -23,6 +23,7 @@ EXAMPLE = "/ask 2512.03394 Which data sets do they evaluate on?"
     summary="ask a question about a paper, answered from its full text",
     usage="ask ID-or-URL question",
     example=EXAMPLE,
+    slow=True,
     params=(
         Param("paper", "arXiv ID or arxiv.org link", required=True),
         Param("question", "what you want to know about the paper", required=True),

@@ -71,6 +71,9 @@ class CommandSpec:
     stopped chat back on): it takes its turn with the other writing commands."""
     expensive: bool = False
     """Makes arXiv or the model work: rationed per chat and per person (see throttle.py)."""
+    slow: bool = False
+    """Waits on arXiv or the model, as expensive commands do, without being rationed
+    (``/ask`` has its daily limit): see :attr:`waits`."""
     shows_chat_state: bool = False
     """Its answer describes the chat's state, a stopped chat included, so it gets no separate
     note that the chat is stopped."""
@@ -84,6 +87,12 @@ class CommandSpec:
     @property
     def admin_only(self) -> bool:
         return self.access != "everyone"
+
+    @property
+    def waits(self) -> bool:
+        """Its answer may take seconds: platforms that want a first answer within a window
+        (Discord: 3 s, which a 429 may eat into) say "thinking" at once."""
+        return self.slow or self.expensive
 
     @property
     def replies_privately(self) -> bool:
@@ -127,6 +136,7 @@ def command(
     verbs: Mapping[str, Access] | None = None,
     writes: bool = False,
     expensive: bool = False,
+    slow: bool = False,
     shows_chat_state: bool = False,
     private_reply: bool = False,
     aliases: tuple[str, ...] = (),
@@ -146,6 +156,7 @@ def command(
             verbs=dict(verbs or {}),
             writes=writes,
             expensive=expensive,
+            slow=slow,
             shows_chat_state=shows_chat_state,
             private_reply=private_reply,
             aliases=aliases,

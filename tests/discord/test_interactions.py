@@ -61,6 +61,42 @@ async def test_a_slow_answer_meeting_a_429_still_reaches_the_member(
     assert statuses == [429, 200]
 
 
+async def test_a_command_that_waits_on_arxiv_is_deferred_at_once(
+    bot: Bot, fake: FakeDiscord, arxiv: FakeArxiv
+) -> None:
+    """A /summarize that waits on arXiv (behind the summaries being made ahead, say) without
+    saying so: deferred after a second, a 2.2 s 429 on the deferral missed the window and
+    the member never got an answer. It is deferred at once instead."""
+    await bot.start()
+    arxiv.delay = 1.9
+    fake.fail_next(
+        "POST /interactions/",
+        429,
+        {"message": "You are being rate limited.", "retry_after": 2.2, "global": False},
+    )
+    iid = fake.slash("summarize", {"paper": ATTENTION.arxiv_id}, channel_id=CHAN)
+    async with asyncio.timeout(TIMEOUT):
+        await fake.wait_for(lambda: "Attention, again" in all_text(fake.responses_for(iid)))
+    [callback, *_] = fake.responses_for(iid)
+    assert isinstance(callback, InteractionCallback)
+    assert callback.type == 5
+    statuses = [r.status for r in fake.requests if r.path.startswith(f"/interactions/{iid}/")]
+    assert statuses == [429, 200]
+
+
+async def test_bad_input_to_a_waiting_command_is_answered_directly(
+    bot: Bot, fake: FakeDiscord
+) -> None:
+    await bot.start()
+    iid = fake.slash("summarize", {"paper": "not-an-id"}, channel_id=CHAN)
+    async with asyncio.timeout(TIMEOUT):
+        await fake.wait_for_responses(iid, 1)
+    [callback, *_] = fake.responses_for(iid)
+    assert isinstance(callback, InteractionCallback)
+    assert callback.type == 4  # the refusal itself, not a "thinking" message first
+    assert "not an arXiv identifier" in all_text(fake.responses_for(iid))
+
+
 async def test_an_error_after_a_public_deferral_is_shown_only_to_the_asker(
     bot: Bot, fake: FakeDiscord, arxiv: FakeArxiv
 ) -> None:
