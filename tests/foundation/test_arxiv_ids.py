@@ -47,6 +47,9 @@ from bot.arxiv.ids import ACCEPTED_FORMS, ArxivId, InvalidArxivId, parse_arxiv_i
         ("https://arxiv.org/abs/2512.03394#S2", "2512.03394", None),
         # surrounding whitespace, as pasted into a chat
         ("  2512.03394\n", "2512.03394", None),
+        # digits of other scripts read as what they look like (README: typed text)
+        ("\u0662\u0665\u0661\u0662.\u0660\u0663\u0663\u0669\u0664", "2512.03394", None),
+        ("\uff12\uff15\uff11\uff12.\uff10\uff13\uff13\uff19\uff14v2", "2512.03394", 2),
     ],
 )
 def test_accepted_forms(text: str, arxiv_id: str, version: int | None) -> None:
@@ -105,8 +108,6 @@ def test_versioned_and_str() -> None:
         "https://arx\u0131v.org/abs/2512.03394",  # dotless i
         "https://arxiv.org/list/2512.03394",
         "ftp://arxiv.org/abs/2512.03394",
-        # digits from other scripts are not an identifier (full width ones are: NFKC)
-        "\u0662\u0665\u0661\u0662.\u0660\u0663\u0663\u0669\u0664",  # Arabic-Indic
         # garbage
         "garbage",
         "2512-03394",
