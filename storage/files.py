@@ -12,10 +12,12 @@ FILE_MODE = 0o600
 
 
 def make_private_folder(folder: Path) -> None:
-    """Create ``folder`` (and its parents) when missing; a folder that exists is left as the
-    operator made it."""
-    if not folder.is_dir():
-        folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    """Create ``folder`` and its missing parents owner-only (``mkdir(parents=True)`` gives
+    the parents the umask's mode); a folder that exists is left as the operator made it."""
+    if folder.is_dir():
+        return
+    make_private_folder(folder.parent)
+    folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
 
 
 def create_private_file(path: Path) -> None:

@@ -44,6 +44,7 @@ async def test_the_database_its_folder_wal_lock_and_key_are_owner_only(tmp_path:
             await store.close()
     assert modes == {name: oct(0o600) for name in modes}
     assert oct(mode(folder)) == oct(0o700)
+    assert oct(mode(folder.parent)) == oct(0o700), "a parent the bot created too"
 
 
 @pytest.mark.usefixtures("everyone_may_read")
