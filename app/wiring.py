@@ -12,6 +12,7 @@ from openai import AsyncOpenAI
 
 from adapters.pacing import SharedSlots
 from app.instances import LEASE_BEATS, InstanceBeat
+from app.model_http import DeadlineHttpClient
 from app.settings import AppSettings
 from bot.arxiv.announcements import AnnouncementSource, CachedAnnouncements
 from bot.arxiv.api import ArxivApi
@@ -104,6 +105,7 @@ def make_llm_client(settings: Settings) -> AsyncOpenAI | None:
         base_url=settings.openai_base_url,
         timeout=settings.llm_timeout,
         max_retries=settings.llm_retries,
+        http_client=DeadlineHttpClient(settings.llm_timeout),
     )
 
 
@@ -117,6 +119,7 @@ def make_embedding_client(settings: Settings) -> AsyncOpenAI | None:
         base_url=settings.embedding_base_url or settings.openai_base_url,
         timeout=settings.llm_timeout,
         max_retries=settings.llm_retries,
+        http_client=DeadlineHttpClient(settings.llm_timeout),
     )
 
 

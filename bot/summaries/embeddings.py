@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 import openai
+from openai.types import CreateEmbeddingResponse
 
 from bot.errors import ConfigurationError, ModelError
 from bot.model.papers import Paper
@@ -75,13 +76,27 @@ class EndpointEmbeddings:
             response = await self.client.embeddings.create(
                 model=self.model, input=list(texts), encoding_format="float"
             )
-        except openai.OpenAIError as exc:
+        except (openai.OpenAIError, ValueError) as exc:  # ValueError: a body that is not JSON
             raise EmbeddingUnavailable(failure_reason(exc)) from exc
-        data = sorted(response.data, key=lambda d: d.index)
-        if len(data) != len(texts):
-            raise EmbeddingUnavailable("the model service answered with the wrong number")
-        tokens = response.usage.prompt_tokens if response.usage is not None else 0
-        return [d.embedding for d in data], tokens
+        return _vectors(response, len(texts))
+
+
+def _vectors(response: object, count: int) -> tuple[list[Sequence[float]], int]:
+    """The vectors of an answer, checked: the client hands back whatever the endpoint sent
+    (a str for an HTML page, JSON without ``data``), so nothing is assumed."""
+    data = getattr(response, "data", None)
+    if not isinstance(response, CreateEmbeddingResponse) or not isinstance(data, list):
+        raise EmbeddingUnavailable("the model service did not answer with embeddings")
+    try:
+        ordered = sorted(data, key=lambda d: int(d.index))
+        vectors: list[Sequence[float]] = [[float(x) for x in d.embedding] for d in ordered]
+        usage = response.usage
+        tokens = int(usage.prompt_tokens) if usage is not None else 0
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise EmbeddingUnavailable("the model service's embeddings could not be read") from exc
+    if len(vectors) != count:
+        raise EmbeddingUnavailable("the model service answered with the wrong number")
+    return vectors, tokens
 
 
 class LocalEmbeddings:

@@ -595,6 +595,11 @@ class FakeOpenAI(LocalServer):
       the auth, body and failure checks is answered 200 with that body instead of a
       completion (an HTML error page, an empty body, a completion without content...).
       Such answers are counted in ``attempts``, not recorded in ``calls``.
+    * ``drip``: when set, a completion answered 200 sends its headers (with the whole
+      ``Content-Length``) at once, then its body one byte every ``drip`` seconds, as a broken
+      proxy does: each read gets a byte in time, so only a deadline on the whole answer
+      ends the wait.
+    * ``embeddings_malformed``: like ``malformed``, for ``/v1/embeddings``.
     * ``truncate_to_max_tokens``: when True, an answer longer than the request's
       ``max_completion_tokens``/``max_tokens`` (at 4 characters per token) is cut there and
       ends with ``finish_reason "length"``.
@@ -635,6 +640,8 @@ class FakeOpenAI(LocalServer):
         self.default_retry_after_ms = default_retry_after_ms
         self.truncate_to_max_tokens = truncate_to_max_tokens
         self.malformed: str | None = None
+        self.embeddings_malformed: str | None = None
+        self.drip: float | None = None
         self.key_echo: Literal["masked", "openai", "full"] = "masked"
         self.models: list[str] = [FAKE_MODEL]
         self.embedding_calls: list[EmbeddingCall] = []
@@ -859,7 +866,7 @@ class FakeOpenAI(LocalServer):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), delay)
 
-    async def _chat(self, request: web.Request) -> web.Response:
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
         headers = _Headers(request.headers.items())
         n = self._arrived()
@@ -883,9 +890,32 @@ class FakeOpenAI(LocalServer):
             if outcome is not None:
                 outcome.headers["x-request-id"] = f"req_fake{n:06d}"
                 return outcome
-            return await self._answer(call)
+            answer = await self._answer(call)
+            if self.drip is not None and answer.status == 200:
+                return await self._trickle(request, answer, self.drip)
+            return answer
         finally:
             self._left()
+
+    async def _trickle(
+        self, request: web.Request, answer: web.Response, every: float
+    ) -> web.StreamResponse:
+        assert self._closing is not None
+        body = answer.body if isinstance(answer.body, bytes) else b""
+        stream = web.StreamResponse(status=200, headers={"x-request-id": "req_drip"})
+        stream.content_type = answer.content_type
+        stream.content_length = len(body)
+        await stream.prepare(request)
+        try:
+            for i in range(len(body)):
+                await stream.write(body[i : i + 1])
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), every)
+                if self._closing.is_set():
+                    break
+        except (ConnectionResetError, RuntimeError):  # the client gave up and went away
+            pass
+        return stream
 
     async def _answer(self, call: ChatCall) -> web.Response:
         request_id = f"req_fake{call.attempt:06d}"
@@ -959,6 +989,9 @@ class FakeOpenAI(LocalServer):
             return _error_response(
                 503, "The server is overloaded or not ready yet.", etype="server_error"
             )
+        if self.embeddings_malformed is not None:
+            text, content_type = MALFORMED_ANSWERS[self.embeddings_malformed]
+            return web.Response(body=text.encode(), status=200, content_type=content_type)
         given = body["input"]
         inputs: list[str] = [given] if isinstance(given, str) else list(given)
         data = []

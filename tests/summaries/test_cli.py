@@ -221,6 +221,20 @@ def test_summarize_answers_with_the_extract_when_the_model_answer_is_not_a_compl
     assert "could not be made" in doc["note"]
 
 
+def test_summarize_gives_up_on_an_answer_that_trickles_in(env: Env) -> None:
+    """A 200 whose body comes a byte at a time: every read is in time, so only a deadline on
+    the whole answer ends the wait, with the extract and the reason."""
+    env.llm.drip = 0.2
+
+    run = env.run("summarize", BEST.arxiv_id, "--format", "json", ARXIV_BOT_LLM_TIMEOUT="1")
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "did not answer in time" in run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["summary"]["source"] == "extract"
+
+
 # --- arxiv-bot digest -----------------------------------------------------------------------
 
 
@@ -303,6 +317,21 @@ def test_digest_goes_out_with_abstracts_when_the_model_answer_is_not_a_completio
     assert [p["summary"] for p in papers] == [None, None, None]
     assert run.stderr.count("summary of ") == 2  # one line per paper, saying why
     assert env.llm.attempts == 2
+
+
+@pytest.mark.parametrize("mode", ["html", "empty", "not_json", "json_list", "no_choices"])
+def test_digest_ranks_by_words_when_the_embeddings_answer_is_not_embeddings(
+    env: Env, mode: str
+) -> None:
+    env.llm.embeddings_malformed = mode
+
+    run = env.run("digest", "--format", "json", "--interests", "sparse routing of experts")
+
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    assert "unexpected error" not in run.stderr
+    papers = json.loads(run.stdout)["papers"]
+    assert papers[0]["arxiv_id"] == BEST.arxiv_id
 
 
 # --- secrets a provider echoes never reach the output --------------------------------------
