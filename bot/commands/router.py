@@ -10,7 +10,7 @@ import difflib
 import logging
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
@@ -32,6 +32,7 @@ from bot.commands.throttle import Refusal, Throttle
 from bot.contract.chats import CommandContext
 from bot.contract.messages import Button, Reply, error, reply
 from bot.delivery.unusable import stopped_text
+from bot.errors import BotError, user_message
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,22 @@ def default_registry() -> Registry:
         feed_cmds,
         status_cmds,
     )
+
+
+async def answered(what: str, work: Awaitable[Reply]) -> Reply:
+    """``work``'s reply, or, when it fails in a way its command did not answer (the database
+    broke, a service sent nonsense), a short apology: whoever asked must not wait in silence
+    for a reply that will never come. The cause goes to the log (the traceback with
+    ``--verbose``), never to the chat."""
+    try:
+        return await work
+    except BotError as exc:
+        log.warning("%s failed: %s", what, exc)
+        return error(user_message(exc))
+    except Exception as exc:
+        log.error("%s failed unexpectedly: %s: %s", what, type(exc).__name__, exc)
+        log.debug("the details", exc_info=True)
+        return error(BotError.user_text)
 
 
 def refusal(access: Access, name: str, verb: str | None = None) -> Reply:
@@ -160,7 +177,7 @@ class CommandRouter:
             self._one_at_a_time(ctx, access != "everyone" or spec.writes),
             self.throttle.running(ctx, request) if spec.expensive else nullcontext(),
         ):
-            answer = await spec.handler(call)
+            answer = await answered(f"/{spec.name}", spec.handler(call))
         if spec.replies_privately:
             answer = replace(answer, private=True)
         if not spec.shows_chat_state:
@@ -193,7 +210,10 @@ class CommandRouter:
             self._one_at_a_time(ctx, found.access != "everyone"),
             self.throttle.running(ctx, action) if found.expensive else nullcontext(),
         ):
-            return await found.handler(Call(ctx, arg, self.services, self.registry, progress))
+            return await answered(
+                f"the {verb} button",
+                found.handler(Call(ctx, arg, self.services, self.registry, progress)),
+            )
 
     async def handle_ask(
         self,
