@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
@@ -95,7 +96,23 @@ def _phrases(value: Any) -> Any:
 
 WordList = Annotated[list[str], NoDecode, BeforeValidator(_words)]
 PhraseList = Annotated[list[str], NoDecode, BeforeValidator(_phrases)]
-IntList = Annotated[list[int], NoDecode, BeforeValidator(_words)]
+
+
+def _whole_numbers(value: Any) -> Any:
+    """:func:`_words`, refusing JSON's true and false (which would read as 1 and 0)."""
+    items = _words(value)
+    if isinstance(items, list) and any(isinstance(item, bool) for item in items):
+        raise ValueError("expected whole numbers, not true or false")
+    return items
+
+
+IntList = Annotated[list[int], NoDecode, BeforeValidator(_whole_numbers)]
+SnowflakeList = Annotated[
+    list[Annotated[int, Field(gt=0, lt=2**64)]], NoDecode, BeforeValidator(_whole_numbers)
+]
+"""Discord ids (servers, users): positive 64-bit numbers."""
+_OPERATOR_ID = re.compile(r"[\w.@-]+")
+_NUMERIC_IDS = ("telegram", "discord")
 
 
 class Settings(BaseSettings):
@@ -252,10 +269,15 @@ class Settings(BaseSettings):
     def _platform_user_ids(cls, value: list[str]) -> list[str]:
         out: list[str] = []
         for raw in value:
-            platform, sep, user = raw.partition(":")
-            if not (sep and platform.strip().isalpha() and user.strip()):
-                raise ValueError(f"{raw!r} is not platform:user_id, e.g. telegram:123")
-            entry = f"{platform.strip().lower()}:{user.strip()}"
+            platform, sep, user = (part.strip() for part in raw.partition(":"))
+            platform = platform.lower()
+            numeric = platform not in _NUMERIC_IDS or (user.isascii() and user.isdecimal())
+            if not (sep and platform.isalpha() and _OPERATOR_ID.fullmatch(user) and numeric):
+                raise ValueError(
+                    f"{raw!r} is not platform:user_id, e.g. telegram:123 (Telegram and "
+                    "Discord ids are numbers; separate entries with commas or spaces)"
+                )
+            entry = f"{platform}:{user}"
             if entry not in out:
                 out.append(entry)
         return out

@@ -7,7 +7,7 @@ from typing import Self
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 
-from bot.config import IntList, env_alias
+from bot.config import IntList, SnowflakeList, env_alias
 
 
 class DiscordSettings(BaseModel):
@@ -22,7 +22,7 @@ class DiscordSettings(BaseModel):
     discord_gateway_url: str | None = Field(
         None, validation_alias=env_alias("DISCORD_GATEWAY_URL", "discord_gateway_url")
     )
-    discord_guild_ids: IntList = Field(
+    discord_guild_ids: SnowflakeList = Field(
         default_factory=list,
         validation_alias=env_alias("DISCORD_GUILD_IDS", "discord_guild_ids"),
     )
