@@ -163,6 +163,15 @@ class SqliteStore:
                     f"the database {self.path} became read-only: let the user running the "
                     "bot read and write it (and its folder), then restart the bot"
                 )
+            if _header(self.path) != SQLITE_HEADER:
+                # Truncated or overwritten in place: the same file, so the check above
+                # passes, and writes still succeed into the -wal file until a checkpoint
+                # drops them.
+                raise StoreError(
+                    f"the database {self.path} was truncated or overwritten while the bot "
+                    "ran, so what it records now is lost: restore it from a backup (or move "
+                    "it away to start with an empty one) and restart the bot"
+                )
         rows = await self._fetchall("PRAGMA quick_check" if thorough else "PRAGMA user_version")
         if thorough:
             problems = [str(row[0]) for row in rows if str(row[0]) != "ok"]
@@ -1087,6 +1096,18 @@ def unusable(path: str, exc: BaseException) -> StoreError:
         f"the database {path} cannot be used ({detail}): "
         f"{hint or 'check the file, or point DATABASE_URL at another one'}"
     )
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+"""The first bytes of every SQLite database file that holds a page."""
+
+
+def _header(path: str) -> bytes:
+    try:
+        with open(path, "rb") as file:
+            return file.read(len(SQLITE_HEADER))
+    except OSError:
+        return b""
 
 
 def _identity(path: str) -> tuple[int, int] | None:

@@ -335,6 +335,25 @@ async def test_healthz_is_503_when_the_database_is_deleted_while_running(
     )
 
 
+async def test_healthz_is_503_when_the_database_is_truncated_while_running(
+    busy_world: World, db_path: Path
+) -> None:
+    """The same file, emptied in place: reads and writes still succeed (into the -wal file,
+    lost at the next checkpoint), so only its header tells."""
+    services = busy_world.services()
+    server = HttpServer(make_app(services), "127.0.0.1", 0)
+    await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+            assert (await client.get("/healthz")).status_code == 200
+            os.truncate(db_path, 0)
+            emptied = await client.get("/healthz")
+    finally:
+        await server.stop()
+    assert emptied.status_code == 503
+    assert f"unhealthy: the database {db_path} was truncated or overwritten" in emptied.text
+
+
 async def test_a_platform_down_at_start_shows_in_status_and_healthz_until_it_is_back(
     busy_world: World,
 ) -> None:

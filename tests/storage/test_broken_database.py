@@ -119,3 +119,15 @@ async def test_the_store_check_finds_a_deleted_database(tmp_path: Path) -> None:
             await store.check()
     finally:
         await store.close()
+
+
+async def test_the_store_check_finds_a_database_overwritten_in_place(tmp_path: Path) -> None:
+    db_path = tmp_path / "bot.db"
+    store = await SqliteStore.open(db_path)
+    try:
+        await store.check(thorough=True)
+        db_path.write_bytes(b"not a database any more")
+        with pytest.raises(Exception, match="was truncated or overwritten while the bot ran"):
+            await store.check()
+    finally:
+        await store.close()
