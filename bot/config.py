@@ -264,6 +264,21 @@ class Settings(BaseSettings):
             values.append(password)
         return values
 
+    @field_validator("database_url")
+    @classmethod
+    def _readable_url(cls, value: str) -> str:
+        """A URL that cannot be read (an unclosed ``[`` of an IPv6 host, a port that is not
+        a number) is named here, once, not met later as a crash wherever it is read."""
+        try:
+            parts = urlsplit(value)
+            _ = parts.port, parts.hostname, parts.password
+        except ValueError as exc:
+            raise ValueError(
+                f"not a database URL ({exc}); write sqlite:///path, or a postgresql:// URL "
+                "with its host, port and database"
+            ) from None
+        return value
+
     @field_validator("operators")
     @classmethod
     def _platform_user_ids(cls, value: list[str]) -> list[str]:
