@@ -62,20 +62,34 @@ async def _with_summaries(call: Call, found: Digest, language: str) -> Reply:
     live = services.live
     chat = call.ctx.chat
     if live is None or not live.editable(chat.platform):
+        limit = settings.max_papers_to_summarize
         summarized = await with_summaries(
             found,
             services.summarizer,
             language,
-            limit=settings.max_papers_to_summarize,
+            limit=limit,
             deadline=min(settings.summary_deadline, INTERACTIVE_DEADLINE),
         )
-        return digest_reply(summarized)
+        answer = digest_reply(summarized)
+        missing = min(len(found.papers), limit) - len(summarized.summaries)
+        if services.summarizer.enabled and missing > 0:
+            # Nothing will edit these messages: say why the abstracts stand in.
+            answer = replace(answer, extra=(*answer.extra, reply(_missing_note(missing))))
+        return answer
     ready = replace(found, summaries=await live.ready(found, language))
     ref = f"digest:{services.clock().isoformat()}:{secrets.token_hex(4)}"  # one per request
     answer, on_message = await live.begin(chat, ref, language, ready, heading="arXiv digest")
     if on_message is not None and services.replan is not None:
         services.replan()
     return replace(answer, on_message=on_message)
+
+
+def _missing_note(missing: int) -> str:
+    papers = "paper has" if missing == 1 else "papers have"
+    return (
+        f"{missing} {papers} no summary yet (the model could not make it in time); the "
+        "abstract stands in. /summarize ID asks again."
+    )
 
 
 @command(

@@ -247,6 +247,8 @@ async def test_digest_answers_with_abstracts_when_the_model_answer_is_not_a_comp
     assert {c.tldr for c in cards} == {abstract_tldr(p.abstract) for p in papers}
     assert world.llm.attempts == 2
     assert len(await world.failures()) == 2  # recorded, so they are retried later
+    notes = [text for extra in answer.extra for text in _notes(extra)]
+    assert any("2 papers have no summary yet" in text for text in notes), notes
 
 
 async def test_the_summary_button_of_a_card_works_too(world: World, open_chat: OpenChat) -> None:
