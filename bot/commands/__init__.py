@@ -1,9 +1,15 @@
 """The platform-neutral command set (one implementation for every adapter)."""
 
 from bot.commands.registry import Call, CommandSpec, Param, Registry
-from bot.commands.router import CommandRouter, default_registry, interrupted
+from bot.commands.router import (
+    EXPIRED_BUTTON_TEXT,
+    CommandRouter,
+    default_registry,
+    interrupted,
+)
 
 __all__ = [
+    "EXPIRED_BUTTON_TEXT",
     "Call",
     "CommandRouter",
     "CommandSpec",

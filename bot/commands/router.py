@@ -45,6 +45,8 @@ ADMIN_ONLY_TEXT = (
 )
 
 
+EXPIRED_BUTTON_TEXT = "That button has expired. Please run the command again."
+
 INTERRUPTED_TEXT = (
     "The bot is restarting and could not finish this; please send it again in a minute."
 )
@@ -200,7 +202,11 @@ class CommandRouter:
         found = self.registry.action(verb)
         if found is None or len(action.encode()) > 64:
             log.info("unknown action %r", action[:80])
-            return error("That button has expired. Please run the command again.")
+            return error(EXPIRED_BUTTON_TEXT)
+        try:
+            check_text(arg)  # a button's argument is as untrusted as typed text
+        except BadInput as exc:
+            return error(str(exc))
         if not self._allowed(ctx, found.access):
             return refusal(found.access, verb)
         busy = self.throttle.refusal(ctx, action, "that request") if found.expensive else None

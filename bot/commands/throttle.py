@@ -77,10 +77,11 @@ class Throttle:
     def _refuse(self, ctx: CommandContext, why: Hashable, text: str) -> Refusal:
         now = self.clock()
         told = self._told.get(ctx.user_key)
+        answer = reply(text, private=True)  # for the person who asked, where it can be
         if told is not None and told[0] == why and now - told[1] < RETELL_AFTER:
-            return Refusal(reply(text), repeated=True)
+            return Refusal(answer, repeated=True)
         self._told[ctx.user_key] = (why, now)
-        return Refusal(reply(text), repeated=False)
+        return Refusal(answer, repeated=False)
 
     @asynccontextmanager
     async def running(self, ctx: CommandContext, request: str) -> AsyncIterator[None]:
