@@ -37,12 +37,14 @@ from discord import app_commands
 from adapters.discord.render import ASK_ACTION, DiscordMessage, render
 from adapters.inflight import InFlight
 from adapters.pacing import KeyedWindows, SharedSlots, SharedWindow, SlidingWindow, Window
-from bot.commands import CommandRouter, CommandSpec, interrupted
+from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
+from bot.commands import EXPIRED_BUTTON_TEXT, CommandRouter, CommandSpec, interrupted
 from bot.commands.completion import COMPLETERS, Completion, complete
 from bot.contract.chats import ChatRef, CommandContext
 from bot.contract.messages import Button, Reply, reply
 from bot.contract.outbound import DeliveryError, Gate, OnMessage, OnSent, SentMessage
 from bot.delivery.chat_events import ChatEvents
+from bot.errors import BotError
 from bot.services.health import PlatformRefused
 
 log = logging.getLogger(__name__)
@@ -78,10 +80,17 @@ _GONE_CODES = {
 }
 
 
-class ActionButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"(?P<action>(?!ask:)[a-z]+:\S{1,90})",
-):
+ACTION_ID = re.compile(r"(?P<action>(?!ask:)[a-z]+:\S{1,90})")
+ASK_ID = re.compile(r"ask:(?P<paper>[^\s:]{1,90})")
+"""The custom ids of the bot's buttons: whatever else a press carries (a forged id, an empty
+argument) is answered as an expired button by :meth:`_Client.on_interaction`."""
+SIGNATURE_CHANGED = (
+    "This command was just updated and Discord still shows its old form; please try again "
+    "in a minute."
+)
+
+
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ACTION_ID):
     """Every button the bot sends: its custom id is the core action it stands for."""
 
     def __init__(self, action: str, label: str = "Open") -> None:
@@ -106,9 +115,7 @@ class ActionButton(
             await client.adapter.on_action(interaction, self.action)
 
 
-class AskButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ask:(?P<paper>[^\s:]{1,90})"
-):
+class AskButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ASK_ID):
     """The Ask button beside a paper (persistent, like :class:`ActionButton`): it opens a
     modal for the question."""
 
@@ -132,8 +139,14 @@ class AskButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         client = interaction.client
-        if isinstance(client, _Client):
-            await interaction.response.send_modal(AskModal(client.adapter, self.paper))
+        if not isinstance(client, _Client):
+            return
+        try:
+            paper = str(parse_arxiv_id(self.paper))
+        except InvalidArxivId as exc:  # a forged id: refused before the question is typed
+            await _answer_privately(interaction, str(exc))
+            return
+        await interaction.response.send_modal(AskModal(client.adapter, paper))
 
 
 class AskModal(discord.ui.Modal):
@@ -162,6 +175,34 @@ class _Client(discord.Client):
         )
         self.adapter = adapter
         self.tree = app_commands.CommandTree(self)
+        self.tree.on_error = self._command_failed  # type: ignore[method-assign]
+
+    async def _command_failed(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        """What discord.py could not hand to a command: an interaction whose options are
+        those of an older version of it (Discord updates global commands slowly) or fail
+        their conversion. The member is told, privately; one log line, not a traceback."""
+        if isinstance(
+            error, app_commands.CommandSignatureMismatch | app_commands.TransformerError
+        ):
+            log.warning("Discord: %s", " ".join(str(error).split())[:200])
+            text = SIGNATURE_CHANGED
+        else:
+            log.error("Discord: a command failed: %r", error)
+            text = BotError.user_text
+        await _answer_privately(interaction, text)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """A button press no button of the bot handles (its id forged, or from a release
+        that named them otherwise) is answered as an expired button, not with silence."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if ACTION_ID.fullmatch(custom_id) or ASK_ID.fullmatch(custom_id):
+            return  # the DynamicItem's callback answers
+        await _answer_privately(interaction, EXPIRED_BUTTON_TEXT)
 
     async def setup_hook(self) -> None:
         # Runs once per login, before the gateway connects; on_ready would fire again after
@@ -690,6 +731,13 @@ def _view(buttons: list[Button]) -> discord.ui.View:
 def _nonce(key: str, chat: ChatRef, index: int) -> str:
     """Deterministic, at most 25 characters (Discord's limit)."""
     return hashlib.sha256(f"{key}|{chat.key}|{index}".encode()).hexdigest()[:25]
+
+
+async def _answer_privately(interaction: discord.Interaction[Any], text: str) -> None:
+    if interaction.response.is_done():
+        return
+    with contextlib.suppress(discord.HTTPException):
+        await interaction.response.send_message(text, ephemeral=True)
 
 
 async def _defer(interaction: discord.Interaction[Any], *, ephemeral: bool) -> None:

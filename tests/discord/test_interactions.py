@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import copy
 
+import pytest
+
 from tests.discord.conftest import Bot
 from tests.discord.support import ATTENTION, CHAN, TIMEOUT, all_text, messages_of, text_of
 from tests.fakes.fake_arxiv import FakeArxiv
@@ -122,3 +124,77 @@ async def test_an_error_after_a_public_deferral_is_shown_only_to_the_asker(
     assert public, "the deferral's placeholder"
     assert all(fake.message(m.message_id) is None for m in public)
     assert all("arXiv" not in text_of(m) for m in public)
+
+
+async def test_a_press_of_a_button_the_bot_does_not_know_is_answered_privately(
+    bot: Bot, fake: FakeDiscord
+) -> None:
+    """Forged ids, and ids with an empty argument (which no button of the bot matches), got
+    silence: the member saw "This interaction failed"."""
+    await bot.start()
+    for custom_id in ("zzz", "x" * 100, "sum:", "ask:", "UNKNOWN:foo", "sum:2611.00001 extra"):
+        iid = fake.forge_press(custom_id, channel_id=CHAN)
+        async with asyncio.timeout(TIMEOUT):
+            await fake.wait_for_responses(iid, 1)
+        [callback, *_] = fake.responses_for(iid)
+        assert isinstance(callback, InteractionCallback)
+        assert callback.flags & 64, custom_id  # private
+        assert "That button has expired" in all_text(fake.responses_for(iid)), custom_id
+
+
+async def test_a_buttons_argument_is_checked_like_typed_text(bot: Bot, fake: FakeDiscord) -> None:
+    await bot.start()
+    iid = fake.forge_press("sub:\u202eevil\u200b", channel_id=CHAN)
+    async with asyncio.timeout(TIMEOUT):
+        await fake.wait_for_responses(iid, 1)
+    shown = all_text(fake.responses_for(iid))
+    assert "invisible character" in shown
+    assert "\u202e" not in shown
+
+
+async def test_an_ask_button_with_a_forged_paper_is_refused_before_the_form_opens(
+    bot: Bot, fake: FakeDiscord
+) -> None:
+    await bot.start()
+    iid = fake.forge_press("ask:junk", channel_id=CHAN)
+    async with asyncio.timeout(TIMEOUT):
+        await fake.wait_for_responses(iid, 1)
+    [callback, *_] = fake.responses_for(iid)
+    assert isinstance(callback, InteractionCallback)
+    assert callback.type == 4  # a message, not the modal (9)
+    assert callback.flags & 64
+    assert "not an arXiv identifier" in all_text(fake.responses_for(iid))
+
+
+async def test_a_command_in_an_older_form_is_answered_not_dropped(
+    bot: Bot, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Discord updates global commands slowly: an interaction may carry the options of an
+    older version of a command (here, /time without its required time)."""
+    await bot.start()
+    iid = fake.slash("time", [], channel_id=CHAN)
+    async with asyncio.timeout(TIMEOUT):
+        await fake.wait_for_responses(iid, 1)
+    [callback, *_] = fake.responses_for(iid)
+    assert isinstance(callback, InteractionCallback)
+    assert callback.flags & 64
+    assert "try again in a minute" in all_text(fake.responses_for(iid))
+    assert not any(r.exc_info for r in caplog.records if r.name.startswith("discord"))
+
+
+async def test_a_refusal_for_flooding_is_shown_only_to_whoever_asked(
+    bot: Bot, fake: FakeDiscord
+) -> None:
+    await bot.start()
+    limit = bot.settings.expensive_per_user_per_minute
+    for _ in range(limit):
+        await bot.slash_until(
+            "summarize", {"paper": ATTENTION.arxiv_id}, "Attention, again", channel_id=CHAN
+        )
+    iid = fake.slash("summarize", {"paper": ATTENTION.arxiv_id}, channel_id=CHAN)
+    async with asyncio.timeout(TIMEOUT):
+        await fake.wait_for_responses(iid, 1)
+    [callback, *_] = fake.responses_for(iid)
+    assert isinstance(callback, InteractionCallback)
+    assert "please wait" in all_text(fake.responses_for(iid))
+    assert callback.flags & 64

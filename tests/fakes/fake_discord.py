@@ -3064,6 +3064,44 @@ class FakeDiscord(LocalServer):
         payload["message"] = raw
         return self._dispatch_interaction(payload, cid)
 
+    def forge_press(
+        self,
+        custom_id: str,
+        *,
+        channel_id: int,
+        user_id: int | None = None,
+        permissions: int = ADMIN_PERMS,
+    ) -> str:
+        """A press of a button with ``custom_id`` that no message of the bot carries, as a
+        modified client (or one showing a message of an older release) sends it: the
+        interaction's message holds just that button. Returns the interaction id."""
+        payload, cid = self._base_interaction(
+            MESSAGE_COMPONENT, guild_id=self._channel_guild.get(channel_id),
+            channel_id=channel_id, user_id=user_id, permissions=permissions, dm=False,
+            locale="en-US",
+        )  # fmt: skip
+        button = {"type": 2, "style": 2, "label": "forged", "custom_id": custom_id}
+        payload["data"] = {"custom_id": custom_id, "component_type": 2}
+        payload["message"] = {
+            "id": str(self._snowflake()),
+            "channel_id": str(channel_id),
+            "type": 0,
+            "content": "an old message",
+            "author": self._bot_user(),
+            "components": [{"type": 1, "components": [button]}],
+            "embeds": [],
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": "2026-11-24T12:00:00+00:00",
+            "edited_timestamp": None,
+            "flags": 0,
+        }
+        return self._dispatch_interaction(payload, cid)
+
     def submit_modal(
         self,
         opened_by: str,
