@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -117,6 +118,7 @@ def _fail(message: object) -> None:
 
 
 async def _digest(args: argparse.Namespace) -> int:
+    check_output(args.output)
     settings = _settings(
         args,
         categories=_list_arg(args.category),
@@ -157,6 +159,7 @@ async def _digest(args: argparse.Namespace) -> int:
 
 
 async def _summarize(args: argparse.Namespace) -> int:
+    check_output(args.output)
     settings = _settings(args)
     language = args.language or settings.summary_language
     if language_code(language) is None:
@@ -182,6 +185,13 @@ async def _summarize(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_output(output: str | None) -> None:
+    """Before any work: a folder named as the output is a mistake to say at once, not after
+    a minute of fetching and summarizing."""
+    if output is not None and Path(output).is_dir():
+        raise ConfigError(f"cannot write {output}: it is a folder; give --output a file name")
+
+
 def write_output(text: str, output: str | None) -> None:
     """UTF-8 always (the legacy script's copies were double-encoded); files are replaced
     atomically so a reader never sees half a digest."""
@@ -190,21 +200,30 @@ def write_output(text: str, output: str | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    check_output(output)
     target = Path(output)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    # mkstemp creates the file owner-only (0600): give the digest the mode an ordinary write
-    # would (the replaced file's, or 0666 less the umask) so that web servers can still read it.
+    tmp: str | None = None
     try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(tmp, mode)
-    os.replace(tmp, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        # mkstemp creates the file owner-only (0600): give the digest the mode an ordinary
+        # write would (the replaced file's, or 0666 less the umask) so that web servers can
+        # still read it.
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as exc:
+        if tmp is not None:  # nothing half-written is left beside the target
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 async def _chat(args: argparse.Namespace) -> int:

@@ -379,6 +379,11 @@ def legacy_to_settings(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     known = {"categories", "keywords", "exclude_keywords", "max_papers", "min_score"}
     out: dict[str, Any] = {k: v for k, v in data.items() if k in known}
     summary = data.get("ai_summary") or {}
+    if not isinstance(summary, dict):
+        raise ConfigError('ai_summary: expected an object of settings, e.g. {"enabled": true}')
+    for name in ("base_url", "model", "prompt_file", "api_key_env"):
+        if summary.get(name) is not None and not isinstance(summary[name], str):
+            raise ConfigError(f"ai_summary.{name}: expected text, not {summary[name]!r}")
     if "enabled" in summary:
         out["summaries_enabled"] = bool(summary["enabled"])
     if summary.get("base_url"):
@@ -407,6 +412,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a config file (it is not UTF-8 text)") from None
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)

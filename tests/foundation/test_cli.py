@@ -249,6 +249,55 @@ def test_output_file_replacement_keeps_its_mode(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["digest.md"]
 
 
+async def test_an_output_that_cannot_be_written_is_said_at_once(
+    fake: FakeArxiv, feed: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    run = await arxiv_bot(*CATEGORIES, "--output", str(folder), feed_url=feed, cwd=tmp_path)
+    assert run.code == 2
+    assert run.stderr.strip().splitlines()[-1] == (
+        f"arxiv-bot: cannot write {folder}: it is a folder; give --output a file name"
+    )
+    assert fake.requests == [], "said before any work"
+
+
+def test_an_output_path_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    from app.cli import write_output
+    from bot.config import ConfigError
+
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(ConfigError, match=r"^cannot write .*digest.md: "):
+        write_output("text", str(tmp_path / "a-file" / "digest.md"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"ai_summary": {"api_key_env": 42}}', "ai_summary.api_key_env: expected text"),
+        (b'{"ai_summary": "yes"}', "ai_summary: expected an object"),
+    ],
+)
+async def test_a_legacy_config_json_with_wrong_types_is_named(
+    feed: str, tmp_path: Path, content: bytes, message: str
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_bytes(content)
+    run = await arxiv_bot("--config", str(config), feed_url=feed, cwd=tmp_path)
+    assert run.code == 2
+    assert message in run.stderr
+    assert "unexpected error" not in run.stderr
+
+
+async def test_a_config_file_that_is_not_text_is_named(feed: str, tmp_path: Path) -> None:
+    config = tmp_path / "binary.toml"
+    config.write_bytes(b"\xff\xfe\x00garbage")
+    run = await arxiv_bot("--config", str(config), feed_url=feed, cwd=tmp_path)
+    assert run.code == 2
+    assert f"{config}: not a config file (it is not UTF-8 text)" in run.stderr
+
+
 async def test_legacy_config_json(fake: FakeArxiv, feed: str, tmp_path: Path) -> None:
     config = tmp_path / "config.json"
     config.write_text(LEGACY_CONFIG_JSON, encoding="utf-8")
