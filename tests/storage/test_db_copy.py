@@ -4,6 +4,7 @@ row, and back again unchanged), and a target that holds anything is never writte
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -38,6 +39,15 @@ async def populate(store: SqliteStore) -> None:
     await store.add_llm_usage(DAY, 1200, 300)
     await store.add_user_request("telegram", "user-7", DAY)
     await store.set_meta("last_fetch", NOW.isoformat())
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def linked(path: Path, link: Path) -> Path:
+    link.symlink_to(path)
+    return link
 
 
 async def copy(source: str, target: str) -> int:
@@ -156,6 +166,48 @@ async def test_a_missing_source_is_refused_and_creates_nothing(
 
     assert "there is no database at" in capsys.readouterr().err
     assert not missing.exists()
+
+
+async def test_a_source_that_is_no_database_is_refused_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.toml"
+    notes.write_text("categories = ['cs.LG']\n")
+    target = tmp_path / "new" / "bot.db"
+
+    assert await copy(f"sqlite:///{notes}", f"sqlite:///{target}") == 2
+
+    assert f"{notes} is not an SQLite database" in capsys.readouterr().err
+    assert listing(tmp_path) == ["notes.toml"]
+
+
+async def test_one_file_by_two_paths_is_the_same_database(
+    source: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = Path(source.url)
+    link = linked(path, path.parent / "link.db")
+    before = listing(path.parent)
+
+    for other in (link, path.parent / ".." / path.parent.name / path.name):
+        assert await copy(url_of(source), f"sqlite:///{other}") == 2
+        assert "--from and --to name the same database" in capsys.readouterr().err
+    assert listing(path.parent) == before
+
+
+async def test_a_failed_copy_leaves_no_new_target_behind(
+    source: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The copy fails after the target's lock was taken (the source is from a newer release,
+    which only opening it tells): nothing of the new target is left."""
+    target = tmp_path / "new" / "bot.db"
+    source_url = url_of(source)
+    with sqlite3.connect(source.url) as raw:
+        raw.execute("PRAGMA user_version = 999")
+
+    assert await copy(source_url, f"sqlite:///{target}") == 2
+
+    assert "schema version 999" in capsys.readouterr().err
+    assert listing(target.parent) == []
 
 
 @pytest.mark.postgres
