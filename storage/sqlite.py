@@ -163,7 +163,7 @@ class SqliteStore:
                     f"the database {self.path} became read-only: let the user running the "
                     "bot read and write it (and its folder), then restart the bot"
                 )
-            if _header(self.path) != SQLITE_HEADER:
+            if not _whole_pages(self.path):
                 # Truncated or overwritten in place: the same file, so the check above
                 # passes, and writes still succeed into the -wal file until a checkpoint
                 # drops them.
@@ -1100,14 +1100,19 @@ def unusable(path: str, exc: BaseException) -> StoreError:
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 """The first bytes of every SQLite database file that holds a page."""
+MIN_PAGE = 512
 
 
-def _header(path: str) -> bytes:
+def _whole_pages(path: str) -> bool:
+    """Whether the file's size is that of an open SQLite database: at least one page, and
+    whole pages (every page size is a multiple of 512). Read with ``stat``, never by opening
+    the file: closing any descriptor of it would drop the POSIX locks SQLite holds on it, and
+    another process's connection would then delete the -wal file this one still writes."""
     try:
-        with open(path, "rb") as file:
-            return file.read(len(SQLITE_HEADER))
+        size = os.stat(path).st_size
     except OSError:
-        return b""
+        return False
+    return size >= MIN_PAGE and size % MIN_PAGE == 0
 
 
 def _identity(path: str) -> tuple[int, int] | None:

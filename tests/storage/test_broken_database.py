@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,30 @@ async def test_the_store_check_finds_a_database_overwritten_in_place(tmp_path: P
             await store.check()
     finally:
         await store.close()
+
+
+async def test_the_store_check_leaves_sqlites_locks_alone(tmp_path: Path) -> None:
+    """The check must not open the database file: closing any descriptor of it drops the
+    POSIX locks SQLite holds, and a reader in another process (an operator's sqlite3) then
+    takes itself for the last connection and deletes the -wal file this store still writes,
+    losing every change since the last checkpoint."""
+    db_path = tmp_path / "bot.db"
+    store = await SqliteStore.open(db_path)
+    try:
+        await store.set_meta("kept", "yes")
+        await store.check()
+        reader = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+            "c.execute('SELECT count(*) FROM meta').fetchall(); c.close()",
+            str(db_path),
+        )
+        assert await reader.wait() == 0
+        assert wal_of(db_path).exists(), "the reader deleted the -wal file under the store"
+    finally:
+        await store.close()
+
+
+def wal_of(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
