@@ -18,6 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from bot import __version__
+from bot.errors import ConfigurationError
 from bot.model.store import StoreError
 from bot.model.summaries import usage_day
 from bot.services import Services
@@ -264,7 +265,15 @@ class HttpServer:
     async def start(self) -> None:
         await self._runner.setup()
         loop = asyncio.get_running_loop()
-        self._listener = await loop.create_server(self._connection, self.host, self.port)
+        try:
+            self._listener = await loop.create_server(self._connection, self.host, self.port)
+        except OSError as exc:  # a name that does not resolve, a port taken or forbidden
+            await self._runner.cleanup()
+            reason = exc.strerror or str(exc)
+            raise ConfigurationError(
+                f"cannot listen on {self.host}:{self.port} ({reason}): check "
+                "ARXIV_BOT_HTTP_HOST and ARXIV_BOT_HTTP_PORT (is another program on that port?)"
+            ) from None
         if self.port == 0:  # the system picked a free port: say which
             self.port = int(self._listener.sockets[0].getsockname()[1])
         log.info("HTTP on http://%s:%d (/healthz, /metrics)", self.host, self.port)

@@ -12,6 +12,7 @@ from aiohttp import ClientSession
 
 from adapters.http.feed_routes import FeedRoutes
 from adapters.http.server import HttpServer, make_app
+from bot.errors import ConfigurationError
 from tests.feeds.conftest import World, raw_request
 
 WAIT = 10.0
@@ -108,3 +109,19 @@ async def test_the_server_header_names_no_version(world: World, head: bytes) -> 
     headers = answer.split(b"\r\n\r\n", 1)[0].decode().lower().splitlines()
     assert "server: arxiv-digest-bot" in headers
     assert not any("aiohttp" in line or "python" in line for line in headers)
+
+
+async def test_a_port_that_cannot_be_had_is_a_clear_error(world: World) -> None:
+    """A port another program holds, or a host name that does not resolve, ended 'arxiv-bot
+    run' in 'unexpected error: gaierror'; the operator is told which settings to check."""
+    first = HttpServer(make_app(world.services), "127.0.0.1", 0)
+    await first.start()
+    try:
+        taken = HttpServer(make_app(world.services), "127.0.0.1", first.port)
+        with pytest.raises(ConfigurationError, match=r"ARXIV_BOT_HTTP_PORT"):
+            await taken.start()
+        unknown = HttpServer(make_app(world.services), "no-such-host.invalid", 0)
+        with pytest.raises(ConfigurationError, match=r"cannot listen on no-such-host\.invalid"):
+            await unknown.start()
+    finally:
+        await first.stop()
