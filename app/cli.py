@@ -229,8 +229,10 @@ def write_output(text: str, output: str | None) -> None:
 async def _chat(args: argparse.Namespace) -> int:
     settings = _settings(args)
     # UTF-8 as for every output of ours: an ASCII locale must not end the chat at the first
-    # non-ASCII character of a reply.
+    # non-ASCII character of a reply. A typed line that is not UTF-8 is read (its bad bytes
+    # as surrogates, which the router refuses), not fatal to the whole chat.
     sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")  # type: ignore[union-attr]
     async with open_services(settings) as services:
         await ConsoleAdapter(CommandRouter(services)).run()
     return 0

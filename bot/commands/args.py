@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import BadInput
-from bot.text.unicode import CONTROL, as_typed_identifier, invisible_in
+from bot.text.unicode import CONTROL, SURROGATE, as_typed_identifier, invisible_in
 
 __all__ = ["BadInput", "check_text", "split_args"]
 
@@ -20,6 +20,8 @@ def check_text(text: str) -> None:
         )
     if CONTROL.search(text):
         raise BadInput("That message contains control characters; please type it as plain text.")
+    if SURROGATE.search(text):  # bytes that were not UTF-8, or a broken JSON escape
+        raise BadInput("That message is not valid text (not UTF-8); please type it again.")
     hidden = invisible_in(text)
     if hidden is not None:
         raise BadInput(

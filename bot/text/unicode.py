@@ -35,6 +35,9 @@ _CONTROLS = "\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
 
 HARMFUL_INVISIBLE = re.compile(f"[{_HARMFUL}]")
 CONTROL = re.compile(f"[{_CONTROLS}]")
+SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone surrogate: no character at all (undecodable input read with ``surrogateescape``,
+a JSON ``\\ud800``); it cannot even be stored."""
 _UNWANTED = re.compile(f"[{_HARMFUL}{_CONTROLS}]")
 _STRAY_JOINER = re.compile(
     f"(?<!\\S)[{_JOINERS}]|[{_JOINERS}](?!\\S)|(?<=[{_JOINERS}])[{_JOINERS}]"

@@ -321,3 +321,26 @@ def test_every_platform_adapter_implements_the_adapter_protocol() -> None:
             assert callable(getattr(cls, member, None)), (cls, member)
         assert isinstance(getattr(cls, "platform", None), str), cls
     assert {m for m in dir(Adapter) if not m.startswith("_")} >= {"start", "stop", "send"}
+
+
+def test_a_line_that_is_not_utf8_is_refused_and_the_chat_goes_on(
+    arxiv: FakeArxivThread, tmp_path: Path
+) -> None:
+    """Bytes that are not UTF-8 reach Python as lone surrogates; storing or printing them
+    ended the whole chat in 'unexpected error: UnicodeEncodeError'."""
+    with arxiv as fake:
+        env = environment(fake.base_url, f"sqlite:///{tmp_path / 'bot.db'}")
+        run = subprocess.run(
+            [str(ARXIV_BOT), "chat"],
+            input=b"/time \xff\xfe 10:00\n/keywords add ok\xc3\n/settings\n",
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+
+    out = run.stdout.decode("utf-8")
+    assert run.returncode == 0, run.stderr
+    assert out.count("That message is not valid text (not UTF-8)") == 2
+    assert "Delivery: every announcement day at 08:00 UTC" in out  # nothing changed
+    assert "Keywords: none" in out
