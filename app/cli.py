@@ -234,7 +234,8 @@ async def _chat(args: argparse.Namespace) -> int:
     sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
     sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")  # type: ignore[union-attr]
     async with open_services(settings) as services:
-        await ConsoleAdapter(CommandRouter(services)).run()
+        # A terminal queues nothing: every line gets its answer, repeats included.
+        await ConsoleAdapter(CommandRouter(services, repeats_quietly=False)).run()
     return 0
 
 

@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Awaitable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
@@ -28,7 +29,7 @@ from bot.commands import (
 )
 from bot.commands.args import BadInput, check_text
 from bot.commands.registry import Access, Call, CommandSpec, Progress, Registry
-from bot.commands.throttle import Refusal, Throttle
+from bot.commands.throttle import RETELL_AFTER, Refusal, Throttle
 from bot.contract.chats import CommandContext
 from bot.contract.messages import Button, Reply, error, reply
 from bot.delivery.unusable import stopped_text
@@ -44,6 +45,9 @@ ADMIN_ONLY_TEXT = (
     "/settings, /digest, /summarize and /ask."
 )
 
+
+REMEMBERED_ERRORS = 10_000
+"""People whose last error is remembered (to say a repeated one once)."""
 
 EXPIRED_BUTTON_TEXT = "That button has expired. Please run the command again."
 
@@ -101,8 +105,17 @@ def refusal(access: Access, name: str, verb: str | None = None) -> Reply:
 class CommandRouter:
     """Adapters hand it what users typed or pressed and send back what it returns."""
 
-    def __init__(self, services: Services, registry: Registry | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        registry: Registry | None = None,
+        *,
+        repeats_quietly: bool = True,
+    ) -> None:
+        """``repeats_quietly``: typed repeats of a refusal or error get no answer for a
+        moment (see :meth:`handle_text`); off where nothing queues (a terminal)."""
         self.services = services
+        self.repeats_quietly = repeats_quietly
         self.registry = registry or default_registry()
         self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -110,6 +123,7 @@ class CommandRouter:
         self.throttle = Throttle(
             services.settings.expensive_per_user_per_minute, lambda: self.services.clock()
         )
+        self._last_errors: dict[tuple[str, str], tuple[str, Reply, datetime]] = {}
 
     def _one_at_a_time(
         self, ctx: CommandContext, writes: bool
@@ -133,7 +147,20 @@ class CommandRouter:
         self, ctx: CommandContext, text: str, progress: Progress = None
     ) -> Reply | None:
         """A message as typed. Returns None for chatter the bot should ignore (plain text in
-        groups). ``progress`` sends interim messages of slow commands."""
+        groups), and for a refusal or error its author was given moments ago: a chat
+        delivers its messages in turn, so thirty copies of one refusal would stand between
+        the chat and the next real answer. ``progress`` sends interim messages of slow
+        commands."""
+        answer = await self._answer_text(ctx, text, progress)
+        if isinstance(answer, Refusal):
+            return None if answer.repeated and self.repeats_quietly else answer.answer
+        if answer is None or answer.tone != "error" or not self.repeats_quietly:
+            return answer
+        return None if self._said_moments_ago(ctx, " ".join(text.split()), answer) else answer
+
+    async def _answer_text(
+        self, ctx: CommandContext, text: str, progress: Progress
+    ) -> Reply | Refusal | None:
         stripped = text.strip()
         try:
             check_text(stripped)
@@ -146,11 +173,21 @@ class CommandRouter:
         spec = self.registry.get(name)
         if spec is None:
             return self._unknown(name)
-        answer = await self._run(spec, ctx, stripped[m.end() :], progress)
-        if isinstance(answer, Refusal):
-            # Typed text may go unanswered: a repeat already told to wait is not told again.
-            return None if answer.repeated else answer.answer
-        return answer
+        return await self._run(spec, ctx, stripped[m.end() :], progress)
+
+    def _said_moments_ago(self, ctx: CommandContext, text: str, answer: Reply) -> bool:
+        """Whether this person just sent ``text`` in this chat and got ``answer``, within
+        :data:`RETELL_AFTER` (remembered either way): the same message, the same error."""
+        now = self.services.clock()
+        key = (ctx.chat.key, ctx.user_key)
+        last = self._last_errors.get(key)
+        if last is not None and last[:2] == (text, answer) and now - last[2] < RETELL_AFTER:
+            return True
+        if len(self._last_errors) >= REMEMBERED_ERRORS:  # forget the oldest half
+            for stale in list(self._last_errors)[: REMEMBERED_ERRORS // 2]:
+                del self._last_errors[stale]
+        self._last_errors[key] = (text, answer, now)
+        return False
 
     async def run(
         self, spec: CommandSpec, ctx: CommandContext, args: str, progress: Progress = None

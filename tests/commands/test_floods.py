@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.commands import CommandRouter
 from bot.contract.chats import ChatRef, CommandContext
 from bot.contract.messages import Reply
 from tests.commands.support import GROUP_ADMIN, GROUP_MEMBER, PRIVATE, Bot, is_error, text
@@ -134,3 +135,31 @@ async def test_a_person_over_the_limit_is_told_once_until_the_wait_changes(bot: 
     assert "please wait 45 seconds" in text(await bot.send(PRIVATE, "/digest"))
     bot.now += timedelta(seconds=46)
     assert "please wait" not in text(await bot.send(PRIVATE, "/summarize 2611.00001"))
+
+
+async def test_the_same_bad_message_repeated_is_answered_once_in_a_while(bot: Bot) -> None:
+    """25 x '/time 24:60' put 25 refusals before the next real answer in a chat that
+    delivers its messages in turn: a repeat of the same message with the same error is
+    answered again only after a pause. Another message, or another error, is answered."""
+    first = await bot.router.handle_text(PRIVATE, "/time 24:60")
+    repeats = [await bot.router.handle_text(PRIVATE, "/time  24:60") for _ in range(24)]
+    other = await bot.router.handle_text(PRIVATE, "/time 25:00")
+    member = await bot.router.handle_text(GROUP_MEMBER, "/subscribe cs.CV")
+    member_again = await bot.router.handle_text(GROUP_MEMBER, "/keywords add LLM")
+
+    assert first is not None
+    assert is_error(first)
+    assert repeats == [None] * 24
+    assert other is not None
+    assert is_error(other)
+    assert member is not None
+    assert member_again is not None
+    assert "Settings of this chat" in text(await bot.send(PRIVATE, "/settings"))
+    bot.now += timedelta(seconds=10)
+    assert await bot.router.handle_text(PRIVATE, "/time 24:60") is not None
+
+
+async def test_a_terminal_answers_every_line(bot: Bot) -> None:
+    router = CommandRouter(bot.services, repeats_quietly=False)
+    answers = [await router.handle_text(PRIVATE, "/time 24:60") for _ in range(3)]
+    assert all(a is not None and is_error(a) for a in answers)
