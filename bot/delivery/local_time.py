@@ -25,9 +25,18 @@ def parse_hh_mm(text: str) -> str | None:
     return f"{int(m['h']):02d}:{int(m['m']):02d}"  # digits of any script, stored as ASCII
 
 
+NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+"""Entries of the zone database that name no place: the server's own zone (so a chat's time
+would move with the server), a placeholder ("-00"), a template."""
+
+
 @cache
 def _zones_by_lower() -> dict[str, str]:
-    zones = {z.lower(): z for z in available_timezones()}
+    zones = {
+        z.lower(): z
+        for z in available_timezones()
+        if z not in NOT_PLACES and not z.startswith(("posix/", "right/"))
+    }
     zones["utc"] = "UTC"
     return zones
 
