@@ -151,6 +151,11 @@ async def edit_list(call: Call, kind: EditableList) -> Reply:
         )
     verb = verb or "add"
     given: list[str] = []
+    if verb == "clear" and items:  # "/keywords clear LLM": unclear which was meant
+        return error(
+            f"/{kind.command} clear removes every one of them and takes nothing after it; "
+            f"to remove some, use /{kind.command} remove {kind.items_example}"
+        )
     if verb == "clear":
         updated: tuple[str, ...] = ()
     else:

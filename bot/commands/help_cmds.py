@@ -45,6 +45,7 @@ def help_for(registry: Registry, name: str) -> Reply:
     example="/start",
     writes=True,
     shows_chat_state=True,
+    payload=True,
 )
 async def start(call: Call) -> Reply:
     """Also how a chat that blocked or removed the bot turns its digests back on."""

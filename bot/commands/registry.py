@@ -83,6 +83,15 @@ class CommandSpec:
     aliases: tuple[str, ...] = ()
     params: tuple[Param, ...] = field(default=())
     details: str = ""
+    payload: bool = False
+    """Takes text although it declares no parameter (Telegram's ``/start PAYLOAD`` of a
+    deep link); other commands without parameters refuse words after them."""
+
+    @property
+    def takes_nothing(self) -> bool:
+        """``/pause 2 weeks`` would pause for good: words a command cannot use are refused,
+        not ignored."""
+        return not self.params and not self.payload
 
     @property
     def admin_only(self) -> bool:
@@ -142,6 +151,7 @@ def command(
     aliases: tuple[str, ...] = (),
     params: tuple[Param, ...] = (),
     details: str = "",
+    payload: bool = False,
 ) -> Callable[[H], H]:
     """Declare the decorated handler as ``/name``; :meth:`Registry.collect` finds it."""
 
@@ -162,6 +172,7 @@ def command(
             aliases=aliases,
             params=params,
             details=details,
+            payload=payload,
         )
         return _declare(handler, spec)
 

@@ -207,6 +207,10 @@ class CommandRouter:
         access, verb = spec.access_for(args)
         if not self._allowed(ctx, access):
             return await self._with_stopped_note(ctx, refusal(access, spec.name, verb))
+        if spec.takes_nothing and args.strip():
+            return error(
+                f"/{spec.name} takes nothing after it ({spec.summary}); send /{spec.name} alone."
+            )
         call = Call(ctx, args.strip(), self.services, self.registry, progress)
         request = f"{spec.name} {' '.join(call.args.lower().split())}"
         busy = self.throttle.refusal(ctx, request, f"the /{spec.name}") if spec.expensive else None

@@ -285,6 +285,12 @@ async def interests(call: Call) -> Reply:
             "Set them with /interests and a sentence, e.g. /interests efficient inference "
             "of LLMs, KV cache, quantization; /interests clear forgets them.",
         )
+    first, _, rest = text.partition(" ")
+    if first.lower() == "clear" and rest.strip():
+        return error(
+            "/interests clear forgets them and takes nothing after it; to set new interests, "
+            "write them after /interests alone."
+        )
     if text.lower() == "clear":
         await save(call, sub.changed(interests=""))
         return reply("Interests cleared: keywords alone rank papers now.")

@@ -50,6 +50,14 @@ BAD_TEXT = [
     ("/time 8:30 Europe/Berln", ["'Europe/Berln' is not an IANA time zone", "Europe/Berlin"]),
     ("/time 8:30 Mars/Olympus", ["'Mars/Olympus' is not an IANA time zone", "Example:"]),
     ("/time 8:30 America/New York", ["not an IANA time zone", "America/New_York"]),
+    ("/time 8:30 localtime", ["'localtime' is not an IANA time zone"]),  # the server's
+    ("/time 8:30 Factory", ["'Factory' is not an IANA time zone"]),
+    # commands that take nothing, and verbs that take nothing
+    ("/pause 2 weeks", ["/pause takes nothing after it", "send /pause alone"]),
+    ("/resume now", ["/resume takes nothing after it"]),
+    ("/digest yesterday", ["/digest takes nothing after it"]),
+    ("/keywords clear LLM", ["takes nothing after it", "/keywords remove"]),
+    ("/interests clear all", ["/interests clear forgets them and takes nothing after it"]),
     # languages and frequencies
     ("/language xx", ["'xx' is not a language", "de", "zh"]),
     ("/language klingon", ["'klingon' is not a language"]),
@@ -167,3 +175,10 @@ async def test_bad_input_in_a_new_chat_stores_nothing(bot: Bot) -> None:
     assert is_error(await bot.press(PRIVATE, "sub:cs.XX"))
 
     assert await bot.subscription(PRIVATE) is None
+
+
+async def test_start_keeps_its_deep_link_payload(bot: Bot) -> None:
+    """Telegram's deep links send '/start PAYLOAD': the one command without parameters that
+    takes words."""
+    answer = await bot.send(PRIVATE, "/start from-the-website")
+    assert not is_error(answer), text(answer)
