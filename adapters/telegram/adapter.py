@@ -339,6 +339,15 @@ class TelegramAdapter:
                 filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, busy(self._on_text)
             )
         )
+        self.app.add_handler(
+            MessageHandler(
+                filters.ChatType.PRIVATE
+                & filters.UpdateType.MESSAGE
+                & ~filters.TEXT
+                & ~filters.StatusUpdate.ALL,
+                busy(self._on_not_text),
+            )
+        )
         self.app.add_handler(CallbackQueryHandler(busy(self._on_button)))
         self.app.add_handler(
             ChatMemberHandler(busy(self._on_membership), ChatMemberHandler.MY_CHAT_MEMBER)
@@ -419,6 +428,12 @@ class TelegramAdapter:
         async with self._interruptible(ctx.chat):
             answer = await self.router.handle_text(ctx, message.text, self._progress(ctx.chat))
         if answer is not None:
+            await self._answer(ctx.chat, answer)
+
+    async def _on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        ctx = await self._context(update)
+        answer = self.router.not_text(ctx) if ctx is not None else None
+        if ctx is not None and answer is not None:
             await self._answer(ctx.chat, answer)
 
     async def _on_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

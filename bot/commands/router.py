@@ -46,6 +46,7 @@ ADMIN_ONLY_TEXT = (
 )
 
 
+COMMANDS_HINT = "I answer commands; /help lists them. Send an arXiv ID to get its summary."
 REMEMBERED_ERRORS = 10_000
 """People whose last error is remembered (to say a repeated one once)."""
 
@@ -284,15 +285,20 @@ class CommandRouter:
             return chosen
         return await self.run(spec, ctx, f"{chosen} {question.strip()}", progress)
 
+    def not_text(self, ctx: CommandContext) -> Reply | None:
+        """A sticker, a photo, a voice message... in a private chat gets a pointer (in a
+        group it is none of the bot's business)."""
+        if ctx.chat.kind != "private":
+            return None
+        return reply(f"I read text only. {COMMANDS_HINT}")
+
     def _plain_text(self, ctx: CommandContext, text: str) -> Reply | None:
         if ctx.chat.kind != "private" or not text:
             return None
         try:
             paper = parse_arxiv_id(text)
         except InvalidArxivId:
-            return reply(
-                "I answer commands; /help lists them. Send an arXiv ID to get its summary."
-            )
+            return reply(COMMANDS_HINT)
         return reply(
             f"Summarize arXiv:{paper}?",
             buttons=((Button("Summarize", f"sum:{paper}"),),),

@@ -144,3 +144,22 @@ async def test_other_private_text_gets_a_hint(bot: TgBot) -> None:
     assert "/help lists them" in hint.text
     [unknown] = await bot.exchange(USER, "/subscirbe cs.AI")
     assert "I don't know the command /subscirbe. Did you mean /subscribe?" in unknown.text
+
+
+async def test_a_sticker_or_photo_in_a_private_chat_gets_a_pointer(
+    bot: TgBot, tg: FakeTelegram
+) -> None:
+    user = {"id": USER, "is_bot": False, "first_name": "Ada"}
+    chat = {"id": USER, "type": "private", "first_name": "Ada"}
+    for extra in (
+        {"sticker": {"file_id": "s1", "file_unique_id": "u1", "type": "regular",
+                     "width": 512, "height": 512, "is_animated": False, "is_video": False}},
+        {"photo": [{"file_id": "p1", "file_unique_id": "u2", "width": 90, "height": 90}],
+         "caption": "2611.00001"},
+    ):  # fmt: skip
+        before = len(tg.sent_to(USER))
+        message = {"message_id": 900 + before, "from": user, "chat": chat, "date": 0, **extra}
+        await bot.inject(tg.inject_update({"message": message}))
+        [answer] = tg.sent_to(USER)[before:]
+        assert "I read text only" in answer.text
+        assert "/help" in answer.text
