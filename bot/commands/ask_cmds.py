@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.arxiv.ids import split_version
+from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id, split_version
 from bot.commands.common import find_paper_or_reply
 from bot.commands.registry import Call, Param, command
 from bot.contract.messages import Reply, bullets, error, reply
@@ -38,8 +38,12 @@ async def ask(call: Call) -> Reply:
     if not words:
         return error(f"Which paper, and what do you want to know? Example: {EXAMPLE}")
     if len(words) < 2 or not words[1].strip():
+        try:  # the one word must be a paper before it is asked about
+            paper_id = parse_arxiv_id(words[0])
+        except InvalidArxivId as exc:
+            return error(str(exc))
         return error(
-            f"What do you want to know about {words[0]}? Write the question after it. "
+            f"What do you want to know about arXiv:{paper_id}? Write the question after it. "
             f"Example: {EXAMPLE}"
         )
     found = await find_paper_or_reply(call, words[0])

@@ -69,7 +69,8 @@ async def test_ask_takes_links_and_works_for_every_member_of_a_group(
     ("command", "says"),
     [
         ("/ask", "Which paper, and what do you want to know?"),
-        ("/ask 2512.03394", "What do you want to know about 2512.03394?"),
+        ("/ask 2512.03394", "What do you want to know about arXiv:2512.03394?"),
+        ("/ask <script>alert(1)</script>", "is not an arXiv identifier"),  # no question either
         (f"/ask not-a-paper {QUESTION}", "not-a-paper"),
         (f"/ask 2512.99999 {QUESTION}", "Check the identifier"),
     ],
