@@ -123,6 +123,7 @@ class Settings(BaseSettings):
         extra="forbid",
         populate_by_name=True,
         validate_default=True,
+        allow_inf_nan=False,  # "1e999" reads as infinity: no timeout, no score passes
     )
 
     # --- digest defaults -----------------------------------------------------------------

@@ -492,6 +492,8 @@ def test_list_settings_accept_the_documented_forms(
         ("ARXIV_BOT_OPERATORS", '["telegram:1"', "JSON"),
         ("DISCORD_GUILD_IDS", "12,abc", "discord_guild_ids"),
         ("DATABASE_URL", "postgresql://bot:pw@[::1/db", "not a database URL (Invalid IPv6"),
+        ("ARXIV_BOT_HTTP_TIMEOUT", "1e999", "http_timeout: Input should be a finite number"),
+        ("ARXIV_BOT_MIN_SCORE", "nan", "min_score: Input should be a finite number"),
         ("DATABASE_URL", "postgresql://bot:pw@db:port/x", "not a database URL (Port"),
         ("ARXIV_BOT_OPERATORS", "telegram:123;discord:456", "separate entries with commas"),
         ("ARXIV_BOT_OPERATORS", "telegram:@alice", "ids are numbers"),
