@@ -39,7 +39,7 @@ from adapters.inflight import InFlight
 from adapters.pacing import KeyedWindows, SharedSlots, SharedWindow, SlidingWindow, Window
 from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from bot.commands import EXPIRED_BUTTON_TEXT, CommandRouter, CommandSpec, interrupted
-from bot.commands.completion import COMPLETERS, Completion, complete
+from bot.commands.completion import Completion
 from bot.contract.chats import ChatRef, CommandContext
 from bot.contract.messages import Button, Reply, reply
 from bot.contract.outbound import DeliveryError, Gate, OnMessage, OnSent, SentMessage
@@ -362,8 +362,8 @@ class DiscordAdapter:
             name=spec.name, description=spec.summary[:100], callback=callback
         )
         for p in spec.params:
-            if p.complete in COMPLETERS:
-                command.autocomplete(p.name)(_completer(p.complete))
+            if p.complete is not None and p.complete != "keyword":  # keywords: free text
+                command.autocomplete(p.name)(_completer(self, p.complete))
         return command
 
     # --- inbound -------------------------------------------------------------------------
@@ -754,14 +754,20 @@ MAX_CHOICE_CHARS = 100
 
 
 def _completer(
-    kind: Completion,
+    adapter: DiscordAdapter, kind: Completion
 ) -> Callable[
     [discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]
 ]:
     async def suggest(
         interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        choices = complete(kind, current, limit=MAX_CHOICES, max_chars=MAX_CHOICE_CHARS)
+        choices = await adapter.router.suggestions(
+            adapter._context(interaction),
+            kind,
+            current,
+            limit=MAX_CHOICES,
+            max_chars=MAX_CHOICE_CHARS,
+        )
         return [app_commands.Choice(name=label, value=value) for label, value in choices]
 
     return suggest

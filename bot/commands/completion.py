@@ -4,14 +4,14 @@ turns the ``(label, value)`` pairs into its platform's choices within its limits
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from bot.arxiv import taxonomy
 from bot.delivery.local_time import available_zones
 from bot.model.languages import LANGUAGES
 
-Completion = Literal["category", "timezone", "language", "keyword"]
+Completion = Literal["category", "followed", "timezone", "language", "keyword"]
 
 
 def complete(
@@ -53,6 +53,28 @@ def _categories(current: str, limit: int, max_chars: int) -> list[tuple[str, str
         if cid.lower().startswith(needle) or (needle and needle in cat.name.lower()):
             hits.append((f"{cid} — {cat.name}"[:max_chars], value))
     return sorted(hits)[:limit]
+
+
+def followed(
+    categories: Sequence[str], current: str, limit: int, max_chars: int
+) -> list[tuple[str, str]]:
+    """The categories a chat follows that match what is being typed, and ``all``: what
+    /unsubscribe can take (suggesting others would only lead to "does not follow")."""
+    head, typed = _split_typed(current)
+    needle = typed.lower()
+    chosen = {word.lower() for word in head.split()}
+    hits = []
+    for cid in categories:
+        cat = taxonomy.categories().get(cid)
+        name = cat.name if cat is not None else cid
+        value = f"{head}{cid}"
+        if cid.lower() in chosen or len(value) > max_chars:
+            continue
+        if cid.lower().startswith(needle) or (needle and needle in name.lower()):
+            hits.append((f"{cid} — {name}"[:max_chars], value))
+    if not head and "all".startswith(needle):
+        hits.append(("all — every category this chat follows", "all"))
+    return hits[:limit]
 
 
 def _zones(current: str, limit: int, max_chars: int) -> list[tuple[str, str]]:

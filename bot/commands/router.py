@@ -28,6 +28,7 @@ from bot.commands import (
     subscription_cmds,
 )
 from bot.commands.args import BadInput, check_text
+from bot.commands.completion import Completion, complete, followed
 from bot.commands.registry import Access, Call, CommandSpec, Progress, Registry
 from bot.commands.throttle import RETELL_AFTER, Refusal, Throttle
 from bot.contract.chats import CommandContext
@@ -284,6 +285,17 @@ class CommandRouter:
         if isinstance(chosen, Reply):
             return chosen
         return await self.run(spec, ctx, f"{chosen} {question.strip()}", progress)
+
+    async def suggestions(
+        self, ctx: CommandContext, kind: Completion, current: str, *, limit: int, max_chars: int
+    ) -> list[tuple[str, str]]:
+        """What to suggest for a parameter being typed (Discord's autocomplete): the chat's
+        own categories where only those make sense, else the general rules."""
+        if kind != "followed":
+            return complete(kind, current, limit=limit, max_chars=max_chars)
+        sub = await self.services.store.get_subscription(ctx.chat.platform, ctx.chat.chat_id)
+        categories = sub.categories if sub is not None else ()
+        return followed(categories, current, limit, max_chars)
 
     def not_text(self, ctx: CommandContext) -> Reply | None:
         """A sticker, a photo, a voice message... in a private chat gets a pointer (in a

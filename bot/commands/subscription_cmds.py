@@ -35,6 +35,7 @@ from bot.ranking.keywords import normalize_keyword, normalize_keywords
 
 PICKER_COLUMNS = 3
 CATEGORIES = Param("categories", "arXiv categories, e.g. cs.AI cs.LG", complete="category")
+FOLLOWED = Param("categories", "categories this chat follows, or all", complete="followed")
 WORDS = Param("words", 'add|remove|set|clear, then words or "quoted phrases"', complete="keyword")
 
 
@@ -180,7 +181,7 @@ async def pick(call: Call) -> Reply:
     usage="unsubscribe [category ...|all]",
     example="/unsubscribe cs.CV",
     access="admin",
-    params=(CATEGORIES,),
+    params=(FOLLOWED,),
 )
 async def unsubscribe(call: Call) -> Reply:
     sub = await load(call)

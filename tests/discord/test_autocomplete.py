@@ -49,9 +49,24 @@ async def test_earlier_categories_are_kept(bot: Bot) -> None:
 async def test_categories_by_name(bot: Bot) -> None:
     await bot.start()
 
-    found = await choices(bot, "unsubscribe", "categories", "machine learning")
+    found = await choices(bot, "subscribe", "categories", "machine learning")
 
     assert "cs.LG" in [c["value"] for c in found]
+
+
+async def test_unsubscribe_suggests_what_the_channel_follows(bot: Bot) -> None:
+    """Suggesting astro-ph.CO to a channel that follows cs.AI and cs.LG only led to "This
+    chat does not follow astro-ph.CO"."""
+    await bot.start()
+    await bot.slash("subscribe", {"categories": "cs.AI cs.LG"})
+
+    everything = await choices(bot, "unsubscribe", "categories", "")
+    by_name = await choices(bot, "unsubscribe", "categories", "machine")
+    after_one = await choices(bot, "unsubscribe", "categories", "cs.AI ")
+
+    assert [c["value"] for c in everything] == ["cs.AI", "cs.LG", "all"]
+    assert [c["value"] for c in by_name] == ["cs.LG"]
+    assert [c["value"] for c in after_one] == ["cs.AI cs.LG"]
 
 
 async def test_empty_input_offers_at_most_25(bot: Bot) -> None:

@@ -39,7 +39,7 @@ def check_generated(spec: CommandSpec, command: dict[str, Any]) -> None:
             assert [c["value"] for c in option["choices"]] == list(param.choices)
         else:
             assert not option.get("choices")
-        wants_completion = param.complete in ("category", "timezone", "language")
+        wants_completion = param.complete in ("category", "followed", "timezone", "language")
         assert bool(option.get("autocomplete", False)) is wants_completion, option
 
 
