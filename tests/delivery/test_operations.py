@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -314,19 +314,23 @@ async def test_healthz_is_503_when_the_scheduler_stops_running_rounds(busy_world
     assert running.status_code == 200
 
 
-async def test_healthz_is_503_when_the_database_is_deleted_while_running(
-    busy_world: World, db_path: Path
-) -> None:
-    services = busy_world.services()
-    server = HttpServer(make_app(services), "127.0.0.1", 0)
+async def healthz_after(world: World, change: Callable[[], None]) -> httpx.Response:
+    """/healthz, once ok, after ``change`` to the database file while the bot runs."""
+    server = HttpServer(make_app(world.services()), "127.0.0.1", 0)
     await server.start()
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
             assert (await client.get("/healthz")).status_code == 200
-            os.unlink(db_path)
-            gone = await client.get("/healthz")
+            change()
+            return await client.get("/healthz")
     finally:
         await server.stop()
+
+
+async def test_healthz_is_503_when_the_database_is_deleted_while_running(
+    busy_world: World, db_path: Path
+) -> None:
+    gone = await healthz_after(busy_world, lambda: os.unlink(db_path))
     assert gone.status_code == 503
     assert gone.text == (
         f"unhealthy: the database {db_path} was deleted or replaced while the bot ran, so "
@@ -339,17 +343,8 @@ async def test_healthz_is_503_when_the_database_is_truncated_while_running(
     busy_world: World, db_path: Path
 ) -> None:
     """The same file, emptied in place: reads and writes still succeed (into the -wal file,
-    lost at the next checkpoint), so only its header tells."""
-    services = busy_world.services()
-    server = HttpServer(make_app(services), "127.0.0.1", 0)
-    await server.start()
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
-            assert (await client.get("/healthz")).status_code == 200
-            os.truncate(db_path, 0)
-            emptied = await client.get("/healthz")
-    finally:
-        await server.stop()
+    lost at the next checkpoint), so only its size tells."""
+    emptied = await healthz_after(busy_world, lambda: os.truncate(db_path, 0))
     assert emptied.status_code == 503
     assert f"unhealthy: the database {db_path} was truncated or overwritten" in emptied.text
 

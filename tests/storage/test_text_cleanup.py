@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from bot.model.subscriptions import Subscription
 from storage.migrations import DATA_STEPS, MIGRATIONS, SCHEMA_VERSION
 from storage.postgres import postgres_migration
 from storage.sql import numbered_placeholders
@@ -106,6 +107,26 @@ async def write(engine: Engine, sql: str, rows: list[tuple[Any, ...]]) -> None:
         await connection.close()
 
 
+async def write_subscriptions(engine: Engine, rows: list[tuple[Any, ...]]) -> None:
+    """Subscription rows (see :func:`row`) as the earlier release wrote them."""
+    await write(
+        engine,
+        "INSERT INTO subscriptions (platform, chat_id, chat_kind, created_by, categories, "
+        "keywords, exclude, authors, interests, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+async def stored(engine: Engine, chat_id: str) -> Subscription | None:
+    """The subscription as this release opens the database (migrating it)."""
+    store = await engine.open()
+    try:
+        return await store.get_subscription("telegram", chat_id)
+    finally:
+        await store.close()
+
+
 def row(chat_id: str, settings: dict[str, Any]) -> tuple[Any, ...]:
     return (
         "telegram",
@@ -129,11 +150,8 @@ async def test_hidden_characters_saved_earlier_are_cleaned_once_at_open(engine: 
         "authors": ["\ufeff"],
         "interests": "\u200b\u202e",
     }
-    await write(
+    await write_subscriptions(
         engine,
-        "INSERT INTO subscriptions (platform, chat_id, chat_kind, created_by, categories, "
-        "keywords, exclude, authors, interests, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [row("-1", DIRTY), row("-2", UNTOUCHED), row("-3", everything_hidden)],
     )
 
@@ -174,18 +192,11 @@ async def test_what_the_rule_learnt_later_is_cleaned_from_a_database_cleaned_bef
     engine: Engine,
 ) -> None:
     await at_version(engine, CLEANINGS[-1])
-    await write(
+    await write_subscriptions(
         engine,
-        "INSERT INTO subscriptions (platform, chat_id, chat_kind, created_by, categories, "
-        "keywords, exclude, authors, interests, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [row("-1", {**UNTOUCHED, "keywords": ["soft\u00adhyphen", "\u3164", PERSIAN]})],
     )
-    store = await engine.open()
-    try:
-        sub = await store.get_subscription("telegram", "-1")
-    finally:
-        await store.close()
+    sub = await stored(engine, "-1")
     assert sub is not None
     assert list(sub.keywords) == ["softhyphen", PERSIAN]
 
@@ -196,17 +207,10 @@ async def test_the_cleaning_runs_once(engine: Engine) -> None:
     it is rather than rewritten at every start."""
     store = await engine.open()
     await store.close()
-    await write(
+    await write_subscriptions(
         engine,
-        "INSERT INTO subscriptions (platform, chat_id, chat_kind, created_by, categories, "
-        "keywords, exclude, authors, interests, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [row("-1", DIRTY)],
     )
-    store = await engine.open()
-    try:
-        sub = await store.get_subscription("telegram", "-1")
-    finally:
-        await store.close()
+    sub = await stored(engine, "-1")
     assert sub is not None
     assert list(sub.keywords) == DIRTY["keywords"]
