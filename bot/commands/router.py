@@ -10,10 +10,10 @@ import difflib
 import logging
 import re
 import weakref
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.arxiv.ids import InvalidArxivId, parse_arxiv_id
@@ -30,7 +30,7 @@ from bot.commands import (
 from bot.commands.args import BadInput, check_text
 from bot.commands.completion import Completion, complete, followed
 from bot.commands.registry import Access, Call, CommandSpec, Progress, Registry
-from bot.commands.throttle import RETELL_AFTER, Refusal, Throttle
+from bot.commands.throttle import Refusal, Throttle
 from bot.contract.chats import CommandContext
 from bot.contract.messages import Button, Reply, error, reply
 from bot.delivery.unusable import stopped_text
@@ -48,8 +48,11 @@ ADMIN_ONLY_TEXT = (
 
 
 COMMANDS_HINT = "I answer commands; /help lists them. Send an arXiv ID to get its summary."
+RETELL_AFTER = timedelta(seconds=10)
+"""A refusal or error said to a person in a chat is said again for the same thing only after
+this long, not at every repeat."""
 REMEMBERED_ERRORS = 10_000
-"""People whose last error is remembered (to say a repeated one once)."""
+"""People whose last refusal or error is remembered (to say a repeated one once)."""
 
 EXPIRED_BUTTON_TEXT = "That button has expired. Please run the command again."
 
@@ -125,7 +128,7 @@ class CommandRouter:
         self.throttle = Throttle(
             services.settings.expensive_per_user_per_minute, lambda: self.services.clock()
         )
-        self._last_errors: dict[tuple[str, str], tuple[str, Reply, datetime]] = {}
+        self._last_said: dict[tuple[str, str], tuple[Hashable, datetime]] = {}
 
     def _one_at_a_time(
         self, ctx: CommandContext, writes: bool
@@ -153,12 +156,17 @@ class CommandRouter:
         delivers its messages in turn, so thirty copies of one refusal would stand between
         the chat and the next real answer. ``progress`` sends interim messages of slow
         commands."""
-        answer = await self._answer_text(ctx, text, progress)
-        if isinstance(answer, Refusal):
-            return None if answer.repeated and self.repeats_quietly else answer.answer
-        if answer is None or answer.tone != "error" or not self.repeats_quietly:
-            return answer
-        return None if self._said_moments_ago(ctx, " ".join(text.split()), answer) else answer
+        found = await self._answer_text(ctx, text, progress)
+        about: Hashable
+        if isinstance(found, Refusal):  # the same wait, whatever its text counts down
+            answer, about = found.answer, found.about
+        elif found is not None and found.tone == "error":  # the same message, the same error
+            answer, about = found, (" ".join(text.split()), found)
+        else:
+            return found
+        if self.repeats_quietly and self._said_moments_ago(ctx, about):
+            return None
+        return answer
 
     async def _answer_text(
         self, ctx: CommandContext, text: str, progress: Progress
@@ -177,18 +185,18 @@ class CommandRouter:
             return self._unknown(name)
         return await self._run(spec, ctx, stripped[m.end() :], progress)
 
-    def _said_moments_ago(self, ctx: CommandContext, text: str, answer: Reply) -> bool:
-        """Whether this person just sent ``text`` in this chat and got ``answer``, within
-        :data:`RETELL_AFTER` (remembered either way): the same message, the same error."""
+    def _said_moments_ago(self, ctx: CommandContext, about: Hashable) -> bool:
+        """Whether this person was told about ``about`` in this chat within
+        :data:`RETELL_AFTER` (remembered either way)."""
         now = self.services.clock()
         key = (ctx.chat.key, ctx.user_key)
-        last = self._last_errors.get(key)
-        if last is not None and last[:2] == (text, answer) and now - last[2] < RETELL_AFTER:
+        last = self._last_said.get(key)
+        if last is not None and last[0] == about and now - last[1] < RETELL_AFTER:
             return True
-        if len(self._last_errors) >= REMEMBERED_ERRORS:  # forget the oldest half
-            for stale in list(self._last_errors)[: REMEMBERED_ERRORS // 2]:
-                del self._last_errors[stale]
-        self._last_errors[key] = (text, answer, now)
+        if len(self._last_said) >= REMEMBERED_ERRORS:  # forget the oldest half
+            for stale in list(self._last_said)[: REMEMBERED_ERRORS // 2]:
+                del self._last_said[stale]
+        self._last_said[key] = (about, now)
         return False
 
     async def run(
