@@ -405,7 +405,7 @@ class DiscordAdapter:
             interaction,
             lambda progress: self.router.handle_action(ctx, action, progress),
             private=True,
-            defer_after=DEFER_WAITING_AFTER if found and found.expensive else DEFER_AFTER,
+            defer_after=DEFER_WAITING_AFTER if found and found.waits else DEFER_AFTER,
         )
 
     async def on_question(

@@ -432,8 +432,10 @@ class TelegramAdapter:
 
     async def _on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         ctx = await self._context(update)
-        answer = self.router.not_text(ctx) if ctx is not None else None
-        if ctx is not None and answer is not None:
+        if ctx is None:
+            return
+        answer = self.router.not_text(ctx)
+        if answer is not None:
             await self._answer(ctx.chat, answer)
 
     async def _on_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

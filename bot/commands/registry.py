@@ -125,6 +125,11 @@ class ActionSpec:
     access: Access = "everyone"
     expensive: bool = False
 
+    @property
+    def waits(self) -> bool:
+        """As :attr:`CommandSpec.waits`: an expensive press waits on arXiv or the model."""
+        return self.expensive
+
 
 _DECLARED = "__bot_declarations__"
 
