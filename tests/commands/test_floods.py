@@ -17,18 +17,27 @@ from tests.fakes.fake_arxiv import FakeArxiv
 CAROL = CommandContext(ChatRef("test", "carol", "private"), "carol", is_admin=True)
 
 
+async def held_digest(
+    bot: Bot, ctx: CommandContext
+) -> tuple[asyncio.Task[Reply | None], asyncio.Event]:
+    """A /digest in ``ctx``'s chat, running and held at its first progress message until the
+    returned event is set."""
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_progress(_: Reply) -> None:
+        entered.set()  # the /digest is running ...
+        await release.wait()  # ... and stays so until the test lets it go on
+
+    first = asyncio.create_task(bot.router.handle_text(ctx, "/digest", slow_progress))
+    await entered.wait()
+    return first, release
+
+
 async def test_a_repeated_digest_waits_for_the_one_running_in_the_chat(
     bot: Bot, fake: FakeArxiv
 ) -> None:
     await bot.send(PRIVATE, "/subscribe cs.AI")
-    entered, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_progress(_: Reply) -> None:
-        entered.set()  # the first /digest is running ...
-        await release.wait()  # ... and stays so until the test lets it go on
-
-    first = asyncio.create_task(bot.router.handle_text(PRIVATE, "/digest", slow_progress))
-    await entered.wait()
+    first, release = await held_digest(bot, PRIVATE)
     requests_before = fake.count("rss")
 
     repeat = await bot.send(PRIVATE, "/digest")
@@ -77,14 +86,7 @@ async def test_cheap_commands_are_never_rationed(bot: Bot) -> None:
 
 async def test_in_a_group_a_members_repeat_joins_the_running_digest(bot: Bot) -> None:
     await bot.send(GROUP_ADMIN, "/subscribe cs.AI")
-    entered, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_progress(_: Reply) -> None:
-        entered.set()
-        await release.wait()
-
-    first = asyncio.create_task(bot.router.handle_text(GROUP_ADMIN, "/digest", slow_progress))
-    await entered.wait()
+    first, release = await held_digest(bot, GROUP_ADMIN)
     member = await bot.send(GROUP_MEMBER, "/digest")
     release.set()
     await first
@@ -97,14 +99,7 @@ async def test_a_flood_of_repeats_is_told_once_not_once_per_repeat(bot: Bot) -> 
     typed repeats are told once, and again only after a pause (Discord, which must answer
     every command, still gets an answer to each)."""
     await bot.send(PRIVATE, "/subscribe cs.AI")
-    entered, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_progress(_: Reply) -> None:
-        entered.set()
-        await release.wait()
-
-    first = asyncio.create_task(bot.router.handle_text(PRIVATE, "/digest", slow_progress))
-    await entered.wait()
+    first, release = await held_digest(bot, PRIVATE)
 
     answers = [await bot.router.handle_text(PRIVATE, "/digest") for _ in range(20)]
     told = [a for a in answers if a is not None]
